@@ -1,0 +1,1 @@
+"""Break@Work assistant: file the employer part of career-break requests in a chat."""

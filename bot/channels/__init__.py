@@ -1,0 +1,1 @@
+"""Transports: Telegram and the terminal. They know their medium, not the leave rules."""

@@ -1,0 +1,69 @@
+"""The terminal chat: the same engine and views, with numbered options instead of buttons."""
+from __future__ import annotations
+
+import getpass
+import sys
+from typing import Iterable, TextIO
+
+from bot.fsm.engine import Engine
+from bot.fsm.views import Input, View
+from bot.i18n import N_, render, t
+
+CHANNEL = "console"
+
+
+def console_user() -> str:
+    try:
+        return getpass.getuser()
+    except Exception:  # no login name in some containers
+        return "console"
+
+
+def show(view: View, lang: str, out: TextIO) -> list[str]:
+    """Print a view; returns the callback data behind each number shown."""
+    for line in view.lines:
+        out.write(render(line, lang) + "\n")
+    numbered = [button for row in view.buttons for button in row]
+    for number, button in enumerate(numbered, 1):
+        out.write(f"  [{number}] {render(button.label, lang)}\n")
+    return [button.data for button in numbered]
+
+
+def to_input(line: str, options: list[str], user: str, lang: str | None) -> Input:
+    line = line.strip()
+    common = dict(channel=CHANNEL, user_key=user, chat_key=user, language_code=lang, display_name=user)
+    if line.startswith("/"):
+        head, _, args = line.partition(" ")
+        return Input(kind="command", command=head[1:].lower(), text=args.strip(), **common)
+    if line.isdigit() and 1 <= int(line) <= len(options):
+        return Input(kind="button", text=options[int(line) - 1], **common)
+    return Input(kind="text", text=line, **common)
+
+
+def chat(engine: Engine, lines: Iterable[str], out: TextIO, user: str, lang: str | None = None,
+         prompt: str = "> ") -> None:
+    """Run a conversation: each line typed is one message; numbers press the options shown last."""
+    options: list[str] = []
+    reply = engine.handle(Input(CHANNEL, user, user, "command", command="help", language_code=lang))
+    out.write(render(t(N_("Terminal chat. Type a number to choose an option, /new to file a request, "
+                          "/quit to leave.")), reply.lang) + "\n\n")
+    for view in reply.views:
+        options = show(view, reply.lang, out)
+    for line in lines:
+        if line.strip() in ("/quit", "/exit"):
+            break
+        if not line.strip():
+            continue
+        reply = engine.handle(to_input(line, options, user, lang))
+        out.write("\n")
+        for view in reply.views:
+            options = show(view, reply.lang, out) or options
+        out.write(prompt)
+        out.flush()
+
+
+def interactive_lines(prompt: str = "> "):
+    sys.stdout.write(prompt)
+    sys.stdout.flush()
+    for line in sys.stdin:
+        yield line

@@ -1,0 +1,171 @@
+"""The `breakbot` command: run the bot (Telegram or terminal) and administer organisations."""
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+
+from bot.domain.errors import Invalid
+from bot.domain.identifiers import format_bce, parse_bce
+from bot.i18n import LANGUAGES, render, t
+from bot.settings import Settings
+from bot.storage import repository
+from bot.storage.database import create_schema, make_engine, session
+
+COMMUNITIES = ("vl", "fwb", "dg")
+
+
+class Refused(Exception):
+    """One clear line for the operator; the command exits non-zero and changes nothing."""
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="breakbot", description="Career-break requests in a chat.")
+    commands = parser.add_subparsers(dest="command")
+    console = commands.add_parser("console", help="chat in the terminal on the local database")
+    console.add_argument("--lang", choices=LANGUAGES, help="language of the terminal chat")
+    commands.add_parser("run", help="run the Telegram bot (long polling)")
+    commands.add_parser("diagram", help="print the intake dialog as a Mermaid diagram")
+    admin = commands.add_parser("admin", help="organisations, schools and invitations").add_subparsers(dest="action")
+    org = admin.add_parser("add-organisation", help="register an organising authority")
+    org.add_argument("--bce", required=True)
+    org.add_argument("--name", required=True)
+    school = admin.add_parser("add-school", help="register a school of an organisation")
+    school.add_argument("--organisation", required=True, help="the organisation's BCE number")
+    school.add_argument("--bce", required=True)
+    school.add_argument("--community", required=True, choices=COMMUNITIES)
+    school.add_argument("--name", required=True)
+    invite = admin.add_parser("invite", help="print a one-time enrolment code and link")
+    invite.add_argument("--organisation", required=True, help="the organisation's BCE number")
+    invite.add_argument("--role", action="append", required=True, choices=repository.ROLES)
+    invite.add_argument("--json", action="store_true", help="print one JSON object")
+    return parser
+
+
+def _bce(text: str, lang: str) -> str:
+    try:
+        return parse_bce(text)
+    except Invalid as wrong:
+        raise Refused(render(t(wrong.message, **wrong.params), lang)) from None
+
+
+def _organisation(db, bce_text: str, lang: str):
+    bce = _bce(bce_text, lang)
+    organisation = repository.organisation_by_bce(db, bce)
+    if organisation is None:
+        raise Refused(f"No organisation with enterprise number {format_bce(bce)}: add it first with "
+                      f"`breakbot admin add-organisation`.")
+    return organisation
+
+
+def _name(text: str) -> str:
+    name = " ".join(text.split())
+    if not name or len(name) > 200:
+        raise Refused("The name must have between 1 and 200 characters.")
+    return name
+
+
+def admin(settings: Settings, args, out=sys.stdout) -> None:
+    lang = settings.bot_default_locale
+    engine = make_engine(settings.database)
+    create_schema(engine)
+    with session(engine) as db:
+        try:
+            if args.action == "add-organisation":
+                organisation = repository.add_organisation(db, _bce(args.bce, lang), _name(args.name))
+                print(f"Organisation {organisation.name} ({format_bce(organisation.bce)}) registered.", file=out)
+            elif args.action == "add-school":
+                organisation = _organisation(db, args.organisation, lang)
+                school = repository.add_school(db, organisation, _bce(args.bce, lang), args.community, _name(args.name))
+                print(f"School {school.name} ({format_bce(school.bce)}, {school.community}) registered for "
+                      f"{organisation.name}.", file=out)
+            elif args.action == "invite":
+                organisation = _organisation(db, args.organisation, lang)
+                code, invitation = repository.create_invitation(db, organisation, args.role)
+                username = settings.telegram_bot_username or bot_username(settings) or "<bot username>"
+                link = f"https://t.me/{username}?start={code}"
+                if args.json:
+                    print(json.dumps({"code": code, "link": link,
+                                      "expires_at": invitation.expires_at.isoformat()}), file=out)
+                else:
+                    print(f"Invitation for {organisation.name}, roles {', '.join(args.role)}, valid until "
+                          f"{invitation.expires_at:%d/%m/%Y %H:%M} UTC, single use.", file=out)
+                    print(f"Code: {code}", file=out)
+                    print(f"Link: {link}", file=out)
+            else:
+                raise Refused("Say what to do: add-organisation, add-school or invite (see breakbot admin --help).")
+        except repository.NotAllowed as refusal:
+            db.rollback()
+            raise Refused(str(refusal)) from None
+
+
+def bot_username(settings: Settings) -> str | None:
+    """Ask Telegram for the bot's username (for deep links) when a token is set."""
+    if not settings.telegram_bot_token:
+        return None
+    import asyncio
+
+    from telegram import Bot
+
+    async def ask():
+        async with Bot(settings.telegram_bot_token, base_url=settings.telegram_base_url) as bot:
+            return bot.username
+
+    try:
+        return asyncio.run(ask())
+    except Exception:  # offline or wrong token: the operator can set TELEGRAM_BOT_USERNAME
+        return None
+
+
+def console(settings: Settings, lang: str | None) -> None:
+    from bot.channels import console as terminal
+    from bot.demo import seed_and_enrol
+    from bot.fsm.engine import Engine
+
+    engine = make_engine(settings.database)
+    create_schema(engine)
+    user = terminal.console_user()
+    with session(engine) as db:
+        seed_and_enrol(db, terminal.CHANNEL, user)
+    terminal.chat(Engine(engine, settings.bot_default_locale), terminal.interactive_lines(), sys.stdout, user, lang)
+
+
+def run(settings: Settings) -> None:
+    from telegram.error import InvalidToken
+
+    from bot.channels.telegram import run_polling
+    from bot.fsm.engine import Engine
+
+    if not settings.telegram_bot_token:
+        raise Refused("TELEGRAM_BOT_TOKEN is not set: put the token BotFather gave you in the environment or in .env.")
+    engine = make_engine(settings.database)
+    create_schema(engine)
+    try:
+        run_polling(settings, Engine(engine, settings.bot_default_locale))
+    except InvalidToken:
+        raise Refused("Telegram refused TELEGRAM_BOT_TOKEN: check the token BotFather gave you.") from None
+
+
+def main(argv: list[str] | None = None) -> int:
+    from bot.logging_setup import configure
+
+    args = _parser().parse_args(argv)
+    settings = Settings()
+    configure(logging.WARNING if args.command in ("console", "admin", "diagram", None) else logging.INFO)
+    try:
+        if args.command == "admin":
+            admin(settings, args)
+        elif args.command == "diagram":
+            from bot.fsm.machine import mermaid
+            print(mermaid())
+        elif args.command == "run" or (args.command is None and settings.telegram_bot_token):
+            run(settings)
+        else:
+            console(settings, getattr(args, "lang", None))
+    except Refused as refusal:
+        print(f"breakbot: {refusal}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 0
+    return 0

@@ -1,0 +1,1 @@
+"""Dialogs as data: steps with prompts, keyboards, parsers and branches."""

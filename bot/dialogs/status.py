@@ -1,0 +1,138 @@
+"""Screens outside the intake: welcome, help, /status and the acknowledgement of a filed request."""
+from __future__ import annotations
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+from sqlmodel import Session
+
+from bot.domain.answers import format_hours
+from bot.domain.errors import Invalid
+from bot.domain.identifiers import format_bce, format_niss, mask_niss, parse_niss, parse_ticket
+from bot.domain.leaves import LABEL, Community, LeaveType, Regime, StaffStatus, Status
+from bot.fsm.views import Button, View
+from bot.i18n import N_, Capitalized, t
+from bot.storage import repository
+from bot.storage.models import LeaveRequest, Member, Organisation
+
+ROLE_LABEL = {"po-education": N_("organising authority for education"), "employer": N_("employer (own staff)"),
+              "access-manager": N_("access manager")}
+CITIZEN_REMINDER = N_("The worker must now complete this request through the citizen web application "
+                      "\"Dossier Interruption de carrière et crédit-temps\".")
+
+
+def _filed_on(request: LeaveRequest) -> dt.date:
+    return request.filed_at.astimezone(ZoneInfo("Europe/Brussels")).date()
+
+
+def not_enrolled() -> View:
+    return View([t(N_("Hello! This assistant lets organising authorities file the employer part of career-break "
+                      "requests with ONEM.")),
+                 t(N_("You are not enrolled yet. Ask your organisation's access manager for an invitation link and "
+                      "open it, or type /start followed by the invitation code."))])
+
+
+def welcome(organisation: Organisation, member: Member) -> View:
+    roles = ", ".join(sorted(member.role_set))
+    return View([t(N_("Welcome! You act for {organisation}."), organisation=organisation.name),
+                 t(N_("Your roles: {roles}."), roles=[_join([t(ROLE_LABEL[r]) for r in sorted(member.role_set)
+                                                             if r in ROLE_LABEL])] if roles else "-"),
+                 t(N_("Type /new to file a request, /status to follow one, /help for help."))],
+                [[Button(t(N_("New request")), "c:new")]])
+
+
+def _join(items: list) -> list:
+    out = []
+    for i, item in enumerate(items):
+        out += ([", "] if i else []) + [item]
+    return out
+
+
+def help_view() -> View:
+    return View([t(N_("What I can do:")),
+                 t(N_("/new: file the employer part of a new request")),
+                 t(N_("/status: your organisation's latest requests; /status followed by a ticket number shows "
+                      "one request")),
+                 t(N_("/cancel: stop the request in progress (it is kept as a draft, nothing is sent)")),
+                 t(N_("/help: this help")),
+                 t(N_("During a request, answer each question by tapping a button or typing the answer; "
+                      "\"Back\" returns to the previous question."))])
+
+
+def latest(session: Session, member: Member) -> list[View]:
+    requests = repository.latest_requests(session, member.organisation_id, 5)
+    if not requests:
+        return [View([t(N_("Your organisation has not filed any request yet. Type /new to file one."))],
+                     [[Button(t(N_("New request")), "c:new")]])]
+    buttons = [[Button(f"{r.ticket} · {r.last_name.upper()} {r.first_name[:1]}. · {mask_niss(r.niss)}",
+                       f"s:{r.ticket}")] for r in requests]
+    return [View([t(N_("Your organisation's latest requests. Tap one to see it, or type /status followed by a "
+                       "ticket number."))], buttons)]
+
+
+def show(session: Session, member: Member, typed: str, today: dt.date) -> list[View]:
+    try:
+        ticket = parse_ticket(typed[:64])
+    except Invalid as wrong:
+        return [View([t(N_("⚠ {error}"), error=t(wrong.message, **wrong.params))])]
+    request = repository.request_by_ticket(session, member.organisation_id, ticket)
+    if request is None:
+        return [View([t(N_("There is no request with number {ticket} in your organisation."), ticket=ticket)])]
+    organisation = session.get(Organisation, member.organisation_id)
+    header = [t(N_("Request {ticket}"), ticket=request.ticket),
+              t(N_("Status: {status}"), status=Capitalized(LABEL[Status(request.status)])),
+              t(N_("Filed on {date}"), date=_filed_on(request))]
+    if request.office:
+        header.append(t(N_("ONEM office: {office}"), office=request.office))
+    return [View([*header, "", *request_lines(session, request, organisation.name)])]
+
+
+def request_lines(session: Session, request: LeaveRequest, organisation_name: str) -> list:
+    """The request in sentences, as on the manual's confirmation page (a draft or a filed request)."""
+    lines = [t(N_("Worker: {last} {first}, NISS {niss}, {status}."), last=request.last_name.upper(),
+               first=request.first_name, niss=format_niss(request.niss),
+               status=LABEL[StaffStatus(request.staff_status)]), born(request.niss)]
+    if request.school_bce:
+        school = repository.school_by_bce(session, request.organisation_id, request.school_bce)
+        name = f"{school.name} ({format_bce(request.school_bce)})" if school else format_bce(request.school_bce)
+        lines.append(t(N_("School: {school}, {community}."), school=name,
+                       community=LABEL[Community(request.community)]))
+    else:
+        lines.append(t(N_("Own staff of {organisation}."), organisation=organisation_name))
+    if request.email:
+        lines.append(t(N_("Worker's e-mail: {email}"), email=request.email))
+    leave = LABEL[LeaveType(request.leave_type)]
+    lines += ["", t(N_("The request concerns a {leave}, {regime}, from {start} to {end}."), leave=leave,
+                    regime=LABEL[Regime(request.regime)], start=request.start_date, end=request.end_date)]
+    if request.employer_agreement:
+        lines.append(t(N_("The employer agrees to the 1/10 reduction.")))
+    lines += [t(N_("Before this {leave}, the worker was employed under a contract of {hours} a week."), leave=leave,
+                hours=format_hours(request.hours_before)),
+              t(N_("A full-time schedule amounts to {hours}."), hours=format_hours(request.fulltime_hours)),
+              t(N_("The worker notified me in writing on {date} of their intention to reduce their working time."),
+                date=request.notice_date),
+              t(N_("Is there a working-time reduction scheme (RTT or equivalent)? {answer}"),
+                answer=t(N_("Yes")) if request.rtt else t(N_("No")))]
+    return lines
+
+
+def born(niss_number: str):
+    """What the NISS says of the worker, shown back so that a typo is caught."""
+    niss = parse_niss(niss_number)
+    if niss.birth_date is None:
+        return t(N_("NISS {niss}: a number whose birth date is not known. Check it against the worker's documents."),
+                 niss=niss.formatted)
+    sex = {"M": t(N_("male")), "F": t(N_("female"))}.get(niss.gender, t(N_("sex not known")))
+    return t(N_("NISS {niss}: born {birth}, {sex}."), niss=niss.formatted, birth=niss.birth_date, sex=sex)
+
+
+def acknowledgement(request: LeaveRequest) -> View:
+    return View([t(N_("Acknowledgement of receipt")),
+                 t(N_("A unique ticket number has been given to this request: {ticket}"), ticket=request.ticket),
+                 t(N_("Keep it: /status {ticket} shows the request at any time."), ticket=request.ticket), "",
+                 t(N_("The request concerns a {leave}, {regime}, from {start} to {end}."),
+                   leave=LABEL[LeaveType(request.leave_type)], regime=LABEL[Regime(request.regime)],
+                   start=request.start_date, end=request.end_date),
+                 t(CITIZEN_REMINDER)],
+                [[Button(t(N_("Show the request")), f"s:{request.ticket}"), Button(t(N_("New request")), "c:new")]],
+                replace=True)

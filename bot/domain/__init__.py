@@ -1,0 +1,1 @@
+"""Leave rules and identifiers: pure functions, no I/O."""

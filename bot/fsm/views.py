@@ -1,0 +1,40 @@
+"""What goes in and out of the engine, whatever the channel: an Input and Views."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass
+class Input:
+    """One thing the user did: typed text, tapped a button, or sent a command."""
+
+    channel: str
+    user_key: str
+    chat_key: str
+    kind: str  # "text", "button" or "command"
+    text: str = ""  # the typed text, the button's callback data, or the command's arguments
+    command: str = ""
+    language_code: str | None = None
+    display_name: str = ""
+
+
+@dataclass
+class Button:
+    label: Any  # T or plain text
+    data: str  # callback data, at most 64 bytes
+
+
+@dataclass
+class View:
+    """A message to show: lines (T, text or dates) and rows of buttons."""
+
+    lines: list = field(default_factory=list)
+    buttons: list[list[Button]] = field(default_factory=list)
+    replace: bool = False  # replaces the message whose button was tapped
+
+
+@dataclass
+class Reply:
+    views: list[View]
+    lang: str

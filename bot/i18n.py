@@ -1,0 +1,84 @@
+"""Translation at the edge: gettext catalogs compiled with babel, dates with babel."""
+from __future__ import annotations
+
+import datetime as dt
+import gettext
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+from babel.dates import format_date
+
+LOCALES_DIR = Path(__file__).resolve().parent.parent / "locales"
+DOMAIN = "messages"
+LANGUAGES = ("fr", "nl", "de", "en")
+BABEL_LOCALE = {"fr": "fr_BE", "nl": "nl_BE", "de": "de_BE", "en": "en"}
+
+
+def N_(message: str) -> str:
+    """Mark a message id for extraction; it is translated later, when a view is rendered."""
+    return message
+
+
+@dataclass(frozen=True)
+class T:
+    """A message still to be translated: its id, its parameters and, for plurals, the count."""
+
+    message: str
+    params: dict = field(default_factory=dict)
+    plural: str | None = None
+    n: int | None = None
+
+    def __hash__(self) -> int:  # params is a dict; identity is enough for views
+        return id(self)
+
+
+def t(message: str, **params) -> T:
+    return T(message, params)
+
+
+def tn(singular: str, plural: str, n: int, **params) -> T:
+    return T(singular, {**params, "n": n}, plural, n)
+
+
+@lru_cache(maxsize=None)
+def translations(lang: str) -> gettext.NullTranslations:
+    if lang not in LANGUAGES:
+        lang = LANGUAGES[0]
+    try:
+        return gettext.translation(DOMAIN, localedir=str(LOCALES_DIR), languages=[lang])
+    except FileNotFoundError:
+        return gettext.NullTranslations()
+
+
+@dataclass(frozen=True)
+class Capitalized:
+    """A label shown with a capital first letter (a button), reused lower-case in sentences."""
+
+    item: object
+
+
+def format_day(day: dt.date, lang: str) -> str:
+    """A date as users of that language write it: 14/03/1985 (fr, nl, de use day first)."""
+    return format_date(day, "dd/MM/yyyy", locale=BABEL_LOCALE.get(lang, "fr_BE"))
+
+
+def render(item, lang: str) -> str:
+    """Translate a T (recursively through its parameters) into the user's language."""
+    if isinstance(item, T):
+        tr = translations(lang)
+        if item.plural is not None:
+            text = tr.ngettext(item.message, item.plural, item.n)
+        else:
+            text = tr.gettext(item.message)
+        if item.params:
+            text = text.format(**{k: render(v, lang) for k, v in item.params.items()})
+        return text
+    if isinstance(item, Capitalized):
+        text = render(item.item, lang)
+        return text[:1].upper() + text[1:]
+    if isinstance(item, dt.date):
+        return format_day(item, lang)
+    if isinstance(item, (list, tuple)):
+        return "".join(render(part, lang) for part in item)
+    return "" if item is None else str(item)

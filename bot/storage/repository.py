@@ -1,0 +1,235 @@
+"""Repository functions. Every read of requests is scoped by the acting organisation."""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import secrets
+
+from sqlalchemy import func
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, select
+
+from bot.domain.identifiers import new_ticket
+from bot.storage.models import Dialog, Invitation, LeaveRequest, Member, Organisation, School, utcnow
+
+ROLES = ("po-education", "employer", "access-manager")
+INVITATION_DAYS = 7
+LIVE_STATUSES = ("waiting", "processing", "accepted")
+
+
+class NotAllowed(Exception):
+    """A command-line or enrolment action refused; `reason` is a message id."""
+
+    def __init__(self, reason: str, **params):
+        super().__init__(reason.format(**params) if params else reason)
+        self.reason = reason
+        self.params = params
+
+
+# --- organisations, schools, invitations -------------------------------------------------------
+
+def organisation_by_bce(session: Session, bce: str) -> Organisation | None:
+    return session.exec(select(Organisation).where(Organisation.bce == bce)).first()
+
+
+def add_organisation(session: Session, bce: str, name: str, demo: bool = False) -> Organisation:
+    if organisation_by_bce(session, bce):
+        raise NotAllowed("An organisation with enterprise number {bce} is already registered.", bce=bce)
+    if session.exec(select(School).where(School.bce == bce)).first():
+        raise NotAllowed("{bce} is already registered as a school.", bce=bce)
+    organisation = Organisation(bce=bce, name=name, demo=demo)
+    session.add(organisation)
+    session.commit()
+    return organisation
+
+
+def add_school(session: Session, organisation: Organisation, bce: str, community: str, name: str) -> School:
+    existing = session.exec(select(School).where(School.bce == bce)).first()
+    if existing:
+        if existing.organisation_id != organisation.id:
+            raise NotAllowed("School {bce} is already registered to another organisation.", bce=bce)
+        raise NotAllowed("School {bce} is already registered to this organisation.", bce=bce)
+    if organisation_by_bce(session, bce):
+        raise NotAllowed("{bce} is an organisation's own number, not a school's.", bce=bce)
+    school = School(organisation_id=organisation.id, bce=bce, community=community, name=name)
+    session.add(school)
+    session.commit()
+    return school
+
+
+def schools_of(session: Session, organisation_id: int, community: str | None = None) -> list[School]:
+    query = select(School).where(School.organisation_id == organisation_id)
+    if community:
+        query = query.where(School.community == community)
+    return list(session.exec(query.order_by(School.name)))
+
+
+def school_by_bce(session: Session, organisation_id: int, bce: str) -> School | None:
+    return session.exec(select(School).where(School.organisation_id == organisation_id, School.bce == bce)).first()
+
+
+def _hash(code: str) -> str:
+    return hashlib.sha256(code.encode()).hexdigest()
+
+
+def create_invitation(session: Session, organisation: Organisation, roles: list[str],
+                      now: dt.datetime | None = None) -> tuple[str, Invitation]:
+    """A one-time code: 128 random bits, URL-safe (22 characters, fits a /start payload)."""
+    now = now or utcnow()
+    code = secrets.token_urlsafe(16)
+    invitation = Invitation(organisation_id=organisation.id, code_hash=_hash(code),
+                            roles=",".join(sorted(set(roles))),
+                            created_at=now, expires_at=now + dt.timedelta(days=INVITATION_DAYS))
+    session.add(invitation)
+    session.commit()
+    return code, invitation
+
+
+# --- members ------------------------------------------------------------------------------------
+
+def member_for(session: Session, channel: str, user_key: str) -> Member | None:
+    """The enrolled, not revoked member behind a chat account."""
+    return session.exec(select(Member).where(Member.channel == channel, Member.user_key == user_key,
+                                             Member.revoked_at.is_(None))).first()
+
+
+def enrol(session: Session, channel: str, user_key: str, code: str, display_name: str = "",
+          now: dt.datetime | None = None) -> tuple[Member, Organisation]:
+    now = now or utcnow()
+    invitation = session.exec(select(Invitation).where(Invitation.code_hash == _hash(code.strip()))
+                              .with_for_update()).first()
+    if invitation is None:
+        raise NotAllowed("This invitation code is unknown. Check the link, or ask your access manager for a new one.")
+    if invitation.used_at is not None:
+        raise NotAllowed("This invitation code has already been used. Ask your access manager for a new one.")
+    if invitation.expires_at < now:
+        raise NotAllowed("This invitation code expired on {date}. Ask your access manager for a new one.",
+                         date=invitation.expires_at.date())
+    member = session.exec(select(Member).where(Member.channel == channel, Member.user_key == user_key)).first()
+    if member is None:
+        member = Member(channel=channel, user_key=user_key, organisation_id=invitation.organisation_id,
+                        roles=invitation.roles)
+    member.organisation_id = invitation.organisation_id
+    member.roles = invitation.roles
+    member.display_name = display_name[:200]
+    member.enrolled_at = now
+    member.revoked_at = None
+    session.add(member)
+    session.flush()
+    invitation.used_at = now
+    invitation.used_by = member.id
+    session.add(invitation)
+    session.commit()
+    return member, session.get(Organisation, member.organisation_id)
+
+
+def set_locale(session: Session, member: Member, locale: str) -> None:
+    member.locale = locale
+    session.add(member)
+    session.commit()
+
+
+# --- dialogs ------------------------------------------------------------------------------------
+
+def open_dialog(session: Session, channel: str, chat_key: str) -> Dialog | None:
+    return session.exec(select(Dialog).where(Dialog.channel == channel, Dialog.chat_key == chat_key,
+                                             Dialog.status == "open")
+                        .order_by(Dialog.id.desc())).first()
+
+
+def last_dialog(session: Session, channel: str, chat_key: str) -> Dialog | None:
+    return session.exec(select(Dialog).where(Dialog.channel == channel, Dialog.chat_key == chat_key)
+                        .order_by(Dialog.id.desc())).first()
+
+
+def start_dialog(session: Session, member: Member, channel: str, chat_key: str, state: str,
+                 kind: str = "intake") -> Dialog:
+    """A fresh draft; an open one in the same chat is kept as abandoned, never deleted."""
+    abandon_dialog(session, channel, chat_key, commit=False)
+    dialog = Dialog(channel=channel, chat_key=chat_key, member_id=member.id, kind=kind, state=state)
+    session.add(dialog)
+    session.commit()
+    return dialog
+
+
+def abandon_dialog(session: Session, channel: str, chat_key: str, commit: bool = True) -> Dialog | None:
+    dialog = open_dialog(session, channel, chat_key)
+    if dialog is not None:
+        dialog.status = "abandoned"
+        dialog.updated_at = utcnow()
+        dialog.version += 1
+        session.add(dialog)
+    if commit:
+        session.commit()
+    return dialog
+
+
+def save_dialog(session: Session, dialog: Dialog, state: str, answers: dict, history: list[str],
+                editing: bool) -> None:
+    dialog.state = state
+    dialog.answers = json.dumps(answers, ensure_ascii=False, sort_keys=True)
+    dialog.history = json.dumps(history)
+    dialog.editing = editing
+    dialog.version += 1
+    dialog.updated_at = utcnow()
+    session.add(dialog)
+    session.commit()
+
+
+# --- requests -----------------------------------------------------------------------------------
+
+def request_of_dialog(session: Session, organisation_id: int, dialog_id: int) -> LeaveRequest | None:
+    return session.exec(select(LeaveRequest).where(LeaveRequest.organisation_id == organisation_id,
+                                                   LeaveRequest.dialog_id == dialog_id)).first()
+
+
+def request_by_ticket(session: Session, organisation_id: int, ticket: str) -> LeaveRequest | None:
+    return session.exec(select(LeaveRequest).where(LeaveRequest.organisation_id == organisation_id,
+                                                   LeaveRequest.ticket == ticket)).first()
+
+
+def latest_requests(session: Session, organisation_id: int, limit: int = 5) -> list[LeaveRequest]:
+    return list(session.exec(select(LeaveRequest).where(LeaveRequest.organisation_id == organisation_id)
+                             .order_by(LeaveRequest.filed_at.desc(), LeaveRequest.id.desc()).limit(limit)))
+
+
+def count_requests(session: Session, organisation_id: int) -> int:
+    return session.exec(select(func.count()).select_from(LeaveRequest)
+                        .where(LeaveRequest.organisation_id == organisation_id)).one()
+
+
+def overlapping_request(session: Session, organisation_id: int, niss: str, start: dt.date,
+                        end: dt.date) -> LeaveRequest | None:
+    """A live request of the same worker, filed by the same organisation, sharing a day."""
+    return session.exec(select(LeaveRequest).where(
+        LeaveRequest.organisation_id == organisation_id, LeaveRequest.niss == niss,
+        LeaveRequest.status.in_(LIVE_STATUSES),
+        LeaveRequest.start_date <= end, LeaveRequest.end_date >= start)).first()
+
+
+def file_request(session: Session, member: Member, dialog: Dialog, fields: dict) -> LeaveRequest:
+    """Store the request once per dialog: a second confirmation returns the first request."""
+    existing = request_of_dialog(session, member.organisation_id, dialog.id)
+    if existing:
+        return existing
+    for _attempt in range(5):
+        request = LeaveRequest(ticket=new_ticket(), organisation_id=member.organisation_id,
+                               member_id=member.id, dialog_id=dialog.id, **fields)
+        dialog.status = "filed"
+        dialog.state = "done"
+        dialog.version += 1
+        dialog.updated_at = utcnow()
+        session.add(request)
+        session.add(dialog)
+        try:
+            session.commit()
+            return request
+        except IntegrityError:
+            session.rollback()
+            existing = request_of_dialog(session, member.organisation_id, dialog.id)
+            if existing:
+                return existing
+            session.refresh(dialog)
+            # otherwise the random ticket collided: draw another
+    raise RuntimeError("could not draw a unique ticket")

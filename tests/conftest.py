@@ -1,0 +1,180 @@
+"""Shared factories: a real Application on a real SQLite file, fed updates, recording what it sends."""
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+import json
+
+import pytest
+from telegram import Update
+from telegram.request import BaseRequest, RequestData
+
+from bot.channels.telegram import build_application
+from bot.fsm.engine import Engine
+from bot.settings import Settings
+from bot.storage import repository
+from bot.storage.database import create_schema, make_engine, session
+
+BOT_USER = {"id": 999000, "is_bot": True, "first_name": "Breakbot", "username": "breakbot_test_bot",
+            "can_join_groups": False, "can_read_all_group_messages": False, "supports_inline_queries": False}
+ORG_BCE, SCHOOL_FWB, SCHOOL_VL = "0234567873", "0876543270", "1020304002"
+OTHER_ORG_BCE = "0555055576"
+
+
+class RecordingRequest(BaseRequest):
+    """Answers the Bot API like Telegram would, without a network, and keeps every call."""
+
+    def __init__(self):
+        self.calls: list[tuple[str, dict]] = []
+        self._ids = itertools.count(100)
+
+    @property
+    def read_timeout(self):
+        return 1.0
+
+    async def initialize(self):
+        pass
+
+    async def shutdown(self):
+        pass
+
+    async def do_request(self, url, method, request_data: RequestData | None = None, read_timeout=None,
+                         write_timeout=None, connect_timeout=None, pool_timeout=None):
+        name = url.rsplit("/", 1)[-1]
+        params = request_data.parameters if request_data else {}
+        self.calls.append((name, params))
+        if name == "getMe":
+            result = BOT_USER
+        elif name in ("sendMessage", "editMessageText"):
+            chat_id = params.get("chat_id", 1)
+            result = {"message_id": params.get("message_id") or next(self._ids), "date": 0,
+                      "chat": {"id": chat_id, "type": "private"}, "text": params.get("text", ""),
+                      "from": BOT_USER}
+            if "reply_markup" in params:
+                result["reply_markup"] = params["reply_markup"]
+        else:
+            result = True
+        return 200, json.dumps({"ok": True, "result": result}).encode()
+
+
+_update_ids = itertools.count(1)
+
+
+def _user(user_id: int, language_code: str | None) -> dict:
+    user = {"id": user_id, "is_bot": False, "first_name": f"User{user_id}"}
+    if language_code:
+        user["language_code"] = language_code
+    return user
+
+
+def text_update(app, user_id: int, text: str, language_code: str | None = "fr", chat_type: str = "private"):
+    message = {"message_id": next(_update_ids), "date": int(dt.datetime.now().timestamp()),
+               "chat": {"id": user_id, "type": chat_type}, "from": _user(user_id, language_code), "text": text}
+    if text.startswith("/"):
+        message["entities"] = [{"type": "bot_command", "offset": 0, "length": len(text.split()[0])}]
+    return Update.de_json({"update_id": next(_update_ids), "message": message}, app.bot)
+
+
+def button_update(app, user_id: int, data: str, message_id: int = 1, language_code: str | None = "fr"):
+    message = {"message_id": message_id, "date": 0, "chat": {"id": user_id, "type": "private"}, "text": "…",
+               "from": BOT_USER}
+    query = {"id": str(next(_update_ids)), "from": _user(user_id, language_code), "chat_instance": "x",
+             "data": data, "message": message}
+    return Update.de_json({"update_id": next(_update_ids), "callback_query": query}, app.bot)
+
+
+class Chat:
+    """One Telegram user talking to the application; remembers the last message with buttons."""
+
+    def __init__(self, app, recorder: RecordingRequest, user_id: int, language_code: str | None = "fr"):
+        self.app, self.recorder, self.user_id, self.language_code = app, recorder, user_id, language_code
+        self.keyboard: list[dict] = []
+        self.keyboard_message = 1
+
+    def _replies(self, start: int) -> list[str]:
+        texts = []
+        for name, params in self.recorder.calls[start:]:
+            if name in ("sendMessage", "editMessageText"):
+                texts.append(params["text"])
+                markup = params.get("reply_markup")
+                if markup:
+                    self.keyboard = [b for row in markup["inline_keyboard"] for b in row]
+                    self.keyboard_message = params.get("message_id", self.keyboard_message)
+        return texts
+
+    async def send(self, text: str) -> str:
+        start = len(self.recorder.calls)
+        await self.app.process_update(text_update(self.app, self.user_id, text, self.language_code))
+        return "\n".join(self._replies(start))
+
+    def button(self, code: str) -> dict:
+        """The button of the last keyboard whose code (after the version prefix) or label matches."""
+        for button in self.keyboard:
+            data = button["callback_data"]
+            if data.split(":", 1)[-1] == code or data == code or button["text"] == code:
+                return button
+        raise AssertionError(f"no button {code!r} in {[b['callback_data'] for b in self.keyboard]}")
+
+    async def tap(self, code: str) -> str:
+        return await self.press(self.button(code)["callback_data"])
+
+    async def press(self, data: str) -> str:
+        start = len(self.recorder.calls)
+        await self.app.process_update(button_update(self.app, self.user_id, data, self.keyboard_message,
+                                                    self.language_code))
+        return "\n".join(self._replies(start))
+
+
+@pytest.fixture
+def db_url(tmp_path):
+    return f"sqlite:///{tmp_path / 'bot.sqlite3'}"
+
+
+@pytest.fixture
+def db(db_url):
+    engine = make_engine(db_url)
+    create_schema(engine)
+    yield engine
+    engine.dispose()
+
+
+def enrol(engine, user_id: int | str, bce: str = ORG_BCE, roles=("po-education",), channel="telegram"):
+    with session(engine) as s:
+        organisation = repository.organisation_by_bce(s, bce)
+        code, _ = repository.create_invitation(s, organisation, list(roles))
+        repository.enrol(s, channel, str(user_id), code)
+
+
+@pytest.fixture
+def organisations(db):
+    """Two organising authorities: ours with a school in FWB and one in VL, and another one."""
+    with session(db) as s:
+        ours = repository.add_organisation(s, ORG_BCE, "PO Y")
+        repository.add_school(s, ours, SCHOOL_FWB, "fwb", "École A")
+        repository.add_school(s, ours, SCHOOL_VL, "vl", "School B")
+        other = repository.add_organisation(s, OTHER_ORG_BCE, "PO Z")
+        repository.add_school(s, other, "1000000120", "fwb", "École D")
+    return db
+
+
+async def make_app(engine, recorder: RecordingRequest, clock=None):
+    settings = Settings(telegram_bot_token="123456:TEST-TOKEN", _env_file=None)
+    kwargs = {"clock": clock} if clock else {}
+    app = build_application(settings, Engine(engine, "fr", **kwargs), request=recorder)
+    await app.initialize()
+    return app
+
+
+@pytest.fixture
+async def app(organisations):
+    recorder = RecordingRequest()
+    application = await make_app(organisations, recorder)
+    application.recorder = recorder
+    yield application
+    await application.shutdown()
+
+
+@pytest.fixture
+def chat(app):
+    enrol(app.bot_data["engine"].db, 1001)
+    return Chat(app, app.recorder, 1001)
