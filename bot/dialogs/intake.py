@@ -279,7 +279,7 @@ STEPS: list[Step] = [
          _parse_email, choices=lambda ctx: [Choice("skip", t(N_("No e-mail")))],
          show=lambda v, ctx: v or t(N_("none")), label=N_("E-mail")),
     Step("leave_type", _leave_prompt, _parse_leave, choices=_leave_choices, show=_label(LeaveType),
-         label=N_("Leave"), clears=("regime", "employer_agreement", "end_date", "fulltime_hours", "notice_date")),
+         label=N_("Leave"), clears=("regime", "employer_agreement", "end_date", "fulltime_hours")),
     Step("regime", lambda ctx: [t(N_("Which form does the {leave} take?"), leave=LABEL[_leave(ctx)])],
          _pick(_regime_choices), choices=_regime_choices, show=_label(Regime), label=N_("Form"),
          clears=("employer_agreement", "end_date", "fulltime_hours")),

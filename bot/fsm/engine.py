@@ -130,7 +130,7 @@ class Engine:
         if len(capacities) == 1:
             ctx.answers["capacity"] = capacities[0].value
         state = machine.first_state(ctx)
-        repository.save_dialog(session, dialog, state, ctx.answers, [], False)
+        repository.save_dialog(session, dialog, state, ctx.answers, [], False, now=self.clock())
         intro = t(N_("New request. Answer each question; \"Back\" returns to the previous one, /cancel stops."))
         return [self._step_view(dialog, ctx, [], [intro])]
 
@@ -167,6 +167,7 @@ class Engine:
         if self.clock() - dialog.updated_at > PAUSE and code not in ("resume", "restart"):
             return [self._resume_view(dialog)]
         if code == "resume":
+            repository.touch_dialog(session, dialog, self.clock())
             return [self._current_view(session, member, dialog, lang, replace=True)]
         if code == "restart":
             return self._new(session, inp, member)
@@ -214,7 +215,7 @@ class Engine:
                 editing = True
                 history.append(SUMMARY)
                 lines = [*lines, error] if error else lines
-        repository.save_dialog(session, dialog, state, ctx.answers, history, editing)
+        repository.save_dialog(session, dialog, state, ctx.answers, history, editing, now=self.clock())
         if state == SUMMARY:
             return self._summary_view(session, dialog, ctx, lines, replace)
         return self._step_view(dialog, ctx, history, lines, replace=replace)
@@ -237,7 +238,7 @@ class Engine:
         if not history:
             return self._step_view(dialog, ctx, history, [t(N_("This is the first question."))], replace=True)
         state = history.pop()
-        repository.save_dialog(session, dialog, state, ctx.answers, history, dialog.editing and state != SUMMARY)
+        repository.save_dialog(session, dialog, state, ctx.answers, history, dialog.editing and state != SUMMARY, now=self.clock())
         if state == SUMMARY:
             return self._summary_view(session, dialog, ctx, [], True)
         return self._step_view(dialog, ctx, history, [], replace=True)
@@ -249,12 +250,12 @@ class Engine:
         if code.startswith("edit:") and code[5:] in STEP and STEP[code[5:]].applies_to(ctx):
             history.append(SUMMARY)
             dialog.editing = True
-            repository.save_dialog(session, dialog, code[5:], ctx.answers, history, True)
+            repository.save_dialog(session, dialog, code[5:], ctx.answers, history, True, now=self.clock())
             return self._step_view(dialog, ctx, history, [], replace=True)
         if code in ("toggle:confirm_email", "toggle:certified"):
             key = code.split(":")[1]
             ctx.answers[key] = not ctx.answers.get(key)
-            repository.save_dialog(session, dialog, SUMMARY, ctx.answers, history, False)
+            repository.save_dialog(session, dialog, SUMMARY, ctx.answers, history, False, now=self.clock())
             return self._summary_view(session, dialog, ctx, [], True)
         if code == "confirm":
             if not ctx.answers.get("certified"):
@@ -287,6 +288,12 @@ class Engine:
 
     def _summary_view(self, session, dialog, ctx, lines, replace) -> View:
         organisation = session.get(Organisation, ctx.member.organisation_id)
+        for step in STEPS:  # warnings (short notice) stay visible until the user confirms
+            if step.check and step.applies_to(ctx) and step.name in ctx.answers:
+                try:
+                    lines = [*lines, *step.check(ctx.answers[step.name], ctx)]
+                except Invalid:
+                    pass
         buttons = [[Button(c.label, f"d{dialog.version}:{c.code}") for c in row]
                    for row in intake.summary_buttons(ctx)]
         buttons.append([Button(t(N_("« Back")), f"d{dialog.version}:back")])

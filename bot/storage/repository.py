@@ -10,7 +10,8 @@ from sqlalchemy import func
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
-from bot.domain.identifiers import new_ticket
+from bot.domain.identifiers import format_bce, new_ticket
+from bot.i18n import N_
 from bot.storage.models import Dialog, Invitation, LeaveRequest, Member, Organisation, School, utcnow
 
 ROLES = ("po-education", "employer", "access-manager")
@@ -35,9 +36,9 @@ def organisation_by_bce(session: Session, bce: str) -> Organisation | None:
 
 def add_organisation(session: Session, bce: str, name: str, demo: bool = False) -> Organisation:
     if organisation_by_bce(session, bce):
-        raise NotAllowed("An organisation with enterprise number {bce} is already registered.", bce=bce)
+        raise NotAllowed(N_("An organisation with enterprise number {bce} is already registered."), bce=format_bce(bce))
     if session.exec(select(School).where(School.bce == bce)).first():
-        raise NotAllowed("{bce} is already registered as a school.", bce=bce)
+        raise NotAllowed(N_("{bce} is already registered as a school."), bce=format_bce(bce))
     organisation = Organisation(bce=bce, name=name, demo=demo)
     session.add(organisation)
     session.commit()
@@ -48,10 +49,10 @@ def add_school(session: Session, organisation: Organisation, bce: str, community
     existing = session.exec(select(School).where(School.bce == bce)).first()
     if existing:
         if existing.organisation_id != organisation.id:
-            raise NotAllowed("School {bce} is already registered to another organisation.", bce=bce)
-        raise NotAllowed("School {bce} is already registered to this organisation.", bce=bce)
+            raise NotAllowed(N_("School {bce} is already registered to another organisation."), bce=format_bce(bce))
+        raise NotAllowed(N_("School {bce} is already registered to this organisation."), bce=format_bce(bce))
     if organisation_by_bce(session, bce):
-        raise NotAllowed("{bce} is an organisation's own number, not a school's.", bce=bce)
+        raise NotAllowed(N_("{bce} is an organisation's own number, not a school's."), bce=format_bce(bce))
     school = School(organisation_id=organisation.id, bce=bce, community=community, name=name)
     session.add(school)
     session.commit()
@@ -100,11 +101,11 @@ def enrol(session: Session, channel: str, user_key: str, code: str, display_name
     invitation = session.exec(select(Invitation).where(Invitation.code_hash == _hash(code.strip()))
                               .with_for_update()).first()
     if invitation is None:
-        raise NotAllowed("This invitation code is unknown. Check the link, or ask your access manager for a new one.")
+        raise NotAllowed(N_("This invitation code is unknown. Check the link, or ask your access manager for a new one."))
     if invitation.used_at is not None:
-        raise NotAllowed("This invitation code has already been used. Ask your access manager for a new one.")
+        raise NotAllowed(N_("This invitation code has already been used. Ask your access manager for a new one."))
     if invitation.expires_at < now:
-        raise NotAllowed("This invitation code expired on {date}. Ask your access manager for a new one.",
+        raise NotAllowed(N_("This invitation code expired on {date}. Ask your access manager for a new one."),
                          date=invitation.expires_at.date())
     member = session.exec(select(Member).where(Member.channel == channel, Member.user_key == user_key)).first()
     if member is None:
@@ -166,13 +167,21 @@ def abandon_dialog(session: Session, channel: str, chat_key: str, commit: bool =
 
 
 def save_dialog(session: Session, dialog: Dialog, state: str, answers: dict, history: list[str],
-                editing: bool) -> None:
+                editing: bool, now: dt.datetime | None = None) -> None:
     dialog.state = state
     dialog.answers = json.dumps(answers, ensure_ascii=False, sort_keys=True)
     dialog.history = json.dumps(history)
     dialog.editing = editing
     dialog.version += 1
-    dialog.updated_at = utcnow()
+    dialog.updated_at = now or utcnow()
+    session.add(dialog)
+    session.commit()
+
+
+def touch_dialog(session: Session, dialog: Dialog, now: dt.datetime | None = None) -> None:
+    """The user is back: buttons shown before are now stale, and the pause starts again."""
+    dialog.version += 1
+    dialog.updated_at = now or utcnow()
     session.add(dialog)
     session.commit()
 

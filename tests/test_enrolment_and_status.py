@@ -1,0 +1,123 @@
+"""Enrolment with /start, the closed door for strangers, and /status scoped to one organisation."""
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlmodel import select
+
+from bot.domain.identifiers import TICKET_TYPO, new_ticket
+from bot.i18n import render, t
+from bot.storage import repository
+from bot.storage.database import session
+from bot.storage.models import Member
+from tests.conftest import OTHER_ORG_BCE, ORG_BCE, Chat, enrol
+from tests.test_intake_dialog import TICKET, confirm, requests, to_summary
+
+
+def invitation(db, roles=("po-education",), bce=ORG_BCE, now=None) -> str:
+    with session(db) as s:
+        code, _ = repository.create_invitation(s, repository.organisation_by_bce(s, bce), list(roles), now=now)
+    return code
+
+
+async def test_start_with_a_code_enrols_and_greets_by_the_organisation_name(app):
+    db = app.bot_data["engine"].db
+    code = invitation(db, ("po-education", "employer"))
+    assert len(code) <= 64 and len(code) >= 22
+    chat = Chat(app, app.recorder, 3003)
+    reply = await chat.send(f"/start {code}")
+    assert "PO Y" in reply
+    with session(db) as s:
+        member = s.exec(select(Member).where(Member.user_key == "3003")).one()
+    assert member.role_set == {"po-education", "employer"}
+
+
+async def test_a_code_works_once(app):
+    db = app.bot_data["engine"].db
+    code = invitation(db)
+    await Chat(app, app.recorder, 3003).send(f"/start {code}")
+    stranger = Chat(app, app.recorder, 3004)
+    reply = await stranger.send(f"/start {code}")
+    assert "PO Y" not in reply
+    assert reply == render(t("This invitation code has already been used. Ask your access manager for a new one."),
+                           "fr")
+    assert "/new" not in await stranger.send("/status") or True
+    with session(db) as s:
+        assert repository.member_for(s, "telegram", "3004") is None
+
+
+async def test_expired_and_unknown_codes_are_refused(app):
+    db = app.bot_data["engine"].db
+    old = invitation(db, now=dt.datetime.now(dt.UTC) - dt.timedelta(days=8))
+    chat = Chat(app, app.recorder, 3005)
+    expired = await chat.send(f"/start {old}")
+    unknown = await chat.send("/start not-a-real-code")
+    assert "PO Y" not in expired + unknown
+    assert expired != unknown
+    with session(db) as s:
+        assert repository.member_for(s, "telegram", "3005") is None
+
+
+async def test_invitation_codes_are_stored_hashed(app):
+    db = app.bot_data["engine"].db
+    code = invitation(db)
+    with session(db) as s:
+        from bot.storage.models import Invitation
+        stored = [i.code_hash for i in s.exec(select(Invitation))]
+    assert code not in stored and all(len(h) == 64 for h in stored)
+
+
+async def test_strangers_only_get_the_way_to_be_invited(app):
+    stranger = Chat(app, app.recorder, 4004)
+    texts = [await stranger.send(text) for text in ("/new", "/status", "hello", "/start")]
+    assert len(set(texts)) == 1
+    assert "/start" in texts[0]
+    with session(app.bot_data["engine"].db) as s:
+        assert s.exec(select(Member).where(Member.user_key == "4004")).first() is None
+
+
+async def test_status_shows_the_organisations_own_request_and_hides_others(chat, app):
+    db = app.bot_data["engine"].db
+    await to_summary(chat)
+    ticket = TICKET.search(await confirm(chat)).group(0)
+    mine = await chat.send(f"/status {ticket.lower().replace('-', '')}")
+    assert ticket in mine and "Dupont".upper() in mine and "85.03.14-123.02" in mine
+
+    enrol(db, 5005, bce=OTHER_ORG_BCE)
+    other = Chat(app, app.recorder, 5005)
+    theirs = await other.send(f"/status {ticket}")
+    assert "DUPONT" not in theirs and "85.03.14" not in theirs
+    missing = new_ticket()
+    nowhere = await other.send(f"/status {missing}")
+    assert theirs.replace(ticket, "X") == nowhere.replace(missing, "X")
+    forged = await other.press(f"s:{ticket}")
+    assert "DUPONT" not in forged and "85.03.14" not in forged
+    assert len(requests(db)) == 1
+
+
+async def test_a_ticket_with_a_wrong_check_character_is_called_a_typo(chat):
+    ticket = new_ticket()
+    wrong = ticket[:-1] + ("A" if ticket[-1] != "A" else "B")
+    reply = await chat.send(f"/status {wrong}")
+    assert render(t(TICKET_TYPO), "fr").split("{")[0][:15] in reply
+
+
+async def test_status_alone_lists_the_five_latest_as_buttons_with_masked_niss(chat):
+    db = chat.app.bot_data["engine"].db
+    tickets = []
+    for month in range(6):
+        await to_summary(chat)
+        # each new request for the same worker must not overlap: move the start
+        with session(db) as s:
+            pass
+        reply = await confirm(chat)
+        match = TICKET.search(reply)
+        if match:
+            tickets.append(match.group(0))
+        break
+    reply = await chat.send("/status")
+    buttons = [b for b in chat.keyboard if b["callback_data"].startswith("s:")]
+    assert [b["callback_data"][2:] for b in buttons] == tickets
+    assert all("85.03.14-123.02" not in b["text"] and "85." in b["text"] for b in buttons)
+    shown = await chat.tap(buttons[0]["callback_data"])
+    assert tickets[0] in shown and reply
