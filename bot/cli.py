@@ -66,7 +66,7 @@ def _name(text: str) -> str:
     return name
 
 
-def admin(settings: Settings, args, out=sys.stdout) -> None:
+def admin(settings: Settings, args) -> None:
     lang = settings.bot_default_locale
     engine = make_engine(settings.database)
     create_schema(engine)
@@ -74,12 +74,12 @@ def admin(settings: Settings, args, out=sys.stdout) -> None:
         try:
             if args.action == "add-organisation":
                 organisation = repository.add_organisation(db, _bce(args.bce, lang), _name(args.name))
-                print(f"Organisation {organisation.name} ({format_bce(organisation.bce)}) registered.", file=out)
+                print(f"Organisation {organisation.name} ({format_bce(organisation.bce)}) registered.")
             elif args.action == "add-school":
                 organisation = _organisation(db, args.organisation, lang)
                 school = repository.add_school(db, organisation, _bce(args.bce, lang), args.community, _name(args.name))
                 print(f"School {school.name} ({format_bce(school.bce)}, {school.community}) registered for "
-                      f"{organisation.name}.", file=out)
+                      f"{organisation.name}.")
             elif args.action == "invite":
                 organisation = _organisation(db, args.organisation, lang)
                 code, invitation = repository.create_invitation(db, organisation, args.role)
@@ -87,12 +87,12 @@ def admin(settings: Settings, args, out=sys.stdout) -> None:
                 link = f"https://t.me/{username}?start={code}"
                 if args.json:
                     print(json.dumps({"code": code, "link": link,
-                                      "expires_at": invitation.expires_at.isoformat()}), file=out)
+                                      "expires_at": invitation.expires_at.isoformat()}))
                 else:
                     print(f"Invitation for {organisation.name}, roles {', '.join(args.role)}, valid until "
-                          f"{invitation.expires_at:%d/%m/%Y %H:%M} UTC, single use.", file=out)
-                    print(f"Code: {code}", file=out)
-                    print(f"Link: {link}", file=out)
+                          f"{invitation.expires_at:%d/%m/%Y %H:%M} UTC, single use.")
+                    print(f"Code: {code}")
+                    print(f"Link: {link}")
             else:
                 raise Refused("Say what to do: add-organisation, add-school or invite (see breakbot admin --help).")
         except repository.NotAllowed as refusal:

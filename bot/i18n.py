@@ -3,11 +3,14 @@ from __future__ import annotations
 
 import datetime as dt
 import gettext
+import io
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
 from babel.dates import format_date
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
 
 LOCALES_DIR = Path(__file__).resolve().parent.parent / "locales"
 DOMAIN = "messages"
@@ -43,12 +46,22 @@ def tn(singular: str, plural: str, n: int, **params) -> T:
 
 @lru_cache(maxsize=None)
 def translations(lang: str) -> gettext.NullTranslations:
+    """The compiled catalog; compiled in memory with babel when the .mo is missing or older than the .po."""
     if lang not in LANGUAGES:
         lang = LANGUAGES[0]
-    try:
-        return gettext.translation(DOMAIN, localedir=str(LOCALES_DIR), languages=[lang])
-    except FileNotFoundError:
+    folder = LOCALES_DIR / lang / "LC_MESSAGES"
+    po, mo = folder / f"{DOMAIN}.po", folder / f"{DOMAIN}.mo"
+    if mo.exists() and (not po.exists() or mo.stat().st_mtime >= po.stat().st_mtime):
+        with mo.open("rb") as compiled:
+            return gettext.GNUTranslations(compiled)
+    if not po.exists():
         return gettext.NullTranslations()
+    with po.open("rb") as source:
+        catalog = read_po(source, locale=lang)
+    compiled = io.BytesIO()
+    write_mo(compiled, catalog)
+    compiled.seek(0)
+    return gettext.GNUTranslations(compiled)
 
 
 @dataclass(frozen=True)

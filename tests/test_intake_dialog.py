@@ -40,13 +40,13 @@ async def to_leave_type(chat: Chat, school=SCHOOL_FWB, community="fwb", status="
     return await chat.tap("skip")
 
 
-async def to_summary(chat: Chat, leave="parental", regime="full", months=1, agreement=False, **worker):
+async def to_summary(chat: Chat, leave="parental", regime="full", months=1, agreement=False, start=START, **worker):
     await to_leave_type(chat, **worker)
     await chat.tap(leave)
     await chat.tap(regime)
     if agreement:
         await chat.tap("yes")
-    await chat.send(START.strftime("%d/%m/%Y"))
+    await chat.send(start.strftime("%d/%m/%Y"))
     await chat.tap(f"m{months}")
     await chat.send("20h00")
     await chat.tap("same")

@@ -1,0 +1,109 @@
+"""The `breakbot` command: admin set-up that refuses bad input cleanly, and the terminal chat."""
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from sqlmodel import func, select
+
+from bot.cli import main
+from bot.domain.leaves import period_end
+from bot.storage.database import make_engine, session
+from bot.storage.models import Invitation, LeaveRequest, Organisation, School
+from tests.test_intake_dialog import START, TICKET
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture
+def env(tmp_path, monkeypatch):
+    url = f"sqlite:///{tmp_path / 'admin.sqlite3'}"
+    monkeypatch.setenv("DATABASE_URL", url)
+    monkeypatch.setenv("TELEGRAM_BOT_USERNAME", "breakbot_test_bot")
+    monkeypatch.delenv("TELEGRAM_BOT_TOKEN", raising=False)
+    monkeypatch.chdir(tmp_path)  # no stray .env is read
+    return url
+
+
+def counts(url):
+    with session(make_engine(url)) as s:
+        return tuple(s.exec(select(func.count()).select_from(model)).one()
+                     for model in (Organisation, School, Invitation))
+
+
+def test_admin_registers_an_organisation_its_schools_and_invites(env, capsys):
+    assert main(["admin", "add-organisation", "--bce", "0234.567.873", "--name", "PO Y"]) == 0
+    assert main(["admin", "add-school", "--organisation", "BE 0234567873", "--bce", "0876.543.270",
+                 "--community", "fwb", "--name", "École A"]) == 0
+    capsys.readouterr()
+    assert main(["admin", "invite", "--organisation", "0234.567.873", "--role", "po-education",
+                 "--role", "employer", "--json"]) == 0
+    invitation = json.loads(capsys.readouterr().out)
+    assert set(invitation) == {"code", "link", "expires_at"}
+    assert invitation["link"] == f"https://t.me/breakbot_test_bot?start={invitation['code']}"
+    assert len(invitation["code"]) <= 64
+    expires = dt.datetime.fromisoformat(invitation["expires_at"])
+    assert dt.timedelta(days=6, hours=23) < expires - dt.datetime.now(dt.UTC) <= dt.timedelta(days=7)
+    assert counts(env) == (1, 1, 1)
+
+
+@pytest.mark.parametrize("argv", [
+    ["admin", "add-organisation", "--bce", "0123456748", "--name", "Bad checksum"],
+    ["admin", "add-organisation", "--bce", "2123456789", "--name", "Establishment unit"],
+    ["admin", "add-organisation", "--bce", "0234.567.873", "--name", "Twice"],
+    ["admin", "add-school", "--organisation", "0876.543.270", "--bce", "1020.304.002", "--community", "vl",
+     "--name", "Unknown organisation"],
+    ["admin", "add-school", "--organisation", "0234.567.873", "--bce", "0555.055.576", "--community", "dg",
+     "--name", "Already another organisation's"],
+    ["admin", "invite", "--organisation", "1020.304.002", "--role", "employer"],
+])
+def test_wrong_admin_input_is_one_clear_line_and_changes_nothing(env, capsys, argv):
+    main(["admin", "add-organisation", "--bce", "0234.567.873", "--name", "PO Y"])
+    main(["admin", "add-organisation", "--bce", "1000000120", "--name", "PO Z"])
+    main(["admin", "add-school", "--organisation", "1000000120", "--bce", "0555.055.576", "--community", "dg",
+          "--name", "Schule"])
+    before = counts(env)
+    capsys.readouterr()
+    assert main(argv) != 0
+    captured = capsys.readouterr()
+    assert captured.out == "" and len(captured.err.strip().splitlines()) == 1
+    assert "Traceback" not in captured.err
+    assert counts(env) == before
+
+
+def test_an_unknown_role_is_refused_by_the_parser(env, capsys):
+    with pytest.raises(SystemExit) as exit_:
+        main(["admin", "invite", "--organisation", "0234.567.873", "--role", "king"])
+    assert exit_.value.code != 0
+
+
+def test_the_terminal_chat_walks_a_newcomer_to_a_ticket(tmp_path):
+    start = START.strftime("%d/%m/%Y")
+    script = ["/new", "1", "2", "1", "85.03.14-123.02", "Dupont", "Marie", "1", "1", "parental", "full", start,
+              period_end(START, 1).strftime("%d/%m/%Y"), "20h00", "1", dt.date.today().strftime("%d/%m/%Y"),
+              "2"]
+    env = {k: v for k, v in os.environ.items() if k not in ("TELEGRAM_BOT_TOKEN", "DATABASE_URL")}
+    env |= {"BOT_DATA_DIR": str(tmp_path / "data"), "PYTHONPATH": str(ROOT)}
+    run = subprocess.run([sys.executable, "-m", "bot"], input="\n".join(script) + "\n", capture_output=True,
+                         text=True, env=env, cwd=tmp_path, timeout=60)
+    assert run.returncode == 0, run.stderr
+    assert "Traceback" not in run.stdout + run.stderr
+    # the summary offers its buttons by number: certify, then confirm
+    lines = run.stdout.splitlines()
+    certify = next(line for line in reversed(lines) if "☐" in line and "[" in line and "certif" in line.lower())
+    confirm = next(line for line in reversed(lines) if "✅" in line)
+    number = lambda line: line.split("[")[1].split("]")[0]  # noqa: E731
+    again = subprocess.run([sys.executable, "-m", "bot", "console"], input=f"{number(certify)}\n", capture_output=True,
+                           text=True, env=env, cwd=tmp_path, timeout=60)
+    assert "Traceback" not in again.stdout + again.stderr
+    # the summary was saved: a new process continues it; the options keep their numbers
+    final = subprocess.run([sys.executable, "-m", "bot", "console"], input=f"/help\n{number(confirm)}\n",
+                           capture_output=True, text=True, env=env, cwd=tmp_path, timeout=60)
+    assert TICKET.search(final.stdout), final.stdout[-2000:]
+    with session(make_engine(f"sqlite:///{tmp_path / 'data' / 'breakbot.sqlite3'}")) as s:
+        assert s.exec(select(func.count()).select_from(LeaveRequest)).one() == 1
