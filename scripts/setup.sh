@@ -3,10 +3,10 @@ python=${PYTHON:-python3}
 if [ ! -x .venv/bin/python ]; then
   "$python" -m venv .venv
 fi
-stamp=.venv/.installed-$(cat pyproject.toml | cksum | cut -d' ' -f1)
+stamp=.venv/.installed-$(cksum < pyproject.toml | cut -d' ' -f1)
 if [ ! -f "$stamp" ]; then
   .venv/bin/python -m pip install --quiet --upgrade pip
   .venv/bin/python -m pip install --quiet -e ".[test]"
   touch "$stamp"
 fi
-.venv/bin/pybabel compile --domain messages --directory locales --use-fuzzy --statistics >/dev/null 2>&1 || true
+.venv/bin/pybabel compile --domain messages --directory locales >/dev/null

@@ -311,3 +311,27 @@ async def test_every_button_fits_telegram_and_every_message_too(chat):
         for row in params.get("reply_markup", {}).get("inline_keyboard", []):
             for button in row:
                 assert len(button["callback_data"].encode()) <= 64
+
+
+async def test_no_national_number_reaches_the_logs(chat, caplog):
+    import logging
+
+    from bot.logging_setup import MaskNiss
+
+    caplog.handler.addFilter(MaskNiss())
+    with caplog.at_level(logging.DEBUG):
+        await to_summary(chat)
+        await confirm(chat)
+        logging.getLogger("bot.test").error("worker %s and 85.03.14-123.02", "85031412302")
+    text = caplog.text
+    assert "[NISS]" in text
+    assert "85031412302" not in text and "85.03.14-123.02" not in text
+
+
+async def test_group_chats_are_refused_for_privacy(chat):
+    from tests.conftest import text_update
+
+    start = len(chat.recorder.calls)
+    await chat.app.process_update(text_update(chat.app, 1001, "/new", chat_type="group"))
+    sent = [p["text"] for name, p in chat.recorder.calls[start:] if name == "sendMessage"]
+    assert len(sent) == 1 and state(chat.app.bot_data["engine"].db) is None
