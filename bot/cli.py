@@ -132,19 +132,36 @@ def console(settings: Settings, lang: str | None) -> None:
 
 
 def run(settings: Settings) -> None:
-    from telegram.error import InvalidToken
-
     from bot.channels.telegram import run_polling
     from bot.fsm.engine import Engine
 
     if not settings.telegram_bot_token:
         raise Refused("TELEGRAM_BOT_TOKEN is not set: put the token BotFather gave you in the environment or in .env.")
+    check_token(settings)
     engine = make_engine(settings.database)
     create_schema(engine)
+    run_polling(settings, Engine(engine, settings.bot_default_locale))
+
+
+def check_token(settings: Settings) -> None:
+    """Ask Telegram who we are before polling, so a wrong token or no network is one clear line."""
+    import asyncio
+
+    from telegram import Bot
+    from telegram.error import InvalidToken, NetworkError, TelegramError
+
+    async def ask():
+        async with Bot(settings.telegram_bot_token, base_url=settings.telegram_base_url) as bot:
+            return bot.username
+
     try:
-        run_polling(settings, Engine(engine, settings.bot_default_locale))
+        asyncio.run(ask())
     except InvalidToken:
         raise Refused("Telegram refused TELEGRAM_BOT_TOKEN: check the token BotFather gave you.") from None
+    except NetworkError as error:
+        raise Refused(f"Could not reach the Telegram Bot API at {settings.telegram_base_url} ({error}).") from None
+    except TelegramError as error:
+        raise Refused(f"Telegram answered: {error}") from None
 
 
 def main(argv: list[str] | None = None) -> int:

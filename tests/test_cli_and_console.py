@@ -107,3 +107,54 @@ def test_the_terminal_chat_walks_a_newcomer_to_a_ticket(tmp_path):
     assert TICKET.search(final.stdout), final.stdout[-2000:]
     with session(make_engine(f"sqlite:///{tmp_path / 'data' / 'breakbot.sqlite3'}")) as s:
         assert s.exec(select(func.count()).select_from(LeaveRequest)).one() == 1
+
+
+def _fake_bot_api(status: int, body: dict):
+    """A local HTTP server answering every Bot API call the same way."""
+    import http.server
+    import threading
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_POST(self):  # noqa: N802
+            payload = json.dumps(body).encode()
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(payload)))
+            self.end_headers()
+            self.wfile.write(payload)
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server
+
+
+@pytest.mark.parametrize("case", ["missing", "refused", "unreachable"])
+def test_a_missing_or_wrong_token_is_one_clear_line(env, monkeypatch, capsys, case):
+    server = None
+    if case == "refused":
+        server = _fake_bot_api(401, {"ok": False, "error_code": 401, "description": "Unauthorized"})
+        monkeypatch.setenv("TELEGRAM_BASE_URL", f"http://127.0.0.1:{server.server_port}/bot")
+    if case == "unreachable":
+        monkeypatch.setenv("TELEGRAM_BASE_URL", "http://127.0.0.1:9/bot")
+    if case != "missing":
+        monkeypatch.setenv("TELEGRAM_BOT_TOKEN", "123456:WRONG")
+    try:
+        assert main(["run"]) != 0
+    finally:
+        if server:
+            server.shutdown()
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "Traceback" not in err
+    assert {"missing": "not set", "refused": "refused", "unreachable": "reach"}[case] in err
+
+
+async def test_the_command_menu_is_registered_per_language(app):
+    from bot.channels.telegram import register_menu
+
+    await register_menu(app)
+    menus = [params for name, params in app.recorder.calls if name == "setMyCommands"]
+    assert {m.get("language_code") for m in menus} == {None, "fr", "nl", "de", "en"}
+    assert all({c["command"] for c in m["commands"]} == {"new", "status", "cancel", "help"} for m in menus)
