@@ -8,8 +8,8 @@ from bot.domain.answers import format_hours, parse_date, parse_email, parse_hour
 from bot.domain.errors import Invalid
 from bot.domain.identifiers import format_bce, format_niss, parse_bce, parse_niss
 from bot.domain.leaves import (
-    LABEL, Capacity, Community, LeaveType, Regime, StaffStatus, allowed_months, check_hours,
-    check_notice, check_period, leave_availability, needs_employer_agreement, period_end, regimes_for,
+    Capacity, Community, LeaveType, Regime, StaffStatus, allowed_months, check_hours,
+    check_notice, check_period, label, leave_availability, needs_employer_agreement, period_end, regimes_for,
 )
 from bot.i18n import N_, Capitalized, render, t, tn
 from bot.dialogs.status import born, request_lines
@@ -41,7 +41,7 @@ def _yes_no(_ctx: Context) -> list[Choice]:
 
 
 def _label(enum):
-    return lambda value, ctx: LABEL[enum(value)]
+    return lambda value, ctx: label(enum(value))
 
 
 def _yes_no_label(value, ctx):
@@ -89,11 +89,11 @@ def _capacity_choices(ctx):
 
 
 def _community_choices(ctx):
-    return [Choice(c.value, Capitalized(LABEL[c])) for c in Community]
+    return [Choice(c.value, Capitalized(label(c))) for c in Community]
 
 
 def _school_prompt(ctx):
-    community = LABEL[Community(ctx.answers["community"])]
+    community = label(Community(ctx.answers["community"]))
     if not _schools(ctx):
         return [t(N_("Your organisation has no school registered in the {community}. Go back and choose another "
                      "community, or ask your access manager to register the school."), community=community)]
@@ -109,13 +109,13 @@ def _parse_school(text, ctx):
     bce = parse_bce(text)
     if any(s.bce == bce for s in _schools(ctx)):
         return bce
-    community = LABEL[Community(ctx.answers["community"])]
+    community = label(Community(ctx.answers["community"]))
     others = repository.schools_of(ctx.session, ctx.member.organisation_id)
     elsewhere = next((s for s in others if s.bce == bce), None)
     if elsewhere is not None:
         raise Invalid(N_("School {bce} is one of yours, but in the {other}, not in the {community}. "
                          "Go back to change the community, or tap one of the schools below."),
-                      bce=format_bce(bce), other=LABEL[Community(elsewhere.community)], community=community)
+                      bce=format_bce(bce), other=label(Community(elsewhere.community)), community=community)
     raise Invalid(N_("{bce} is not one of your organisation's schools in the {community}. Tap one of the schools "
                      "below, or type its number like {example}."), bce=format_bce(bce), community=community,
                   example=format_bce(_schools(ctx)[0].bce) if _schools(ctx) else "0876.543.270")
@@ -137,7 +137,7 @@ def echo_niss(value, ctx):
 
 
 def _status_choices(ctx):
-    return [Choice(s.value, Capitalized(LABEL[s])) for s in StaffStatus]
+    return [Choice(s.value, Capitalized(label(s))) for s in StaffStatus]
 
 
 def _parse_email(text, ctx):
@@ -155,24 +155,24 @@ def _leave_prompt(ctx):
     lines = [t(N_("Which leave does the worker ask for?"))]
     for leave, reason in _availability(ctx):
         if reason:
-            lines.append(t(N_("Not offered: {leave}. {reason}"), leave=LABEL[leave], reason=t(reason)))
+            lines.append(t(N_("Not offered: {leave}. {reason}"), leave=label(leave), reason=t(reason)))
     return lines
 
 
 def _leave_choices(ctx):
-    return [Choice(leave.value, Capitalized(LABEL[leave])) for leave, reason in _availability(ctx) if not reason]
+    return [Choice(leave.value, Capitalized(label(leave))) for leave, reason in _availability(ctx) if not reason]
 
 
 def _parse_leave(text, ctx):
     wanted = text.strip().casefold()
     for leave, reason in _availability(ctx):
-        if wanted in (leave.value, render(LABEL[leave], ctx.lang).casefold()) and reason:
+        if wanted in (leave.value, render(label(leave), ctx.lang).casefold()) and reason:
             raise Invalid(reason)
     return _pick(_leave_choices)(text, ctx)
 
 
 def _regime_choices(ctx):
-    return [Choice(r.value, Capitalized(LABEL[r])) for r in regimes_for(_leave(ctx), Capacity(ctx.answers["capacity"]),
+    return [Choice(r.value, Capitalized(label(r))) for r in regimes_for(_leave(ctx), Capacity(ctx.answers["capacity"]),
                                                                       _community(ctx))]
 
 
@@ -197,7 +197,7 @@ def _end_prompt(ctx):
 
 def _end_choices(ctx):
     start = _day(ctx.answers["start_date"])
-    return [Choice(f"m{n}", tn(N_("{n} month, until {end}"), N_("{n} months, until {end}"), n, end=period_end(start, n)))
+    return [Choice(f"m{n}", tn("{n} month, until {end}", "{n} months, until {end}", n, end=period_end(start, n)))
             for n in allowed_months(_leave(ctx), _regime(ctx))[:4]]
 
 
@@ -280,7 +280,7 @@ STEPS: list[Step] = [
          show=lambda v, ctx: v or t(N_("none")), label=N_("E-mail")),
     Step("leave_type", _leave_prompt, _parse_leave, choices=_leave_choices, show=_label(LeaveType),
          label=N_("Leave"), clears=("regime", "employer_agreement", "end_date", "fulltime_hours")),
-    Step("regime", lambda ctx: [t(N_("Which form does the {leave} take?"), leave=LABEL[_leave(ctx)])],
+    Step("regime", lambda ctx: [t(N_("Which form does the {leave} take?"), leave=label(_leave(ctx)))],
          _pick(_regime_choices), choices=_regime_choices, show=_label(Regime), label=N_("Form"),
          clears=("employer_agreement", "end_date", "fulltime_hours")),
     Step("employer_agreement", lambda ctx: [t(N_("A 1/10 reduction needs the employer's agreement. "
@@ -324,7 +324,7 @@ def summary_lines(ctx: Context, organisation_name: str) -> list:
 
 def summary_buttons(ctx: Context) -> list[list[Choice]]:
     edits = [Choice(f"edit:{s.name}", t(N_("✏ {label}"), label=t(s.label))) for s in STEPS
-             if s.applies_to(ctx) and s.name != "capacity"]
+             if s.applies_to(ctx)]
     rows = [edits[i:i + 2] for i in range(0, len(edits), 2)]
     rows.append([Choice("toggle:confirm_email", t(N_("{box} Confirmation e-mail"),
                                                   box="☑" if ctx.answers.get("confirm_email") else "☐"))])

@@ -9,7 +9,7 @@ from sqlmodel import Session
 from bot.domain.answers import format_hours
 from bot.domain.errors import Invalid
 from bot.domain.identifiers import format_bce, format_niss, mask_niss, parse_niss, parse_ticket
-from bot.domain.leaves import LABEL, Community, LeaveType, Regime, StaffStatus, Status
+from bot.domain.leaves import Community, LeaveType, Regime, StaffStatus, Status, label
 from bot.fsm.views import Button, View
 from bot.i18n import N_, Capitalized, t
 from bot.storage import repository
@@ -33,19 +33,12 @@ def not_enrolled() -> View:
 
 
 def welcome(organisation: Organisation, member: Member) -> View:
-    roles = ", ".join(sorted(member.role_set))
+    roles = [t(ROLE_LABEL[r]) for r in sorted(member.role_set) if r in ROLE_LABEL]
     return View([t(N_("Welcome! You act for {organisation}."), organisation=organisation.name),
-                 t(N_("Your roles: {roles}."), roles=[_join([t(ROLE_LABEL[r]) for r in sorted(member.role_set)
-                                                             if r in ROLE_LABEL])] if roles else "-"),
+                 t(N_("Your roles: {roles}."), roles=[part for i, role in enumerate(roles)
+                                                       for part in ([", "] if i else []) + [role]]),
                  t(N_("Type /new to file a request, /status to follow one, /help for help."))],
                 [[Button(t(N_("New request")), "c:new")]])
-
-
-def _join(items: list) -> list:
-    out = []
-    for i, item in enumerate(items):
-        out += ([", "] if i else []) + [item]
-    return out
 
 
 def help_view() -> View:
@@ -80,7 +73,7 @@ def show(session: Session, member: Member, typed: str, today: dt.date) -> list[V
         return [View([t(N_("There is no request with number {ticket} in your organisation."), ticket=ticket)])]
     organisation = session.get(Organisation, member.organisation_id)
     header = [t(N_("Request {ticket}"), ticket=request.ticket),
-              t(N_("Status: {status}"), status=Capitalized(LABEL[Status(request.status)])),
+              t(N_("Status: {status}"), status=Capitalized(label(Status(request.status)))),
               t(N_("Filed on {date}"), date=_filed_on(request))]
     if request.office:
         header.append(t(N_("ONEM office: {office}"), office=request.office))
@@ -89,21 +82,20 @@ def show(session: Session, member: Member, typed: str, today: dt.date) -> list[V
 
 def request_lines(session: Session, request: LeaveRequest, organisation_name: str) -> list:
     """The request in sentences, as on the manual's confirmation page (a draft or a filed request)."""
-    lines = [t(N_("Worker: {last} {first}, NISS {niss}, {status}."), last=request.last_name.upper(),
-               first=request.first_name, niss=format_niss(request.niss),
-               status=LABEL[StaffStatus(request.staff_status)]), born(request.niss)]
+    lines = [t(N_("Worker: {last} {first}, {status}."), last=request.last_name.upper(), first=request.first_name,
+               status=label(StaffStatus(request.staff_status))), born(request.niss)]
     if request.school_bce:
         school = repository.school_by_bce(session, request.organisation_id, request.school_bce)
         name = f"{school.name} ({format_bce(request.school_bce)})" if school else format_bce(request.school_bce)
         lines.append(t(N_("School: {school}, {community}."), school=name,
-                       community=LABEL[Community(request.community)]))
+                       community=label(Community(request.community))))
     else:
         lines.append(t(N_("Own staff of {organisation}."), organisation=organisation_name))
     if request.email:
         lines.append(t(N_("Worker's e-mail: {email}"), email=request.email))
-    leave = LABEL[LeaveType(request.leave_type)]
+    leave = label(LeaveType(request.leave_type))
     lines += ["", t(N_("The request concerns a {leave}, {regime}, from {start} to {end}."), leave=leave,
-                    regime=LABEL[Regime(request.regime)], start=request.start_date, end=request.end_date)]
+                    regime=label(Regime(request.regime)), start=request.start_date, end=request.end_date)]
     if request.employer_agreement:
         lines.append(t(N_("The employer agrees to the 1/10 reduction.")))
     lines += [t(N_("Before this {leave}, the worker was employed under a contract of {hours} a week."), leave=leave,
@@ -126,13 +118,11 @@ def born(niss_number: str):
     return t(N_("NISS {niss}: born {birth}, {sex}."), niss=niss.formatted, birth=niss.birth_date, sex=sex)
 
 
-def acknowledgement(request: LeaveRequest) -> View:
+def acknowledgement(session: Session, request: LeaveRequest, organisation_name: str) -> View:
     return View([t(N_("Acknowledgement of receipt")),
                  t(N_("A unique ticket number has been given to this request: {ticket}"), ticket=request.ticket),
                  t(N_("Keep it: /status {ticket} shows the request at any time."), ticket=request.ticket), "",
-                 t(N_("The request concerns a {leave}, {regime}, from {start} to {end}."),
-                   leave=LABEL[LeaveType(request.leave_type)], regime=LABEL[Regime(request.regime)],
-                   start=request.start_date, end=request.end_date),
+                 *request_lines(session, request, organisation_name), "",
                  t(CITIZEN_REMINDER)],
                 [[Button(t(N_("Show the request")), f"s:{request.ticket}"), Button(t(N_("New request")), "c:new")]],
                 replace=True)

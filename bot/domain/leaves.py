@@ -82,6 +82,11 @@ LABEL: dict[StrEnum, str] = {
     Status.CANCELLED: N_("cancelled"),
 }
 
+def label(member: StrEnum) -> T:
+    """The translatable name of a code (leave type, form, status, community, ...)."""
+    return t(LABEL[member])
+
+
 # A column of the availability table: a community's education staff, or Capacity.OWN.
 Column = Community | Capacity
 

@@ -267,7 +267,8 @@ class Engine:
             machine.advance(ctx, SUMMARY, "confirm")
             request = repository.file_request(session, member, dialog, intake.request_fields(ctx.answers))
             log.info("request %s filed by member %s", request.ticket, member.id)
-            return status.acknowledgement(request)
+            organisation = session.get(Organisation, member.organisation_id)
+            return status.acknowledgement(session, request, organisation.name)
         return self._summary_view(session, dialog, ctx, [], True)
 
     # --- views -----------------------------------------------------------------------------------
