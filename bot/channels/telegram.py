@@ -17,7 +17,8 @@ from bot.settings import Settings
 log = logging.getLogger(__name__)
 CHANNEL = "telegram"
 MENU = [("new", N_("File a new request")), ("status", N_("Follow your organisation's requests")),
-        ("cancel", N_("Stop the request in progress")), ("help", N_("What this assistant can do"))]
+        ("cancel", N_("Stop the request in progress")), ("language", N_("Choose your language")),
+        ("help", N_("What this assistant can do"))]
 
 
 def split_text(text: str, limit: int = MessageLimit.MAX_TEXT_LENGTH) -> list[str]:

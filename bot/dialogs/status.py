@@ -11,7 +11,7 @@ from bot.domain.errors import Invalid
 from bot.domain.identifiers import format_bce, format_niss, mask_niss, parse_niss, parse_ticket
 from bot.domain.leaves import Community, LeaveType, Regime, StaffStatus, Status, label
 from bot.fsm.views import Button, View
-from bot.i18n import N_, Capitalized, t
+from bot.i18n import N_, Capitalized, t, tn
 from bot.storage import repository
 from bot.storage.models import LeaveRequest, Member, Organisation
 
@@ -47,6 +47,7 @@ def help_view() -> View:
                  t(N_("/status: your organisation's latest requests; /status followed by a ticket number shows "
                       "one request")),
                  t(N_("/cancel: stop the request in progress (it is kept as a draft, nothing is sent)")),
+                 t(N_("/language: choose your language")),
                  t(N_("/help: this help")),
                  t(N_("During a request, answer each question by tapping a button or typing the answer; "
                       "\"Back\" returns to the previous question."))])
@@ -59,8 +60,10 @@ def latest(session: Session, member: Member) -> list[View]:
                      [[Button(t(N_("New request")), "c:new")]])]
     buttons = [[Button(f"{r.ticket} · {r.last_name.upper()} {r.first_name[:1]}. · {mask_niss(r.niss)}",
                        f"s:{r.ticket}")] for r in requests]
-    return [View([t(N_("Your organisation's latest requests. Tap one to see it, or type /status followed by a "
-                       "ticket number."))], buttons)]
+    total = repository.count_requests(session, member.organisation_id)
+    return [View([tn("Your organisation has filed {n} request.", "Your organisation has filed {n} requests.", total),
+                  t(N_("The latest are below: tap one to see it, or type /status followed by a ticket number."))],
+                 buttons)]
 
 
 def show(session: Session, member: Member, typed: str, today: dt.date) -> list[View]:

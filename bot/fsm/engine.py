@@ -23,7 +23,7 @@ from bot.storage.models import Dialog, Member, Organisation, utcnow
 log = logging.getLogger(__name__)
 BRUSSELS = ZoneInfo("Europe/Brussels")
 PAUSE = dt.timedelta(days=1)
-COMMANDS = ("start", "new", "cancel", "help", "status")
+LANGUAGE_NAMES = {"fr": "Français", "nl": "Nederlands", "de": "Deutsch", "en": "English"}
 
 
 def local_today(now: dt.datetime) -> dt.date:
@@ -72,7 +72,7 @@ class Engine:
             return [status.not_enrolled()], None
         if inp.kind == "command":
             handler = {"new": self._new, "cancel": self._cancel, "help": self._help,
-                       "status": self._status}.get(inp.command)
+                       "status": self._status, "language": self._language}.get(inp.command)
             if handler is None:
                 return [View([t(N_("I do not know the command /{command}. Type /help to see what I can do."),
                                  command=inp.command[:32])])], member
@@ -88,6 +88,8 @@ class Engine:
             data = inp.text
             if data == "c:new":
                 return self._new(session, inp, member), member
+            if data.startswith("l:"):
+                return self._set_language(session, inp, member, data[2:]), member
             if data.startswith("s:"):
                 return status.show(session, member, data[2:], self._today()), member
             if data.startswith("d") and ":" in data:
@@ -153,6 +155,21 @@ class Engine:
         if inp.text.strip():
             return status.show(session, member, inp.text, self._today())
         return status.latest(session, member)
+
+    def _language(self, session, inp: Input, member) -> list[View]:
+        # Each language is named in itself, so a user lost in the wrong one still finds theirs.
+        return [View([t(N_("Choose your language:"))],
+                     [[Button(name, f"l:{code}") for code, name in LANGUAGE_NAMES.items()]])]
+
+    def _set_language(self, session, inp: Input, member: Member, code: str) -> list[View]:
+        if code not in LANGUAGE_NAMES:
+            return self._language(session, inp, member)
+        repository.set_locale(session, member, code)
+        views = [View([t(N_("I will now write to you in English."))], replace=True)]
+        dialog = repository.open_dialog(session, inp.channel, inp.chat_key)
+        if dialog is not None:  # the answers stay; the current question comes again, in the new language
+            views.append(self._current_view(session, member, dialog, code))
+        return views
 
     # --- the dialog ------------------------------------------------------------------------------
 
