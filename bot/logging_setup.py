@@ -31,3 +31,5 @@ def configure(level: int = logging.INFO) -> None:
     root.setLevel(level)
     # httpx logs every request URL, which holds the bot token.
     logging.getLogger("httpx").setLevel(logging.WARNING)
+    # transitions logs every state change at INFO: noise, and work on every update.
+    logging.getLogger("transitions").setLevel(logging.WARNING)

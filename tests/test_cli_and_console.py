@@ -158,3 +158,15 @@ async def test_the_command_menu_is_registered_per_language(app):
     menus = [params for name, params in app.recorder.calls if name == "setMyCommands"]
     assert {m.get("language_code") for m in menus} == {None, "fr", "nl", "de", "en"}
     assert all({c["command"] for c in m["commands"]} == {"new", "status", "cancel", "language", "help"} for m in menus)
+
+
+@pytest.mark.parametrize("lang", ["nl", "de"])
+def test_the_terminal_chat_takes_a_language(tmp_path, lang):
+    from bot.i18n import render, t
+
+    env = {k: v for k, v in os.environ.items() if k not in ("TELEGRAM_BOT_TOKEN", "DATABASE_URL")}
+    env |= {"BOT_DATA_DIR": str(tmp_path / "data"), "PYTHONPATH": str(ROOT)}
+    run = subprocess.run([sys.executable, "-m", "bot", "console", "--lang", lang], input="/new\n", capture_output=True,
+                         text=True, env=env, cwd=tmp_path, timeout=60)
+    assert render(t("What I can do:"), lang) in run.stdout
+    assert render(t("In which capacity do you file this request?"), lang) in run.stdout
