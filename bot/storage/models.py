@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Column, Index, Text, UniqueConstraint
+from sqlalchemy import Column, Index, LargeBinary, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 
@@ -50,6 +50,7 @@ class Member(SQLModel, table=True):
     display_name: str = Field(default="", max_length=200)
     roles: str = Field(max_length=100)
     locale: str | None = Field(default=None, max_length=5)
+    email: str | None = Field(default=None, max_length=254)  # where confirmation e-mails go
     enrolled_at: dt.datetime = Field(default_factory=utcnow)
     revoked_at: dt.datetime | None = None
 
@@ -108,3 +109,64 @@ class LeaveRequest(SQLModel, table=True):
     status: str = Field(default="waiting", max_length=12)
     office: str | None = Field(default=None, max_length=40)
     filed_at: dt.datetime = Field(default_factory=utcnow)
+
+
+class RequestEvent(SQLModel, table=True):
+    """One line of a request's history: filed, modified, a status change, cancelled."""
+
+    __tablename__ = "request_event"
+    id: int | None = Field(default=None, primary_key=True)
+    request_id: int = Field(foreign_key="leave_request.id", index=True)
+    kind: str = Field(max_length=12)  # filed, modified, status, cancelled
+    status: str | None = Field(default=None, max_length=12)  # the status after the event
+    office: str | None = Field(default=None, max_length=40)
+    changes: str = Field(default="{}", sa_column=Column(Text, nullable=False))  # {field: [before, after]}
+    member_id: int | None = Field(default=None, foreign_key="member.id")  # None: ONEM's side
+    source: str = Field(default="chat", max_length=20)  # chat, onem-cli, onem-import
+    effective_date: dt.date | None = None  # the date ONEM gives for a status change
+    happened_at: dt.datetime = Field(default_factory=utcnow)
+
+
+class Attachment(SQLModel, table=True):
+    """A document sent in the chat for a request (e.g. the written notice), with a local copy."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    request_id: int = Field(foreign_key="leave_request.id", index=True)
+    member_id: int = Field(foreign_key="member.id")
+    filename: str = Field(max_length=200)
+    mime: str = Field(max_length=60)
+    size: int
+    sha256: str = Field(max_length=64)
+    stored_path: str = Field(max_length=400)  # relative to the attachments folder
+    telegram_file_id: str | None = Field(default=None, max_length=200)
+    added_at: dt.datetime = Field(default_factory=utcnow)
+
+
+class Notification(SQLModel, table=True):
+    """A chat message owed to one member about a request's new status; sent by the bot process."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    member_id: int = Field(foreign_key="member.id", index=True)
+    request_id: int = Field(foreign_key="leave_request.id")
+    event_id: int = Field(foreign_key="request_event.id")
+    created_at: dt.datetime = Field(default_factory=utcnow)
+    sent_at: dt.datetime | None = Field(default=None, index=True)
+    failed_at: dt.datetime | None = None  # given up (the user blocked the bot, or left)
+    error: str | None = Field(default=None, max_length=200)
+
+
+class OutboxMail(SQLModel, table=True):
+    """An e-mail waiting to be sent; retried until the mail server takes it."""
+
+    __tablename__ = "outbox_mail"
+    id: int | None = Field(default=None, primary_key=True)
+    recipient: str = Field(max_length=254)
+    subject: str = Field(max_length=200)
+    body: str = Field(sa_column=Column(Text, nullable=False))
+    attachment_name: str | None = Field(default=None, max_length=200)
+    attachment: bytes | None = Field(default=None, sa_column=Column(LargeBinary, nullable=True))
+    created_at: dt.datetime = Field(default_factory=utcnow)
+    attempts: int = 0
+    next_attempt_at: dt.datetime = Field(default_factory=utcnow, index=True)
+    sent_at: dt.datetime | None = None
+    last_error: str | None = Field(default=None, max_length=300)

@@ -12,7 +12,9 @@ from sqlmodel import Session, select
 
 from bot.domain.identifiers import format_bce, new_ticket
 from bot.i18n import N_
-from bot.storage.models import Dialog, Invitation, LeaveRequest, Member, Organisation, School, utcnow
+from bot.storage.models import (
+    Dialog, Invitation, LeaveRequest, Member, Organisation, RequestEvent, School, utcnow,
+)
 
 ROLES = ("po-education", "employer", "access-manager")
 INVITATION_DAYS = 7
@@ -232,6 +234,9 @@ def file_request(session: Session, member: Member, dialog: Dialog, fields: dict)
         session.add(request)
         session.add(dialog)
         try:
+            session.flush()
+            session.add(RequestEvent(request_id=request.id, kind="filed", status=request.status, member_id=member.id,
+                                     happened_at=request.filed_at))
             session.commit()
             return request
         except IntegrityError:
@@ -242,3 +247,15 @@ def file_request(session: Session, member: Member, dialog: Dialog, fields: dict)
             session.refresh(dialog)
             # otherwise the random ticket collided: draw another
     raise RuntimeError("could not draw a unique ticket")
+
+
+def history_of(session: Session, request: LeaveRequest) -> list[RequestEvent]:
+    """A request's events, oldest first (the caller already holds a request of its own organisation)."""
+    return list(session.exec(select(RequestEvent).where(RequestEvent.request_id == request.id)
+                             .order_by(RequestEvent.happened_at, RequestEvent.id)))
+
+
+def members_of(session: Session, organisation_id: int) -> list[Member]:
+    """The organisation's enrolled, not revoked members."""
+    return list(session.exec(select(Member).where(Member.organisation_id == organisation_id,
+                                                  Member.revoked_at.is_(None)).order_by(Member.enrolled_at)))
