@@ -4,6 +4,7 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import json
+from pathlib import Path
 
 import pytest
 from telegram import Update
@@ -27,6 +28,7 @@ class RecordingRequest(BaseRequest):
     def __init__(self):
         self.calls: list[tuple[str, dict]] = []
         self._ids = itertools.count(100)
+        self.files: dict[str, bytes] = {}  # what users "uploaded": file_id -> bytes
 
     @property
     def read_timeout(self):
@@ -40,11 +42,24 @@ class RecordingRequest(BaseRequest):
 
     async def do_request(self, url, method, request_data: RequestData | None = None, read_timeout=None,
                          write_timeout=None, connect_timeout=None, pool_timeout=None):
+        if "/file/bot" in url:  # a download of an uploaded file
+            return 200, self.files[url.rsplit("/", 1)[-1]]
         name = url.rsplit("/", 1)[-1]
-        params = request_data.parameters if request_data else {}
+        params = dict(request_data.parameters) if request_data else {}
+        if request_data is not None and request_data.contains_files:
+            # uploaded files: part name -> (filename, bytes, mime type)
+            params["files"] = {key: value for key, value in request_data.multipart_data.items()}
         self.calls.append((name, params))
         if name == "getMe":
             result = BOT_USER
+        elif name == "getFile":
+            file_id = params["file_id"]
+            result = {"file_id": file_id, "file_unique_id": f"u{file_id}", "file_size": len(self.files[file_id]),
+                      "file_path": file_id}
+        elif name == "sendDocument":
+            result = {"message_id": next(self._ids), "date": 0, "chat": {"id": params.get("chat_id", 1),
+                      "type": "private"}, "from": BOT_USER,
+                      "document": {"file_id": f"sent{next(self._ids)}", "file_unique_id": "s"}}
         elif name in ("sendMessage", "editMessageText"):
             chat_id = params.get("chat_id", 1)
             result = {"message_id": params.get("message_id") or next(self._ids), "date": 0,
@@ -157,10 +172,13 @@ def organisations(db):
     return db
 
 
-async def make_app(engine, recorder: RecordingRequest, clock=None):
+async def make_app(engine, recorder: RecordingRequest, clock=None, rate_limited=False, **engine_options):
     settings = Settings(telegram_bot_token="123456:TEST-TOKEN", _env_file=None)
-    kwargs = {"clock": clock} if clock else {}
-    app = build_application(settings, Engine(engine, "fr", **kwargs), request=recorder)
+    if clock:
+        engine_options["clock"] = clock
+    engine_options.setdefault("attachments_dir", Path(engine.url.database).parent / "attachments")
+    app = build_application(settings, Engine(engine, "fr", **engine_options), request=recorder,
+                            rate_limited=rate_limited)
     await app.initialize()
     return app
 

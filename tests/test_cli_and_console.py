@@ -157,7 +157,8 @@ async def test_the_command_menu_is_registered_per_language(app):
     await register_menu(app)
     menus = [params for name, params in app.recorder.calls if name == "setMyCommands"]
     assert {m.get("language_code") for m in menus} == {None, "fr", "nl", "de", "en"}
-    assert all({c["command"] for c in m["commands"]} == {"new", "status", "cancel", "language", "help"} for m in menus)
+    expected = {"new", "overview", "status", "cancel", "language", "members", "invite", "logout", "help"}
+    assert all({c["command"] for c in m["commands"]} == expected for m in menus)
 
 
 @pytest.mark.parametrize("lang", ["nl", "de"])

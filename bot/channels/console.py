@@ -2,11 +2,13 @@
 from __future__ import annotations
 
 import getpass
+import mimetypes
 import sys
+from pathlib import Path
 from typing import Iterable, TextIO
 
 from bot.fsm.engine import Engine
-from bot.fsm.views import Input, View
+from bot.fsm.views import Input, Upload, View
 from bot.i18n import N_, render, t
 
 CHANNEL = "console"
@@ -19,10 +21,15 @@ def console_user() -> str:
         return "console"
 
 
-def show(view: View, lang: str, out: TextIO) -> list[str]:
-    """Print a view; returns the callback data behind each number shown."""
+def show(view: View, lang: str, out: TextIO, downloads: Path | None = None) -> list[str]:
+    """Print a view (a document is saved to the downloads folder); returns the data behind each number shown."""
     for line in view.lines:
         out.write(render(line, lang) + "\n")
+    if view.document is not None and view.document.data is not None and downloads is not None:
+        downloads.mkdir(parents=True, exist_ok=True)
+        target = downloads / Path(view.document.filename).name
+        target.write_bytes(view.document.data)
+        out.write(render(t(N_("Saved: {path}"), path=str(target)), lang) + "\n")
     numbered = [button for row in view.buttons for button in row]
     for number, button in enumerate(numbered, 1):
         out.write(f"  [{number}] {render(button.label, lang)}\n")
@@ -32,6 +39,11 @@ def show(view: View, lang: str, out: TextIO) -> list[str]:
 def to_input(line: str, options: list[str], user: str, lang: str | None) -> Input:
     line = line.strip()
     common = dict(channel=CHANNEL, user_key=user, chat_key=user, language_code=lang, display_name=user)
+    if line.startswith("/attach "):  # the terminal's way to send a document
+        path = Path(line[8:].strip()).expanduser()
+        data = path.read_bytes() if path.is_file() else b""
+        mime = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+        return Input(kind="upload", upload=Upload(path.name, mime, len(data), data), **common)
     if line.startswith("/"):
         head, _, args = line.partition(" ")
         return Input(kind="command", command=head[1:].lower(), text=args.strip(), **common)
@@ -41,14 +53,14 @@ def to_input(line: str, options: list[str], user: str, lang: str | None) -> Inpu
 
 
 def chat(engine: Engine, lines: Iterable[str], out: TextIO, user: str, lang: str | None = None,
-         prompt: str = "> ") -> None:
+         prompt: str = "> ", downloads: Path | None = None) -> None:
     """Run a conversation: each line typed is one message; numbers press the options shown last."""
     options: list[str] = []
     reply = engine.handle(Input(CHANNEL, user, user, "command", command="help", language_code=lang))
     out.write(render(t(N_("Terminal chat. Type a number to choose an option, /new to file a request, "
-                          "/quit to leave.")), reply.lang) + "\n\n")
+                          "/attach followed by a file's path to send a document, /quit to leave.")), reply.lang) + "\n\n")
     for view in reply.views:
-        options = show(view, reply.lang, out)
+        options = show(view, reply.lang, out, downloads)
     for line in lines:
         if line.strip() in ("/quit", "/exit"):
             break
@@ -57,7 +69,7 @@ def chat(engine: Engine, lines: Iterable[str], out: TextIO, user: str, lang: str
         reply = engine.handle(to_input(line, options, user, lang))
         out.write("\n")
         for view in reply.views:
-            options = show(view, reply.lang, out) or options
+            options = show(view, reply.lang, out, downloads) or options
         out.write(prompt)
         out.flush()
 

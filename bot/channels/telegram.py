@@ -3,21 +3,26 @@ from __future__ import annotations
 
 import logging
 
-from telegram import BotCommand, InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import BotCommand, InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Update
 from telegram.constants import ChatType, MessageLimit
 from telegram.error import BadRequest, TelegramError
-from telegram.ext import Application, ApplicationBuilder, CallbackQueryHandler, ContextTypes, MessageHandler, filters
+from telegram.ext import (
+    AIORateLimiter, Application, ApplicationBuilder, CallbackQueryHandler, ContextTypes, MessageHandler, filters,
+)
 from telegram.request import BaseRequest
 
 from bot.fsm.engine import Engine, resolve_language
-from bot.fsm.views import Input, Reply, View
+from bot.dialogs.consult import MAX_ATTACHMENT_BYTES, SIGNATURES
+from bot.fsm.views import Input, Reply, Upload, View
 from bot.i18n import LANGUAGES, N_, render, t
 from bot.settings import Settings
 
 log = logging.getLogger(__name__)
 CHANNEL = "telegram"
-MENU = [("new", N_("File a new request")), ("status", N_("Follow your organisation's requests")),
-        ("cancel", N_("Stop the request in progress")), ("language", N_("Choose your language")),
+MENU = [("new", N_("File a new request")), ("overview", N_("Your organisation's requests, with filters")),
+        ("status", N_("One request by its ticket number")), ("cancel", N_("Stop the request in progress")),
+        ("language", N_("Choose your language")), ("members", N_("The members of your organisation")),
+        ("invite", N_("Invite a colleague (access managers)")), ("logout", N_("Log out")),
         ("help", N_("What this assistant can do"))]
 
 
@@ -39,10 +44,11 @@ def keyboard(view: View, lang: str) -> InlineKeyboardMarkup | None:
                                   for b in row] for row in view.buttons])
 
 
-def _input(update: Update, kind: str, text: str = "", command: str = "") -> Input:
+def _input(update: Update, kind: str, text: str = "", command: str = "", upload: Upload | None = None) -> Input:
     user = update.effective_user
     return Input(channel=CHANNEL, user_key=str(user.id), chat_key=str(update.effective_chat.id), kind=kind,
-                 text=text, command=command, language_code=user.language_code, display_name=user.full_name or "")
+                 text=text, command=command, language_code=user.language_code, display_name=user.full_name or "",
+                 upload=upload)
 
 
 async def _send(update: Update, reply: Reply, edit_first: bool) -> None:
@@ -50,6 +56,15 @@ async def _send(update: Update, reply: Reply, edit_first: bool) -> None:
     for index, view in enumerate(reply.views):
         parts = split_text("\n".join(render(line, reply.lang) for line in view.lines))
         markup = keyboard(view, reply.lang)
+        if view.document is not None:
+            document = view.document
+            caption = parts[0] if len(parts) == 1 and len(parts[0]) <= MessageLimit.CAPTION_LENGTH else None
+            if caption is None:
+                for part in parts:
+                    await chat.send_message(part)
+            await chat.send_document(document.file_id or InputFile(document.data, filename=document.filename),
+                                     caption=caption, reply_markup=markup)
+            continue
         if index == 0 and edit_first and view.replace and len(parts) == 1:
             try:
                 await update.callback_query.edit_message_text(parts[0], reply_markup=markup)
@@ -62,7 +77,9 @@ async def _send(update: Update, reply: Reply, edit_first: bool) -> None:
 
 
 def _engine(context: ContextTypes.DEFAULT_TYPE) -> Engine:
-    return context.application.bot_data["engine"]
+    engine = context.application.bot_data["engine"]
+    engine.bot_username = engine.bot_username or context.bot.username  # for invitation links
+    return engine
 
 
 async def _private_only(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
@@ -100,6 +117,25 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     await _send(update, reply, edit_first=True)
 
 
+async def on_upload(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A document or photo: fetched only when its announced size and type can be accepted."""
+    if not await _private_only(update, context):
+        return
+    message = update.effective_message
+    if message.document:
+        item, name, mime = message.document, message.document.file_name or "document", message.document.mime_type
+    else:
+        item = message.photo[-1]
+        name, mime = f"photo-{item.file_unique_id}.jpg", "image/jpeg"
+    mime, size = (mime or "application/octet-stream").lower(), item.file_size or 0
+    data = None
+    if size <= MAX_ATTACHMENT_BYTES and mime in SIGNATURES:
+        telegram_file = await context.bot.get_file(item.file_id)
+        data = bytes(await telegram_file.download_as_bytearray())
+    upload = Upload(filename=name, mime=mime, size=size or len(data or b""), data=data, file_id=item.file_id)
+    await _send(update, _engine(context).handle(_input(update, "upload", upload=upload)), edit_first=False)
+
+
 async def on_other(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if update.effective_chat is None or not await _private_only(update, context):
         return
@@ -119,25 +155,42 @@ async def register_menu(application: Application) -> None:
     await application.bot.set_my_commands([BotCommand(n, render(t(x), "fr")) for n, x in MENU])
 
 
-def build_application(settings: Settings, engine: Engine, request: BaseRequest | None = None) -> Application:
+def build_application(settings: Settings, engine: Engine, request: BaseRequest | None = None,
+                      rate_limited: bool = True) -> Application:
     builder: ApplicationBuilder = (Application.builder().token(settings.telegram_bot_token)
                                    .base_url(settings.telegram_base_url)
                                    .base_file_url(settings.telegram_base_file_url)
                                    .post_init(register_menu))
+    if rate_limited:  # notifications to a whole organisation must respect Telegram's limits
+        builder = builder.rate_limiter(AIORateLimiter())
     if request is not None:
         builder = builder.request(request).get_updates_request(request)
     application = builder.build()
     application.bot_data["engine"] = engine
+    application.bot_data["settings"] = settings
     application.add_handler(MessageHandler(filters.COMMAND, on_command))
     application.add_handler(MessageHandler(filters.TEXT, on_text))
     application.add_handler(CallbackQueryHandler(on_button))
+    application.add_handler(MessageHandler(filters.Document.ALL | filters.PHOTO, on_upload))
     application.add_handler(MessageHandler(filters.ALL, on_other))
     application.add_error_handler(on_error)
     return application
 
 
+def schedule(application: Application, settings: Settings) -> None:
+    """The background work of the bot process: status notifications and the e-mail outbox."""
+    from bot import notifications
+
+    application.job_queue.run_repeating(notifications.deliver_job, interval=10, first=3, name="notifications")
+    if settings.mail_enabled:
+        from bot import mail
+
+        application.job_queue.run_repeating(mail.deliver_job, interval=30, first=5, name="mail")
+
+
 def run_polling(settings: Settings, engine: Engine) -> None:
     application = build_application(settings, engine)
+    schedule(application, settings)
     application.run_polling(allowed_updates=[Update.MESSAGE, Update.CALLBACK_QUERY])
 
 

@@ -25,6 +25,7 @@ class Context:
     session: Session
     today: dt.date
     lang: str = "fr"
+    mail_enabled: bool = False  # the confirmation e-mail is only offered when SMTP is set up
     cache: dict = field(default_factory=dict)
 
 

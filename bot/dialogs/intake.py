@@ -211,7 +211,8 @@ def _parse_end(text, ctx):
 def _check_end(value, ctx):
     start, end = _day(ctx.answers["start_date"]), _day(value)
     check_period(_leave(ctx), _regime(ctx), start, end)
-    other = repository.overlapping_request(ctx.session, ctx.member.organisation_id, ctx.answers["niss"], start, end)
+    other = repository.overlapping_request(ctx.session, ctx.member.organisation_id, ctx.answers["niss"], start, end,
+                                           exclude=ctx.answers.get("request_id"))
     if other is not None:
         raise Invalid(N_("This worker already has a request from {start} to {end} (ticket {ticket}) that overlaps "
                          "these dates. Choose other dates, or cancel that request first."),
@@ -305,7 +306,13 @@ STEPS: list[Step] = [
          _parse_day, check=_check_notice, show=_show_day, label=N_("Written notice")),
     Step("rtt", lambda ctx: [t(N_("Is there a working-time reduction scheme (RTT or equivalent)?"))],
          _pick(_yes_no), choices=_yes_no, show=_yes_no_label, label=N_("RTT scheme")),
+    # Asked only when the user ticks "confirmation e-mail" on the summary and we know no address yet.
+    Step("my_email", lambda ctx: [t(N_("To which address should the confirmation e-mail go? For example "
+                                       "secretariat@school.be."))],
+         lambda text, ctx: parse_email(text), label=N_("Your e-mail"),
+         applies=lambda ctx: bool(ctx.mail_enabled and ctx.answers.get("confirm_email"))),
 ]
+EDITABLE_AFTER_FILING = ("regime", "employer_agreement", "start_date", "end_date", "hours_before", "fulltime_hours")
 STEP = {step.name: step for step in STEPS}
 SUMMARY, DONE = "summary", "done"
 
@@ -315,19 +322,40 @@ SUMMARY, DONE = "summary", "done"
 def summary_lines(ctx: Context, organisation_name: str) -> list:
     a = ctx.answers
     draft = LeaveRequest(organisation_id=ctx.member.organisation_id, **request_fields(a))
-    return [t(N_("Confirmation page")), "", *request_lines(ctx.session, draft, organisation_name), "",
-            t(N_("⚠ Legal notice: any incorrect declaration may lead to prosecution.")), "",
-            t(N_("{box} I wish to receive a confirmation e-mail."), box="☑" if a.get("confirm_email") else "☐"),
-            t(N_("{box} I certify that all the data on this form are correct. I undertake to report any change "
-                 "immediately."), box="☑" if a.get("certified") else "☐")]
+    lines = [t(N_("Confirmation page")), "", *request_lines(ctx.session, draft, organisation_name), "",
+             t(N_("⚠ Legal notice: any incorrect declaration may lead to prosecution.")), ""]
+    if ctx.mail_enabled:
+        lines.append(t(N_("{box} I wish to receive a confirmation e-mail."), box="☑" if a.get("confirm_email") else "☐"))
+        if a.get("confirm_email") and a.get("my_email"):
+            lines.append(t(N_("It will be sent to {email}."), email=a["my_email"]))
+    lines.append(t(N_("{box} I certify that all the data on this form are correct. I undertake to report any change "
+                      "immediately."), box="☑" if a.get("certified") else "☐"))
+    return lines
+
+
+def modification_lines(ctx: Context, organisation_name: str, ticket: str) -> list:
+    draft = LeaveRequest(organisation_id=ctx.member.organisation_id, **request_fields(ctx.answers))
+    return [t(N_("Modification of request {ticket}"), ticket=ticket), "",
+            *request_lines(ctx.session, draft, organisation_name), "",
+            t(N_("Change the form, the dates or the working time with the buttons, then save. The same rules as for "
+                 "a new request apply."))]
+
+
+def modification_buttons(ctx: Context) -> list[list[Choice]]:
+    edits = [Choice(f"edit:{name}", t(N_("✏ {label}"), label=t(STEP[name].label))) for name in EDITABLE_AFTER_FILING
+             if STEP[name].applies_to(ctx)]
+    rows = [edits[i:i + 2] for i in range(0, len(edits), 2)]
+    rows.append([Choice("save", t(N_("💾 Save the changes"))), Choice("discard", t(N_("Leave unchanged")))])
+    return rows
 
 
 def summary_buttons(ctx: Context) -> list[list[Choice]]:
     edits = [Choice(f"edit:{s.name}", t(N_("✏ {label}"), label=t(s.label))) for s in STEPS
-             if s.applies_to(ctx)]
+             if s.applies_to(ctx) and s.name != "my_email"]
     rows = [edits[i:i + 2] for i in range(0, len(edits), 2)]
-    rows.append([Choice("toggle:confirm_email", t(N_("{box} Confirmation e-mail"),
-                                                  box="☑" if ctx.answers.get("confirm_email") else "☐"))])
+    if ctx.mail_enabled:
+        rows.append([Choice("toggle:confirm_email", t(N_("{box} Confirmation e-mail"),
+                                                      box="☑" if ctx.answers.get("confirm_email") else "☐"))])
     rows.append([Choice("toggle:certified", t(N_("{box} I certify the data are correct"),
                                               box="☑" if ctx.answers.get("certified") else "☐"))])
     rows.append([Choice("confirm", t(N_("✅ Confirm")))])
@@ -346,3 +374,19 @@ def request_fields(answers: dict) -> dict:
         notice_date=_day(answers["notice_date"]), rtt=answers["rtt"] == YES,
         employer_agreement=(answers.get("employer_agreement") == YES) if answers.get("employer_agreement") else None,
         confirmation_email=bool(answers.get("confirm_email")))
+
+
+def answers_from_request(request: LeaveRequest) -> dict:
+    """The answers a modification dialog starts from: the request as filed."""
+    answers = {"capacity": request.capacity, "niss": request.niss, "last_name": request.last_name,
+               "first_name": request.first_name, "staff_status": request.staff_status, "email": request.email or "",
+               "leave_type": request.leave_type, "regime": request.regime,
+               "start_date": request.start_date.isoformat(), "end_date": request.end_date.isoformat(),
+               "hours_before": request.hours_before, "fulltime_hours": request.fulltime_hours,
+               "notice_date": request.notice_date.isoformat(), "rtt": YES if request.rtt else NO,
+               "request_id": request.id, "ticket": request.ticket}
+    if request.capacity == Capacity.PO:
+        answers |= {"community": request.community, "school": request.school_bce}
+    if request.employer_agreement is not None:
+        answers["employer_agreement"] = YES if request.employer_agreement else NO
+    return answers

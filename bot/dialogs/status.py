@@ -7,8 +7,7 @@ from zoneinfo import ZoneInfo
 from sqlmodel import Session
 
 from bot.domain.answers import format_hours
-from bot.domain.errors import Invalid
-from bot.domain.identifiers import format_bce, format_niss, mask_niss, parse_niss, parse_ticket
+from bot.domain.identifiers import format_bce, mask_niss, parse_niss
 from bot.domain.leaves import Community, LeaveType, Regime, StaffStatus, Status, label
 from bot.fsm.views import Button, View
 from bot.i18n import N_, Capitalized, t, tn
@@ -21,7 +20,7 @@ CITIZEN_REMINDER = N_("The worker must now complete this request through the cit
                       "\"Dossier Interruption de carrière et crédit-temps\".")
 
 
-def _filed_on(request: LeaveRequest) -> dt.date:
+def filed_on(request: LeaveRequest) -> dt.date:
     return request.filed_at.astimezone(ZoneInfo("Europe/Brussels")).date()
 
 
@@ -64,23 +63,6 @@ def latest(session: Session, member: Member) -> list[View]:
     return [View([tn("Your organisation has filed {n} request.", "Your organisation has filed {n} requests.", total),
                   t(N_("The latest are below: tap one to see it, or type /status followed by a ticket number."))],
                  buttons)]
-
-
-def show(session: Session, member: Member, typed: str, today: dt.date) -> list[View]:
-    try:
-        ticket = parse_ticket(typed[:64])
-    except Invalid as wrong:
-        return [View([t(N_("⚠ {error}"), error=t(wrong.message, **wrong.params))])]
-    request = repository.request_by_ticket(session, member.organisation_id, ticket)
-    if request is None:
-        return [View([t(N_("There is no request with number {ticket} in your organisation."), ticket=ticket)])]
-    organisation = session.get(Organisation, member.organisation_id)
-    header = [t(N_("Request {ticket}"), ticket=request.ticket),
-              t(N_("Status: {status}"), status=Capitalized(label(Status(request.status)))),
-              t(N_("Filed on {date}"), date=_filed_on(request))]
-    if request.office:
-        header.append(t(N_("ONEM office: {office}"), office=request.office))
-    return [View([*header, "", *request_lines(session, request, organisation.name)])]
 
 
 def request_lines(session: Session, request: LeaveRequest, organisation_name: str) -> list:

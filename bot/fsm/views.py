@@ -17,6 +17,27 @@ class Input:
     command: str = ""
     language_code: str | None = None
     display_name: str = ""
+    upload: Upload | None = None
+
+
+@dataclass
+class Upload:
+    """A file the user sent: its bytes (None when refused before download) and what Telegram says of it."""
+
+    filename: str
+    mime: str
+    size: int
+    data: bytes | None = None
+    file_id: str | None = None
+
+
+@dataclass
+class Document:
+    """A file to send: bytes we made or kept, or a Telegram file id to send again."""
+
+    filename: str
+    data: bytes | None = None
+    file_id: str | None = None
 
 
 @dataclass
@@ -32,6 +53,7 @@ class View:
     lines: list = field(default_factory=list)
     buttons: list[list[Button]] = field(default_factory=list)
     replace: bool = False  # replaces the message whose button was tapped
+    document: Document | None = None
 
 
 @dataclass

@@ -87,7 +87,7 @@ class LeaveRequest(SQLModel, table=True):
     ticket: str = Field(max_length=16, unique=True, index=True)
     organisation_id: int = Field(foreign_key="organisation.id")
     member_id: int = Field(foreign_key="member.id")
-    dialog_id: int = Field(foreign_key="dialog.id", unique=True)
+    dialog_id: int | None = Field(default=None, foreign_key="dialog.id", unique=True)  # None: not filed in a chat
     capacity: str = Field(max_length=3)
     community: str | None = Field(default=None, max_length=3)
     school_bce: str | None = Field(default=None, max_length=10)

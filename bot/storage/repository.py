@@ -13,7 +13,7 @@ from sqlmodel import Session, select
 from bot.domain.identifiers import format_bce, new_ticket
 from bot.i18n import N_
 from bot.storage.models import (
-    Dialog, Invitation, LeaveRequest, Member, Organisation, RequestEvent, School, utcnow,
+    Attachment, Dialog, Invitation, LeaveRequest, Member, Organisation, RequestEvent, School, utcnow,
 )
 
 ROLES = ("po-education", "employer", "access-manager")
@@ -136,13 +136,15 @@ def set_locale(session: Session, member: Member, locale: str) -> None:
 # --- dialogs ------------------------------------------------------------------------------------
 
 def open_dialog(session: Session, channel: str, chat_key: str) -> Dialog | None:
+    """The draft being answered in this chat (a new request or a modification), if any."""
     return session.exec(select(Dialog).where(Dialog.channel == channel, Dialog.chat_key == chat_key,
                                              Dialog.status == "open")
                         .order_by(Dialog.id.desc())).first()
 
 
 def last_dialog(session: Session, channel: str, chat_key: str) -> Dialog | None:
-    return session.exec(select(Dialog).where(Dialog.channel == channel, Dialog.chat_key == chat_key)
+    return session.exec(select(Dialog).where(Dialog.channel == channel, Dialog.chat_key == chat_key,
+                                             Dialog.kind != "panel")
                         .order_by(Dialog.id.desc())).first()
 
 
@@ -166,6 +168,15 @@ def abandon_dialog(session: Session, channel: str, chat_key: str, commit: bool =
     if commit:
         session.commit()
     return dialog
+
+
+def close_dialog(session: Session, dialog: Dialog) -> None:
+    """A dialog that reached its end (a saved modification); its buttons no longer act."""
+    dialog.status = "done"
+    dialog.version += 1
+    dialog.updated_at = utcnow()
+    session.add(dialog)
+    session.commit()
 
 
 def save_dialog(session: Session, dialog: Dialog, state: str, answers: dict, history: list[str],
@@ -211,12 +222,15 @@ def count_requests(session: Session, organisation_id: int) -> int:
 
 
 def overlapping_request(session: Session, organisation_id: int, niss: str, start: dt.date,
-                        end: dt.date) -> LeaveRequest | None:
-    """A live request of the same worker, filed by the same organisation, sharing a day."""
-    return session.exec(select(LeaveRequest).where(
+                        end: dt.date, exclude: int | None = None) -> LeaveRequest | None:
+    """A live request of the same worker, filed by the same organisation, sharing a day (other than `exclude`)."""
+    query = select(LeaveRequest).where(
         LeaveRequest.organisation_id == organisation_id, LeaveRequest.niss == niss,
         LeaveRequest.status.in_(LIVE_STATUSES),
-        LeaveRequest.start_date <= end, LeaveRequest.end_date >= start)).first()
+        LeaveRequest.start_date <= end, LeaveRequest.end_date >= start)
+    if exclude is not None:
+        query = query.where(LeaveRequest.id != exclude)
+    return session.exec(query).first()
 
 
 def file_request(session: Session, member: Member, dialog: Dialog, fields: dict) -> LeaveRequest:
@@ -259,3 +273,123 @@ def members_of(session: Session, organisation_id: int) -> list[Member]:
     """The organisation's enrolled, not revoked members."""
     return list(session.exec(select(Member).where(Member.organisation_id == organisation_id,
                                                   Member.revoked_at.is_(None)).order_by(Member.enrolled_at)))
+
+
+# --- the follow-up: overview, changes, attachments, panels --------------------------------------
+
+DECIDED = ("accepted", "refused", "cancelled")
+
+
+def requests_of(session: Session, organisation_id: int, *, types=(), regimes=(), statuses=(),
+                period_from: dt.date | None = None, period_to: dt.date | None = None, ticket: str | None = None,
+                niss: str | None = None, offset: int = 0, limit: int | None = 10) -> tuple[list[LeaveRequest], int]:
+    """The organisation's requests matching the filters, newest first, one page, and how many match in all."""
+    where = [LeaveRequest.organisation_id == organisation_id]
+    if types:
+        where.append(LeaveRequest.leave_type.in_(types))
+    if regimes:
+        where.append(LeaveRequest.regime.in_(regimes))
+    if statuses:
+        where.append(LeaveRequest.status.in_(statuses))
+    if period_from:
+        where.append(LeaveRequest.end_date >= period_from)
+    if period_to:
+        where.append(LeaveRequest.start_date <= period_to)
+    if ticket:
+        where.append(LeaveRequest.ticket == ticket)
+    if niss:
+        where.append(LeaveRequest.niss == niss)
+    total = session.exec(select(func.count()).select_from(LeaveRequest).where(*where)).one()
+    query = select(LeaveRequest).where(*where).order_by(LeaveRequest.filed_at.desc(), LeaveRequest.id.desc())
+    if limit is not None:
+        query = query.offset(offset).limit(limit)
+    return list(session.exec(query)), total
+
+
+def request_by_id(session: Session, organisation_id: int, request_id: int) -> LeaveRequest | None:
+    return session.exec(select(LeaveRequest).where(LeaveRequest.organisation_id == organisation_id,
+                                                   LeaveRequest.id == request_id)).first()
+
+
+def modify_request(session: Session, member: Member, request: LeaveRequest, fields: dict) -> dict:
+    """Apply changed fields and record who changed what, and what it was before; returns the changes."""
+    changes = {}
+    for name, value in fields.items():
+        before = getattr(request, name)
+        if before != value:
+            changes[name] = [_jsonable(before), _jsonable(value)]
+            setattr(request, name, value)
+    if changes:
+        session.add(request)
+        session.add(RequestEvent(request_id=request.id, kind="modified", status=request.status, member_id=member.id,
+                                 changes=json.dumps(changes)))
+    session.commit()
+    return changes
+
+
+def cancel_request(session: Session, member: Member, request: LeaveRequest) -> bool:
+    """Cancel a request not yet decided; False when it is too late (or already cancelled)."""
+    session.refresh(request, with_for_update=True)
+    if request.status in DECIDED:
+        session.rollback()
+        return False
+    request.status = "cancelled"
+    session.add(request)
+    session.add(RequestEvent(request_id=request.id, kind="cancelled", status="cancelled", member_id=member.id))
+    session.commit()
+    return True
+
+
+def _jsonable(value):
+    return value.isoformat() if isinstance(value, (dt.date, dt.datetime)) else value
+
+
+def attachments_of(session: Session, request: LeaveRequest) -> list[Attachment]:
+    return list(session.exec(select(Attachment).where(Attachment.request_id == request.id).order_by(Attachment.id)))
+
+
+def attachment_by_id(session: Session, organisation_id: int, attachment_id: int) -> Attachment | None:
+    """An attachment, only when its request belongs to the organisation."""
+    return session.exec(select(Attachment).join(LeaveRequest, LeaveRequest.id == Attachment.request_id)
+                        .where(Attachment.id == attachment_id,
+                               LeaveRequest.organisation_id == organisation_id)).first()
+
+
+def add_attachment(session: Session, attachment: Attachment) -> Attachment:
+    session.add(attachment)
+    session.commit()
+    return attachment
+
+
+def panel(session: Session, member: Member, channel: str, chat_key: str) -> Dialog:
+    """The chat's screen state outside the intake (overview filters, the request in focus)."""
+    row = session.exec(select(Dialog).where(Dialog.channel == channel, Dialog.chat_key == chat_key,
+                                            Dialog.kind == "panel")).first()
+    if row is None or row.member_id != member.id:
+        if row is not None:  # another account in this chat: start clean, never show its filters
+            session.delete(row)
+            session.flush()
+        row = Dialog(channel=channel, chat_key=chat_key, member_id=member.id, kind="panel", state="panel",
+                     status="panel")
+        session.add(row)
+        session.commit()
+    return row
+
+
+def save_panel(session: Session, row: Dialog, state: dict) -> None:
+    row.answers = json.dumps(state, ensure_ascii=False, sort_keys=True)
+    row.version += 1
+    row.updated_at = utcnow()
+    session.add(row)
+    session.commit()
+
+
+def member_of_organisation(session: Session, organisation_id: int, member_id: int) -> Member | None:
+    return session.exec(select(Member).where(Member.id == member_id, Member.organisation_id == organisation_id,
+                                             Member.revoked_at.is_(None))).first()
+
+
+def revoke(session: Session, member: Member, now: dt.datetime | None = None) -> None:
+    member.revoked_at = now or utcnow()
+    session.add(member)
+    session.commit()
