@@ -40,6 +40,14 @@ def _parser() -> argparse.ArgumentParser:
     invite.add_argument("--organisation", required=True, help="the organisation's BCE number")
     invite.add_argument("--role", action="append", required=True, choices=repository.ROLES)
     invite.add_argument("--json", action="store_true", help="print one JSON object")
+    onem = commands.add_parser("onem", help="status changes from ONEM's side").add_subparsers(dest="action")
+    status = onem.add_parser("set-status", help="give one request a new status (and ONEM office)")
+    status.add_argument("ticket")
+    status.add_argument("status", help="waiting, processing, accepted, refused or cancelled (or the official words)")
+    status.add_argument("--office", help="the ONEM office handling the request (FR or NL name)")
+    status.add_argument("--date", help="the date ONEM gives for the change, DD/MM/YYYY")
+    imported = onem.add_parser("import", help="apply a CSV file of ticket,status,office,date (all rows or none)")
+    imported.add_argument("file")
     return parser
 
 
@@ -100,6 +108,39 @@ def admin(settings: Settings, args) -> None:
             raise Refused(str(refusal)) from None
 
 
+def onem(settings: Settings, args) -> None:
+    from sqlmodel import func, select
+
+    from bot import onem as side
+    from bot.storage.models import Notification
+
+    engine = make_engine(settings.database)
+    create_schema(engine)
+    with session(engine) as db:
+        try:
+            if args.action == "set-status":
+                request = side.find_request(db, args.ticket)
+                before = (request.status, request.office)
+                event = side.set_status(db, args.ticket, args.status, args.office, side.parse_date(args.date))
+                if event is None:
+                    print(f"Request {request.ticket} is already {request.status}"
+                          f"{f' at {request.office}' if request.office else ''}: nothing changed.")
+                    return
+                told = db.exec(select(func.count()).select_from(Notification)
+                               .where(Notification.event_id == event.id)).one()
+                print(f"Request {request.ticket}: {before[0]} -> {event.status}, office {before[1] or '-'} -> "
+                      f"{event.office or '-'}{f', on {event.effective_date:%d/%m/%Y}' if event.effective_date else ''}"
+                      f"; {told} member(s) to notify.")
+            elif args.action == "import":
+                report = side.import_csv(db, args.file)
+                print(f"Imported {args.file}: {report.applied} applied, {report.unchanged} unchanged.")
+            else:
+                raise Refused("Say what to do: set-status or import (see breakbot onem --help).")
+        except side.Refused as refusal:
+            db.rollback()
+            raise Refused(str(refusal)) from None
+
+
 def bot_username(settings: Settings) -> str | None:
     """Ask Telegram for the bot's username (for deep links) when a token is set."""
     if not settings.telegram_bot_token:
@@ -118,29 +159,35 @@ def bot_username(settings: Settings) -> str | None:
         return None
 
 
+def make_bot_engine(settings: Settings, db):
+    from bot.fsm.engine import Engine
+
+    return Engine(db, settings.bot_default_locale, attachments_dir=settings.bot_data_dir / "attachments",
+                  mail_enabled=settings.mail_enabled)
+
+
 def console(settings: Settings, lang: str | None) -> None:
     from bot.channels import console as terminal
     from bot.demo import seed_and_enrol
-    from bot.fsm.engine import Engine
 
     engine = make_engine(settings.database)
     create_schema(engine)
     user = terminal.console_user()
     with session(engine) as db:
         seed_and_enrol(db, terminal.CHANNEL, user)
-    terminal.chat(Engine(engine, settings.bot_default_locale), terminal.interactive_lines(), sys.stdout, user, lang)
+    terminal.chat(make_bot_engine(settings, engine), terminal.interactive_lines(), sys.stdout, user, lang,
+                  downloads=settings.bot_data_dir / "downloads")
 
 
 def run(settings: Settings) -> None:
     from bot.channels.telegram import run_polling
-    from bot.fsm.engine import Engine
 
     if not settings.telegram_bot_token:
         raise Refused("TELEGRAM_BOT_TOKEN is not set: put the token BotFather gave you in the environment or in .env.")
     check_token(settings)
     engine = make_engine(settings.database)
     create_schema(engine)
-    run_polling(settings, Engine(engine, settings.bot_default_locale))
+    run_polling(settings, make_bot_engine(settings, engine))
 
 
 def check_token(settings: Settings) -> None:
@@ -169,10 +216,12 @@ def main(argv: list[str] | None = None) -> int:
 
     args = _parser().parse_args(argv)
     settings = Settings()
-    configure(logging.WARNING if args.command in ("console", "admin", "diagram", None) else logging.INFO)
+    configure(logging.WARNING if args.command in ("console", "admin", "onem", "diagram", None) else logging.INFO)
     try:
         if args.command == "admin":
             admin(settings, args)
+        elif args.command == "onem":
+            onem(settings, args)
         elif args.command == "diagram":
             from bot.fsm.machine import mermaid
             print(mermaid())

@@ -71,6 +71,11 @@ class Capitalized:
     item: object
 
 
+def joined(items: list, separator: str = ", ") -> list:
+    """Items to render one after the other with a separator: a list render() accepts."""
+    return [part for i, item in enumerate(items) for part in ([separator] if i else []) + [item]]
+
+
 def format_day(day: dt.date, lang: str) -> str:
     """A date as users of that language write it: 14/03/1985 (fr, nl, de use day first)."""
     return format_date(day, "dd/MM/yyyy", locale=BABEL_LOCALE.get(lang, "fr_BE"))

@@ -2,8 +2,9 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
-from pydantic import field_validator
+from pydantic import SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -18,11 +19,28 @@ class Settings(BaseSettings):
     bot_data_dir: Path = Path("data")
     database_url: str | None = None
     bot_default_locale: str = "fr"
+    # Outgoing e-mail (acknowledgements); no host or no sender address means e-mail is off.
+    smtp_host: str | None = None
+    smtp_port: int = 25
+    smtp_from: str | None = None
+    smtp_user: str | None = None
+    smtp_password: SecretStr | None = None  # SecretStr: never shown by repr() or in logs
+    smtp_tls: Literal["none", "starttls", "ssl"] = "none"
 
-    @field_validator("telegram_bot_token", "database_url", "telegram_bot_username")
+    @field_validator("telegram_bot_token", "database_url", "telegram_bot_username", "smtp_host", "smtp_from",
+                     "smtp_user")
     @classmethod
     def _blank_is_none(cls, value):
         return value.strip() or None if isinstance(value, str) else value
+
+    @field_validator("smtp_tls", mode="before")
+    @classmethod
+    def _tls_lower_case(cls, value):
+        return value.strip().lower() or "none" if isinstance(value, str) else value
+
+    @property
+    def mail_enabled(self) -> bool:
+        return bool(self.smtp_host and self.smtp_from)
 
     @property
     def database(self) -> str:

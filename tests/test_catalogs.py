@@ -27,7 +27,8 @@ def test_french_is_shipped():
 
 def test_the_template_is_up_to_date_with_the_code(tmp_path):
     fresh = tmp_path / "messages.pot"
-    subprocess.run([sys.executable, "-c", "from babel.messages.frontend import main; main()", "-q", "extract", "-F", "babel.cfg", "-k", "N_", "-k", "t", "-k", "tn:1,2",
+    pybabel = [sys.executable, "-c", "from babel.messages.frontend import main; main()"]
+    subprocess.run([*pybabel, "-q", "extract", "-F", "babel.cfg", "-k", "N_", "-k", "t", "-k", "tn:1,2",
                     "--no-default-keywords", "-o", str(fresh), "."], cwd=ROOT, check=True)
     assert {m.id for m in _catalog(fresh) if m.id} == {m.id for m in _catalog(LOCALES_DIR / "messages.pot") if m.id}
 

@@ -6,12 +6,12 @@ import datetime as dt
 from sqlmodel import select
 
 from bot.domain.identifiers import TICKET_TYPO, new_ticket
+from bot.domain.leaves import period_end
 from bot.i18n import render, t
 from bot.storage import repository
 from bot.storage.database import session
 from bot.storage.models import Member
-from tests.conftest import OTHER_ORG_BCE, ORG_BCE, Chat, enrol
-from bot.domain.leaves import period_end
+from tests.conftest import ORG_BCE, OTHER_ORG_BCE, Chat, enrol
 from tests.test_intake_dialog import START, TICKET, confirm, requests, to_summary
 
 

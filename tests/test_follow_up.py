@@ -16,7 +16,7 @@ from bot.domain.leaves import period_end
 from bot.storage import repository
 from bot.storage.database import session
 from bot.storage.models import Attachment, LeaveRequest, Member, RequestEvent
-from tests.conftest import OTHER_ORG_BCE, ORG_BCE, SCHOOL_FWB, Chat, enrol
+from tests.conftest import ORG_BCE, OTHER_ORG_BCE, SCHOOL_FWB, Chat, enrol
 from tests.test_intake_dialog import START, TICKET, confirm, to_summary
 
 NISS_POOL = ["85031412302", "90110224612", "03062105828", "90051704809"]

@@ -6,7 +6,14 @@ from stdnum.iso7064 import mod_37_36
 
 from bot.domain.errors import Invalid
 from bot.domain.identifiers import (
-    TICKET_TYPO, Niss, format_bce, format_niss, mask_niss, new_ticket, parse_bce, parse_niss,
+    TICKET_TYPO,
+    Niss,
+    format_bce,
+    format_niss,
+    mask_niss,
+    new_ticket,
+    parse_bce,
+    parse_niss,
     parse_ticket,
 )
 

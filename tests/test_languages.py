@@ -4,12 +4,11 @@ from __future__ import annotations
 import json
 
 import pytest
+from babel.messages.pofile import read_po
 
 from bot.domain.errors import Invalid
 from bot.domain.identifiers import parse_niss
 from bot.fsm.engine import resolve_language
-from babel.messages.pofile import read_po
-
 from bot.i18n import LANGUAGES, LOCALES_DIR, render, t, tn, translations
 from bot.storage.models import Member
 from tests.conftest import SCHOOL_FWB, Chat, RecordingRequest, enrol, make_app

@@ -5,9 +5,23 @@ import pytest
 
 from bot.domain.errors import Invalid
 from bot.domain.leaves import (
-    CATALOGUE, LABEL, Capacity, Community, LeaveType, Regime, StaffStatus, Status, allowed_months,
-    check_hours, check_notice, check_period, leave_availability, needs_employer_agreement,
-    period_end, regimes_for, whole_months,
+    CATALOGUE,
+    LABEL,
+    Capacity,
+    Community,
+    LeaveType,
+    Regime,
+    StaffStatus,
+    Status,
+    allowed_months,
+    check_hours,
+    check_notice,
+    check_period,
+    leave_availability,
+    needs_employer_agreement,
+    period_end,
+    regimes_for,
+    whole_months,
 )
 from bot.i18n import T, render, t
 

@@ -57,8 +57,9 @@ def chat(engine: Engine, lines: Iterable[str], out: TextIO, user: str, lang: str
     """Run a conversation: each line typed is one message; numbers press the options shown last."""
     options: list[str] = []
     reply = engine.handle(Input(CHANNEL, user, user, "command", command="help", language_code=lang))
-    out.write(render(t(N_("Terminal chat. Type a number to choose an option, /new to file a request, "
-                          "/attach followed by a file's path to send a document, /quit to leave.")), reply.lang) + "\n\n")
+    intro = t(N_("Terminal chat. Type a number to choose an option, /new to file a request, "
+                 "/attach followed by a file's path to send a document, /quit to leave."))
+    out.write(render(intro, reply.lang) + "\n\n")
     for view in reply.views:
         options = show(view, reply.lang, out, downloads)
     for line in lines:

@@ -7,12 +7,18 @@ from telegram import BotCommand, InlineKeyboardButton, InlineKeyboardMarkup, Inp
 from telegram.constants import ChatType, MessageLimit
 from telegram.error import BadRequest, TelegramError
 from telegram.ext import (
-    AIORateLimiter, Application, ApplicationBuilder, CallbackQueryHandler, ContextTypes, MessageHandler, filters,
+    AIORateLimiter,
+    Application,
+    ApplicationBuilder,
+    CallbackQueryHandler,
+    ContextTypes,
+    MessageHandler,
+    filters,
 )
 from telegram.request import BaseRequest
 
-from bot.fsm.engine import Engine, resolve_language
 from bot.dialogs.consult import MAX_ATTACHMENT_BYTES, SIGNATURES
+from bot.fsm.engine import Engine, resolve_language
 from bot.fsm.views import Input, Reply, Upload, View
 from bot.i18n import LANGUAGES, N_, render, t
 from bot.settings import Settings

@@ -4,15 +4,27 @@ from __future__ import annotations
 import datetime as dt
 
 from bot.dialogs.base import Choice, Context, Step
+from bot.dialogs.status import born, request_lines
 from bot.domain.answers import format_hours, parse_date, parse_email, parse_hours, parse_name
 from bot.domain.errors import Invalid
 from bot.domain.identifiers import format_bce, format_niss, parse_bce, parse_niss
 from bot.domain.leaves import (
-    Capacity, Community, LeaveType, Regime, StaffStatus, allowed_months, check_hours,
-    check_notice, check_period, label, leave_availability, needs_employer_agreement, period_end, regimes_for,
+    Capacity,
+    Community,
+    LeaveType,
+    Regime,
+    StaffStatus,
+    allowed_months,
+    check_hours,
+    check_notice,
+    check_period,
+    label,
+    leave_availability,
+    needs_employer_agreement,
+    period_end,
+    regimes_for,
 )
 from bot.i18n import N_, Capitalized, render, t, tn
-from bot.dialogs.status import born, request_lines
 from bot.storage import repository
 from bot.storage.models import LeaveRequest
 
@@ -325,7 +337,8 @@ def summary_lines(ctx: Context, organisation_name: str) -> list:
     lines = [t(N_("Confirmation page")), "", *request_lines(ctx.session, draft, organisation_name), "",
              t(N_("⚠ Legal notice: any incorrect declaration may lead to prosecution.")), ""]
     if ctx.mail_enabled:
-        lines.append(t(N_("{box} I wish to receive a confirmation e-mail."), box="☑" if a.get("confirm_email") else "☐"))
+        lines.append(t(N_("{box} I wish to receive a confirmation e-mail."),
+                       box="☑" if a.get("confirm_email") else "☐"))
         if a.get("confirm_email") and a.get("my_email"):
             lines.append(t(N_("It will be sent to {email}."), email=a["my_email"]))
     lines.append(t(N_("{box} I certify that all the data on this form are correct. I undertake to report any change "

@@ -5,7 +5,7 @@ from sqlmodel import Session
 
 from bot.dialogs.status import ROLE_LABEL
 from bot.fsm.views import Button, View
-from bot.i18n import N_, Capitalized, t
+from bot.i18n import N_, Capitalized, joined, t
 from bot.storage import repository
 from bot.storage.models import Member, Organisation
 
@@ -17,8 +17,7 @@ def only_managers() -> View:
 
 
 def _roles(roles) -> list:
-    labels = [t(ROLE_LABEL[r]) for r in repository.ROLES if r in roles]
-    return [part for i, item in enumerate(labels) for part in ([", "] if i else []) + [item]] or ["-"]
+    return joined([t(ROLE_LABEL[r]) for r in repository.ROLES if r in roles]) or ["-"]
 
 
 def invite_view(chosen: list[str], replace=False) -> View:

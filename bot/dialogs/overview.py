@@ -13,9 +13,9 @@ from bot.dialogs.status import filed_on
 from bot.domain.answers import format_hours, parse_date
 from bot.domain.errors import Invalid
 from bot.domain.identifiers import format_bce, format_niss, mask_niss, parse_niss, parse_ticket
-from bot.domain.leaves import LeaveType, Regime, StaffStatus, Status, label, Community
+from bot.domain.leaves import Community, LeaveType, Regime, StaffStatus, Status, label
 from bot.fsm.views import Button, Document, View
-from bot.i18n import N_, Capitalized, render, t, tn
+from bot.i18n import N_, Capitalized, joined, render, t, tn
 from bot.storage import repository
 from bot.storage.models import Member, Organisation
 
@@ -76,16 +76,12 @@ def _query(session: Session, member: Member, state: dict, offset=0, limit: int |
                                   ticket=state["ticket"], niss=state["niss"], offset=offset, limit=limit)
 
 
-def _join(items: list) -> list:
-    return [part for i, item in enumerate(items) for part in ([", "] if i else []) + [item]]
-
-
 def active_filters(state: dict) -> object:
     parts = []
     for key, name in (("types", N_("type")), ("forms", N_("form")), ("statuses", N_("status"))):
         if state[key]:
             enum = {"types": LeaveType, "forms": Regime, "statuses": Status}[key]
-            parts.append([t(name), ": ", *_join([label(enum(code)) for code in state[key]])])
+            parts.append([t(name), ": ", *joined([label(enum(code)) for code in state[key]])])
     if state.get("from") and state.get("to"):
         parts.append(t(N_("from {start} to {end}"), start=dt.date.fromisoformat(state["from"]),
                        end=dt.date.fromisoformat(state["to"])))
@@ -99,7 +95,7 @@ def active_filters(state: dict) -> object:
         parts.append(t(N_("NISS {niss}"), niss=mask_niss(state["niss"])))
     if not parts:
         return t(N_("Filters: none (all periods)."))
-    return t(N_("Filters: {filters}."), filters=[p for i, part in enumerate(parts) for p in ([" · "] if i else []) + [part]])
+    return t(N_("Filters: {filters}."), filters=joined(parts, " · "))
 
 
 def page_view(session: Session, member: Member, state: dict, replace=False, notes: list | None = None) -> View:

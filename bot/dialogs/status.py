@@ -8,9 +8,9 @@ from sqlmodel import Session
 
 from bot.domain.answers import format_hours
 from bot.domain.identifiers import format_bce, mask_niss, parse_niss
-from bot.domain.leaves import Community, LeaveType, Regime, StaffStatus, Status, label
+from bot.domain.leaves import Community, LeaveType, Regime, StaffStatus, label
 from bot.fsm.views import Button, View
-from bot.i18n import N_, Capitalized, t, tn
+from bot.i18n import N_, joined, t, tn
 from bot.storage import repository
 from bot.storage.models import LeaveRequest, Member, Organisation
 
@@ -32,10 +32,9 @@ def not_enrolled() -> View:
 
 
 def welcome(organisation: Organisation, member: Member) -> View:
-    roles = [t(ROLE_LABEL[r]) for r in sorted(member.role_set) if r in ROLE_LABEL]
+    roles = joined([t(ROLE_LABEL[r]) for r in sorted(member.role_set) if r in ROLE_LABEL])
     return View([t(N_("Welcome! You act for {organisation}."), organisation=organisation.name),
-                 t(N_("Your roles: {roles}."), roles=[part for i, role in enumerate(roles)
-                                                       for part in ([", "] if i else []) + [role]]),
+                 t(N_("Your roles: {roles}."), roles=roles),
                  t(N_("Type /new to file a request, /status to follow one, /help for help."))],
                 [[Button(t(N_("New request")), "c:new")]])
 

@@ -64,7 +64,8 @@ def mermaid() -> str:
         return {k: v for k, v in t.items() if k != "conditions"} | (
             {"conditions": [f"applies_{t['dest']}"]} if "conditions" in t else {})
 
-    graph = GraphMachine(model=Draft(None), title="Intake dialog", states=STATES, transitions=[label(t) for t in TRANSITIONS],
+    graph = GraphMachine(model=Draft(None), title="Intake dialog", states=STATES,
+                         transitions=[label(t) for t in TRANSITIONS],
                          initial=STEPS[0].name, auto_transitions=False, graph_engine="mermaid",
                          show_conditions=True)
     return graph.model.get_graph().draw(None)

@@ -13,7 +13,15 @@ from sqlmodel import Session, select
 from bot.domain.identifiers import format_bce, new_ticket
 from bot.i18n import N_
 from bot.storage.models import (
-    Attachment, Dialog, Invitation, LeaveRequest, Member, Organisation, RequestEvent, School, utcnow,
+    Attachment,
+    Dialog,
+    Invitation,
+    LeaveRequest,
+    Member,
+    Organisation,
+    RequestEvent,
+    School,
+    utcnow,
 )
 
 ROLES = ("po-education", "employer", "access-manager")
@@ -103,7 +111,8 @@ def enrol(session: Session, channel: str, user_key: str, code: str, display_name
     invitation = session.exec(select(Invitation).where(Invitation.code_hash == _hash(code.strip()))
                               .with_for_update()).first()
     if invitation is None:
-        raise NotAllowed(N_("This invitation code is unknown. Check the link, or ask your access manager for a new one."))
+        raise NotAllowed(N_("This invitation code is unknown. Check the link, or ask your access manager for a "
+                            "new one."))
     if invitation.used_at is not None:
         raise NotAllowed(N_("This invitation code has already been used. Ask your access manager for a new one."))
     if invitation.expires_at < now:

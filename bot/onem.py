@@ -1,0 +1,228 @@
+"""Status changes from ONEM's side, one ticket at a time or from a CSV file; no chat involved."""
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import json
+import re
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlmodel import Session, select
+
+from bot import notifications
+from bot.domain.errors import Invalid
+from bot.domain.identifiers import parse_ticket
+from bot.domain.leaves import LABEL, Status
+from bot.i18n import render, t
+from bot.storage.models import LeaveRequest, RequestEvent
+
+# ONEM assigns the office; canonical spelling (as in domain.md) -> other names operators may type.
+OFFICES: dict[str, tuple[str, ...]] = {
+    "Bruxelles/Brussel": ("Bruxelles", "Brussel"),
+    "Brugge": ("Bruges",),
+    "Kortrijk": ("Courtrai",),
+    "Gent": ("Gand",),
+    "Antwerpen": ("Anvers",),
+    "Turnhout": (),
+    "Leuven": ("Louvain",),
+    "Hasselt": (),
+    "La Louvière": (),
+    "Charleroi": (),
+    "Mons/Bergen": ("Mons", "Bergen"),
+    "Nivelles/Nijvel": ("Nivelles", "Nijvel"),
+    "Namur/Namen": ("Namur", "Namen"),
+    "Arlon/Aarlen": ("Arlon", "Aarlen"),
+    "Liège/Luik": ("Liège", "Luik"),
+    "Verviers": (),  # also handles the German-speaking area
+}
+
+# The official words of each status (domain.md), besides its code and its English label.
+STATUS_WORDS: dict[Status, tuple[str, ...]] = {
+    Status.WAITING: ("En attente d'info du travailleur", "In afwachting van inlichtingen van de werknemer",
+                     "Wartet auf Angaben des Arbeitnehmers", "waiting for the worker"),
+    Status.PROCESSING: ("En cours de traitement par l'ONEM", "In behandeling bij de RVA", "In Bearbeitung beim LfA",
+                        "processing"),
+    Status.ACCEPTED: ("Acceptée", "Aanvaard", "Bewilligt"),
+    Status.REFUSED: ("Refusée", "Geweigerd", "Abgelehnt"),
+    Status.CANCELLED: ("Annulée", "Geannuleerd", "Annulliert", "canceled"),
+}
+COLUMNS = ("ticket", "status", "office", "date")
+
+
+class Refused(Exception):
+    """Input the operator must correct; nothing was changed. `problems` lists (file line, reason)."""
+
+    def __init__(self, message: str, problems: list[tuple[int, str]] | None = None):
+        super().__init__(message)
+        self.problems = problems or []
+
+
+@dataclass(frozen=True)
+class ImportReport:
+    applied: int
+    unchanged: int
+
+
+def _key(text: str) -> str:
+    """Compare names ignoring case, accents, apostrophe style and spacing (Liege, LIÈGE, l’ONEM)."""
+    plain = "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
+    return " ".join(plain.replace("’", "'").casefold().split())
+
+
+_OFFICE_KEYS = {_key(name): canonical for canonical, others in OFFICES.items() for name in (canonical, *others)}
+_STATUS_KEYS = {_key(word): status for status in Status
+                for word in (status.value, LABEL[status], *STATUS_WORDS[status])}
+
+
+def parse_status(text: str) -> Status:
+    status = _STATUS_KEYS.get(_key(text))
+    if status is None:
+        raise Refused(f"Unknown status {text.strip()!r}: use one of {', '.join(s.value for s in Status)}.")
+    return status
+
+
+def parse_office(text: str | None) -> str | None:
+    """The canonical name of an ONEM office; None (keep the current one) when empty."""
+    if text is None or not text.strip():
+        return None
+    office = _OFFICE_KEYS.get(_key(text))
+    if office is None:
+        raise Refused(f"Unknown ONEM office {text.strip()!r}: use one of {', '.join(OFFICES)}.")
+    return office
+
+
+def parse_date(text: str | None) -> dt.date | None:
+    """dd/mm/yyyy or yyyy-mm-dd; None when empty."""
+    if text is None or not text.strip():
+        return None
+    text = text.strip()
+    layout = "%d/%m/%Y" if re.fullmatch(r"\d{1,2}/\d{1,2}/\d{4}", text) else "%Y-%m-%d"
+    try:
+        return dt.datetime.strptime(text, layout).date()
+    except ValueError:
+        raise Refused(f"Not a valid date {text!r}: write it dd/mm/yyyy or yyyy-mm-dd.") from None
+
+
+def find_request(session: Session, ticket_text: str) -> LeaveRequest:
+    """ONEM's side sees every organisation's requests, so the lookup is by ticket alone."""
+    try:
+        ticket = parse_ticket(ticket_text)
+    except Invalid as wrong:
+        raise Refused(render(t(wrong.message, **wrong.params), "en")) from None
+    request = session.exec(select(LeaveRequest).where(LeaveRequest.ticket == ticket).with_for_update()).first()
+    if request is None:
+        raise Refused(f"No request has ticket {ticket}.")
+    return request
+
+
+def _apply(session: Session, request: LeaveRequest, status: Status, office: str | None,
+           effective_date: dt.date | None, source: str) -> RequestEvent | None:
+    """Change the request, write its history line and queue the notifications; the caller commits."""
+    office = office or request.office
+    changes = {name: [before, after] for name, before, after in
+               (("status", request.status, status.value), ("office", request.office, office)) if before != after}
+    if not changes:
+        return None
+    request.status, request.office = status.value, office
+    event = RequestEvent(request_id=request.id, kind="status", status=status.value, office=office,
+                         changes=json.dumps(changes, ensure_ascii=False), member_id=None, source=source,
+                         effective_date=effective_date)
+    session.add(request)
+    session.add(event)
+    session.flush()  # the notifications point at the event's id
+    notifications.queue_for(session, request, event)
+    return event
+
+
+def set_status(session: Session, ticket: str, status: str, office: str | None = None,
+               effective_date: dt.date | None = None, source: str = "onem-cli") -> RequestEvent | None:
+    """Give a request a new status (and office); None when that changes nothing."""
+    new_status, new_office = parse_status(status), parse_office(office)
+    request = find_request(session, ticket)
+    try:
+        event = _apply(session, request, new_status, new_office, effective_date, source)
+        session.commit()
+    except Exception:
+        session.rollback()
+        raise
+    return event
+
+
+@dataclass(frozen=True)
+class _Row:
+    request: LeaveRequest
+    status: Status
+    office: str | None
+    effective_date: dt.date | None
+
+
+def _read_rows(path: Path) -> list[tuple[int, dict[str, str]]]:
+    """Data rows as (file line, {column: text}), header = line 1; {} for a row with the wrong field count."""
+    try:
+        text = path.read_bytes().decode("utf-8-sig")
+    except OSError as error:
+        raise Refused(f"Cannot read {path}: {error.strerror or error}.") from None
+    except UnicodeDecodeError as error:
+        raise Refused(f"{path} is not UTF-8 text (byte {error.start + 1}).") from None
+    header_line = text.split("\n", 1)[0]
+    # Excel in a Belgian locale saves CSV with semicolons, so the header tells which one was used.
+    delimiter = ";" if header_line.count(";") > header_line.count(",") else ","
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    header = [_key(name) for name in next(reader, [])]
+    if sorted(header) != sorted(COLUMNS):
+        raise Refused(f"Line 1 of {path} must be the header {','.join(COLUMNS)}, not {header_line.strip()!r}.",
+                      [(1, "bad header")])
+    return [(reader.line_num, dict(zip(header, fields)) if len(fields) == len(header) else {})
+            for fields in reader if any(field.strip() for field in fields)]
+
+
+def _check(session: Session, fields: dict[str, str]) -> _Row | str:
+    """The row ready to apply, or every reason why it cannot be."""
+    if not fields:
+        return f"expected the {len(COLUMNS)} fields {','.join(COLUMNS)}"
+    values, reasons = {}, []
+    for name, parse in (("ticket", lambda text: find_request(session, text)), ("status", parse_status),
+                        ("office", parse_office), ("date", parse_date)):
+        try:
+            values[name] = parse(fields[name])
+        except Refused as refusal:
+            reasons.append(str(refusal).rstrip("."))
+    if reasons:
+        return "; ".join(reasons)
+    return _Row(values["ticket"], values["status"], values["office"], values["date"])
+
+
+def _already_recorded(session: Session, row: _Row) -> bool:
+    """The same line was imported before: an event with its status, date and (if given) office exists."""
+    query = select(RequestEvent.id).where(RequestEvent.request_id == row.request.id, RequestEvent.kind == "status",
+                                          RequestEvent.status == row.status.value,
+                                          RequestEvent.effective_date == row.effective_date)
+    if row.office is not None:
+        query = query.where(RequestEvent.office == row.office)
+    return session.exec(query).first() is not None
+
+
+def import_csv(session: Session, path: str | Path) -> ImportReport:
+    """Check every row, then apply them all in one transaction, or none when a row is wrong."""
+    checked = [(line, _check(session, fields)) for line, fields in _read_rows(Path(path))]
+    problems = [(line, result) for line, result in checked if isinstance(result, str)]
+    if problems:
+        session.rollback()
+        listed = " | ".join(f"line {line}: {reason}" for line, reason in problems)
+        raise Refused(f"Nothing imported from {path}: {listed}", problems)
+    applied = unchanged = 0
+    try:
+        for _line, row in checked:
+            if not _already_recorded(session, row) and _apply(session, row.request, row.status, row.office,
+                                                              row.effective_date, "onem-import"):
+                applied += 1
+            else:
+                unchanged += 1
+        session.commit()
+    except Exception:
+        session.rollback()
+        raise
+    return ImportReport(applied, unchanged)
