@@ -163,6 +163,7 @@ async def test_modification_checks_the_rules_and_records_what_changed(chat):
     await chat.tap("m2")
     reply = await chat.tap("save")
     assert ticket in reply
+    assert f"{START:%d/%m/%Y} → {new_start:%d/%m/%Y}" in reply  # the history says what it was before
     with session(db) as s:
         request = s.exec(select(LeaveRequest).where(LeaveRequest.ticket == ticket)).one()
         events = s.exec(select(RequestEvent).where(RequestEvent.request_id == request.id)).all()
@@ -304,3 +305,46 @@ async def test_logout_shuts_the_user_out(chat):
     assert "/start" in reply
     with session(chat.app.bot_data["engine"].db) as s:
         assert repository.member_for(s, "telegram", "1001") is None
+
+
+async def test_the_acknowledgement_is_sent_as_a_pdf(chat):
+    ticket = await filed(chat)
+    await chat.send(f"/status {ticket}")
+    start = len(chat.recorder.calls)
+    await chat.tap(f"q:{ticket}")
+    [(name, params)] = [c for c in chat.recorder.calls[start:] if c[0] == "sendDocument"]
+    [(filename, data, _mime)] = params["files"].values()
+    assert filename == f"acknowledgement-{ticket}.pdf" and data.startswith(b"%PDF")
+
+
+async def test_the_confirmation_email_asks_for_an_address_once_and_queues_the_mail(organisations):
+    from bot.storage.models import OutboxMail
+    from tests.conftest import RecordingRequest, make_app
+
+    recorder = RecordingRequest()
+    app = await make_app(organisations, recorder, mail_enabled=True)
+    enrol(organisations, 1001)
+    chat = Chat(app, recorder, 1001)
+    try:
+        await to_summary(chat)
+        await chat.tap("toggle:confirm_email")
+        reply = await chat.send("not an address")
+        assert "⚠" in reply
+        reply = await chat.send("secretariat@ecole-a.be")
+        assert "secretariat@ecole-a.be" in reply and chat.button("confirm")
+        ticket = TICKET.search(await confirm(chat)).group(0)
+        with session(organisations) as s:
+            [mail] = s.exec(select(OutboxMail)).all()
+            member = repository.member_for(s, "telegram", "1001")
+        assert mail.recipient == "secretariat@ecole-a.be" and ticket in mail.subject and mail.sent_at is None
+        assert member.email == "secretariat@ecole-a.be"
+        await to_summary(chat, start=period_end(START, 1) + dt.timedelta(days=1))
+        await chat.tap("toggle:confirm_email")  # the address is known now: straight back to the summary
+        assert chat.button("confirm")
+    finally:
+        await app.shutdown()
+
+
+async def test_without_smtp_the_confirmation_email_is_not_offered(chat):
+    await to_summary(chat)
+    assert not any("confirm_email" in b["callback_data"] for b in chat.keyboard)

@@ -9,12 +9,14 @@ from pathlib import Path
 
 from sqlmodel import Session
 
+from bot.dialogs.intake import STEP
 from bot.dialogs.status import filed_on, request_lines
+from bot.domain.answers import format_hours
 from bot.domain.errors import Invalid
 from bot.domain.identifiers import parse_ticket
-from bot.domain.leaves import Status, label
+from bot.domain.leaves import Regime, Status, label
 from bot.fsm.views import Button, Document, Upload, View
-from bot.i18n import N_, Capitalized, t
+from bot.i18n import N_, Capitalized, joined, t
 from bot.storage import repository
 from bot.storage.models import Attachment, LeaveRequest, Member, Organisation, RequestEvent
 
@@ -33,6 +35,21 @@ def human_size(size: int) -> str:
     return f"{size / 1024 / 1024:.1f} MB"
 
 
+def _shown(field: str, value):
+    """A stored value as the user reads it: dates, hours and codes in words."""
+    if value is None:
+        return "-"
+    if field.endswith("_date"):
+        return dt.date.fromisoformat(value)
+    if field.endswith("_hours") or field == "hours_before":
+        return format_hours(value)
+    if field == "regime":
+        return label(Regime(value))
+    if field == "employer_agreement":
+        return t(N_("Yes")) if value else t(N_("No"))
+    return str(value)
+
+
 def _event_line(session: Session, event: RequestEvent) -> object:
     day = event.effective_date or event.happened_at.date()
     who = session.get(Member, event.member_id).display_name if event.member_id else "ONEM"
@@ -41,9 +58,9 @@ def _event_line(session: Session, event: RequestEvent) -> object:
     if event.kind == "cancelled":
         return t(N_("{date}: cancelled by {who}"), date=day, who=who or "-")
     if event.kind == "modified":
-        changes = json.loads(event.changes)
-        fields = ", ".join(sorted(changes))
-        return t(N_("{date}: modified by {who} ({fields})"), date=day, who=who or "-", fields=fields)
+        changes = [[t(STEP[name].label), ": ", _shown(name, before), " → ", _shown(name, after)]
+                   for name, (before, after) in json.loads(event.changes).items() if name in STEP]
+        return t(N_("{date}: modified by {who} ({fields})"), date=day, who=who or "-", fields=joined(changes, "; "))
     status = Capitalized(label(Status(event.status)))
     if event.office:
         return t(N_("{date}: {status}, ONEM office {office}"), date=day, status=status, office=event.office)
