@@ -11,6 +11,7 @@ from pathlib import Path
 from babel.dates import format_date
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
+from babel.units import format_unit
 
 LOCALES_DIR = Path(__file__).resolve().parent.parent / "locales"
 DOMAIN = "messages"
@@ -71,6 +72,22 @@ class Capitalized:
     item: object
 
 
+@dataclass(frozen=True)
+class FileSize:
+    """A number of bytes, written with the language's own units and decimal sign (12,3 Mo / 12.3 MB)."""
+
+    size: int
+
+
+def _file_size(size: int, lang: str) -> str:
+    locale = BABEL_LOCALE.get(lang, "fr_BE")
+    if size < 1024:
+        return format_unit(size, "digital-byte", length="short", locale=locale)
+    if size < 1024 * 1024:
+        return format_unit(round(size / 1024), "digital-kilobyte", length="short", locale=locale)
+    return format_unit(round(size / 1024 / 1024, 1), "digital-megabyte", length="short", locale=locale)
+
+
 def joined(items: list, separator: str = ", ") -> list:
     """Items to render one after the other with a separator: a list render() accepts."""
     return [part for i, item in enumerate(items) for part in ([separator] if i else []) + [item]]
@@ -95,6 +112,8 @@ def render(item, lang: str) -> str:
     if isinstance(item, Capitalized):
         text = render(item.item, lang)
         return text[:1].upper() + text[1:]
+    if isinstance(item, FileSize):
+        return _file_size(item.size, lang)
     if isinstance(item, dt.date):
         return format_day(item, lang)
     if isinstance(item, (list, tuple)):

@@ -16,7 +16,7 @@ from bot.domain.errors import Invalid
 from bot.domain.identifiers import parse_ticket
 from bot.domain.leaves import Regime, Status, label
 from bot.fsm.views import Button, Document, Upload, View
-from bot.i18n import N_, Capitalized, joined, t
+from bot.i18n import N_, Capitalized, FileSize, joined, t
 from bot.storage import repository
 from bot.storage.models import Attachment, LeaveRequest, Member, Organisation, RequestEvent
 
@@ -25,14 +25,6 @@ MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024
 SIGNATURES = {"application/pdf": (b"%PDF-",), "image/jpeg": (b"\xff\xd8\xff",), "image/png": (b"\x89PNG\r\n\x1a\n",)}
 FOCUS_HOURS = 24
 OPEN_STATUSES = ("waiting", "processing")
-
-
-def human_size(size: int) -> str:
-    if size < 1024:
-        return f"{size} B"
-    if size < 1024 * 1024:
-        return f"{size / 1024:.0f} KB"
-    return f"{size / 1024 / 1024:.1f} MB"
 
 
 def _shown(field: str, value):
@@ -52,7 +44,7 @@ def _shown(field: str, value):
 
 def _event_line(session: Session, event: RequestEvent) -> object:
     day = event.effective_date or event.happened_at.date()
-    who = session.get(Member, event.member_id).display_name if event.member_id else "ONEM"
+    who = session.get(Member, event.member_id).display_name if event.member_id else t(N_("ONEM"))
     if event.kind == "filed":
         return t(N_("{date}: filed by {who}"), date=day, who=who or "-")
     if event.kind == "cancelled":
@@ -86,7 +78,7 @@ def consultation(session: Session, member: Member, request: LeaveRequest, notes:
     if attachments:
         lines.append(t(N_("Attachments:")))
         for attachment in attachments:
-            lines.append(f"• {attachment.filename} ({human_size(attachment.size)})")
+            lines.append(["• ", attachment.filename, " (", FileSize(attachment.size), ")"])
             buttons.append([Button(f"📎 {attachment.filename[:40]}", f"a:{attachment.id}")])
     lines.append(t(N_("To attach a document (for example the written notice), send a PDF, JPEG or PNG file of at "
                       "most 10 MB now.")))
@@ -125,7 +117,7 @@ def attachment_problem(upload: Upload) -> object | None:
     """Why a file cannot be attached, or None when it can."""
     if upload.size > MAX_ATTACHMENT_BYTES or (upload.data is not None and len(upload.data) > MAX_ATTACHMENT_BYTES):
         return t(N_("This file is {size}: attachments can be at most 10 MB. Send a smaller scan, for example as a "
-                    "PDF."), size=human_size(upload.size))
+                    "PDF."), size=FileSize(upload.size))
     mime = upload.mime.lower()
     if mime not in SIGNATURES or upload.data is None or not upload.data.startswith(SIGNATURES[mime]):
         return t(N_("Only PDF, JPEG or PNG files can be attached; \"{name}\" is not one. Send the document as a PDF "

@@ -17,7 +17,7 @@ from bot.dialogs.intake import EDITABLE_AFTER_FILING, STEP, STEPS, SUMMARY
 from bot.domain.errors import Invalid
 from bot.fsm import machine
 from bot.fsm.views import Button, Document, Input, Reply, View
-from bot.i18n import LANGUAGES, N_, t
+from bot.i18n import LANGUAGES, N_, FileSize, t
 from bot.storage import repository
 from bot.storage.database import session as open_session
 from bot.storage.models import Dialog, Member, Organisation, utcnow
@@ -305,7 +305,7 @@ class Engine:
         attachment = consult.store_attachment(turn.session, turn.member, request, turn.inp.upload,
                                               self.attachments_dir)
         note = t(N_("Attached to request {ticket}: {name} ({size})."), ticket=request.ticket,
-                 name=attachment.filename, size=consult.human_size(attachment.size))
+                 name=attachment.filename, size=FileSize(attachment.size))
         return [consult.consultation(turn.session, turn.member, request, [note, ""])]
 
     def _send_attachment(self, turn: Turn, code: str) -> list[View]:
