@@ -25,7 +25,12 @@ def _parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command")
     console = commands.add_parser("console", help="chat in the terminal on the local database")
     console.add_argument("--lang", choices=LANGUAGES, help="language of the terminal chat")
-    commands.add_parser("run", help="run the Telegram bot (long polling)")
+    run = commands.add_parser("run", help="run the Telegram bot (long polling, or webhooks with --webhook)")
+    run.add_argument("--webhook", action="store_true", help="serve Telegram webhooks (WEBHOOK_* settings)")
+    db = commands.add_parser("db", help="the database schema (Alembic migrations)").add_subparsers(dest="action")
+    db.add_parser("upgrade", help="apply every migration not yet applied")
+    bench = commands.add_parser("bench", help="measure the product and write bench/results.md")
+    bench.add_argument("--quick", action="store_true", help="small sizes, for a smoke run")
     commands.add_parser("diagram", help="print the intake dialog as a Mermaid diagram")
     admin = commands.add_parser("admin", help="organisations, schools and invitations").add_subparsers(dest="action")
     org = admin.add_parser("add-organisation", help="register an organising authority")
@@ -179,15 +184,18 @@ def console(settings: Settings, lang: str | None) -> None:
                   downloads=settings.bot_data_dir / "downloads")
 
 
-def run(settings: Settings) -> None:
-    from bot.channels.telegram import run_polling
+def run(settings: Settings, webhook: bool = False) -> None:
+    from bot.channels.telegram import run_polling, run_webhook
 
     if not settings.telegram_bot_token:
         raise Refused("TELEGRAM_BOT_TOKEN is not set: put the token BotFather gave you in the environment or in .env.")
+    if webhook and not (settings.webhook_url and settings.webhook_secret):
+        raise Refused("--webhook needs WEBHOOK_URL (the public https address) and WEBHOOK_SECRET (1-256 characters "
+                      "A-Z, a-z, 0-9, _ and -).")
     check_token(settings)
     engine = make_engine(settings.database)
     create_schema(engine)
-    run_polling(settings, make_bot_engine(settings, engine))
+    (run_webhook if webhook else run_polling)(settings, make_bot_engine(settings, engine))
 
 
 def check_token(settings: Settings) -> None:
@@ -216,7 +224,8 @@ def main(argv: list[str] | None = None) -> int:
 
     args = _parser().parse_args(argv)
     settings = Settings()
-    configure(logging.WARNING if args.command in ("console", "admin", "onem", "diagram", None) else logging.INFO)
+    configure(logging.WARNING if args.command in ("console", "admin", "onem", "diagram", "db", "bench", None)
+              else logging.INFO)
     try:
         if args.command == "admin":
             admin(settings, args)
@@ -225,8 +234,15 @@ def main(argv: list[str] | None = None) -> int:
         elif args.command == "diagram":
             from bot.fsm.machine import mermaid
             print(mermaid())
+        elif args.command == "db":
+            from bot.storage.database import upgrade
+            upgrade(make_engine(settings.database))
+            print("The database schema is up to date.")
+        elif args.command == "bench":
+            from bot.bench import main as bench_main
+            return bench_main(settings, quick=args.quick)
         elif args.command == "run" or (args.command is None and settings.telegram_bot_token):
-            run(settings)
+            run(settings, webhook=getattr(args, "webhook", False))
         else:
             console(settings, getattr(args, "lang", None))
     except Refused as refusal:

@@ -19,6 +19,13 @@ class Settings(BaseSettings):
     bot_data_dir: Path = Path("data")
     database_url: str | None = None
     bot_default_locale: str = "fr"
+    # Webhook mode (`breakbot run --webhook`): Telegram posts updates to WEBHOOK_URL/WEBHOOK_PATH, which
+    # reaches this process on WEBHOOK_LISTEN:WEBHOOK_PORT (behind a TLS proxy); the secret is checked on each post.
+    webhook_url: str | None = None
+    webhook_path: str = "telegram"
+    webhook_listen: str = "0.0.0.0"
+    webhook_port: int = 8443
+    webhook_secret: str | None = None
     # Outgoing e-mail (acknowledgements); no host or no sender address means e-mail is off.
     smtp_host: str | None = None
     smtp_port: int = 25

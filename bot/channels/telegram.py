@@ -194,6 +194,16 @@ def schedule(application: Application, settings: Settings) -> None:
         application.job_queue.run_repeating(mail.deliver_job, interval=30, first=5, name="mail")
 
 
+def run_webhook(settings: Settings, engine: Engine) -> None:
+    """Several processes can serve one bot this way: the engine serialises each chat in the database."""
+    application = build_application(settings, engine)
+    schedule(application, settings)
+    application.run_webhook(listen=settings.webhook_listen, port=settings.webhook_port,
+                            url_path=settings.webhook_path, secret_token=settings.webhook_secret,
+                            webhook_url=f"{settings.webhook_url.rstrip('/')}/{settings.webhook_path}",
+                            allowed_updates=[Update.MESSAGE, Update.CALLBACK_QUERY])
+
+
 def run_polling(settings: Settings, engine: Engine) -> None:
     application = build_application(settings, engine)
     schedule(application, settings)

@@ -29,6 +29,11 @@ def create_schema(engine: Engine) -> None:
     SQLModel.metadata.create_all(engine)
 
 
+def upgrade(engine: Engine) -> None:
+    """Bring the schema to the newest migration (to be replaced by Alembic)."""
+    create_schema(engine)
+
+
 def session(engine: Engine) -> Session:
     # Objects stay readable after commit: views are built from them once the transaction is over.
     return Session(engine, expire_on_commit=False)

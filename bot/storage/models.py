@@ -170,3 +170,25 @@ class OutboxMail(SQLModel, table=True):
     next_attempt_at: dt.datetime = Field(default_factory=utcnow, index=True)
     sent_at: dt.datetime | None = None
     last_error: str | None = Field(default=None, max_length=300)
+
+
+class ProcessedUpdate(SQLModel, table=True):
+    """Telegram updates already applied: a redelivered update (same id) is not applied twice."""
+
+    __tablename__ = "processed_update"
+    update_id: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
+    processed_at: dt.datetime = Field(default_factory=utcnow, index=True)
+
+
+class AuditEntry(SQLModel, table=True):
+    """Who consulted, exported, modified or cancelled which request, and when."""
+
+    __tablename__ = "audit_entry"
+    __table_args__ = (Index("ix_audit_org_at", "organisation_id", "at"),)
+    id: int | None = Field(default=None, primary_key=True)
+    organisation_id: int = Field(foreign_key="organisation.id")
+    member_id: int | None = Field(default=None, foreign_key="member.id")
+    action: str = Field(max_length=20)  # consulted, exported, modified, cancelled, receipt, attachment
+    request_id: int | None = Field(default=None, foreign_key="leave_request.id", index=True)
+    detail: str | None = Field(default=None, max_length=200)  # e.g. the export's filters and row count
+    at: dt.datetime = Field(default_factory=utcnow)
