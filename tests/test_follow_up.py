@@ -348,3 +348,26 @@ async def test_the_confirmation_email_asks_for_an_address_once_and_queues_the_ma
 async def test_without_smtp_the_confirmation_email_is_not_offered(chat):
     await to_summary(chat)
     assert not any("confirm_email" in b["callback_data"] for b in chat.keyboard)
+
+
+async def test_consulting_exporting_modifying_and_cancelling_are_audited(chat):
+    from bot.storage.models import AuditEntry
+
+    db = chat.app.bot_data["engine"].db
+    ticket = await filed(chat)
+    await chat.send(f"/status {ticket}")
+    await chat.send("/overview")
+    await chat.press("o:csv")
+    await chat.press(f"m:{ticket}")
+    await chat.tap("edit:hours_before")
+    await chat.send("19h00")
+    await chat.tap("same")  # the full-time schedule depends on it: asked again
+    await chat.tap("save")
+    await chat.press(f"x:{ticket}")
+    await chat.tap(f"X:{ticket}")
+    with session(db) as s:
+        entries = s.exec(select(AuditEntry).order_by(AuditEntry.id)).all()
+        request = s.exec(select(LeaveRequest).where(LeaveRequest.ticket == ticket)).one()
+    assert [e.action for e in entries] == ["consulted", "exported", "modified", "cancelled"]
+    assert all(e.member_id is not None and e.at is not None for e in entries)
+    assert [e.request_id for e in entries] == [request.id, None, request.id, request.id]

@@ -335,3 +335,19 @@ async def test_group_chats_are_refused_for_privacy(chat):
     await chat.app.process_update(text_update(chat.app, 1001, "/new", chat_type="group"))
     sent = [p["text"] for name, p in chat.recorder.calls[start:] if name == "sendMessage"]
     assert len(sent) == 1 and state(chat.app.bot_data["engine"].db) is None
+
+
+async def test_a_redelivered_update_is_applied_once(chat):
+    from tests.conftest import text_update
+
+    db = chat.app.bot_data["engine"].db
+    await chat.send("/new")
+    await chat.tap("fwb")
+    await chat.tap(SCHOOL_FWB)
+    update = text_update(chat.app, 1001, "85.03.14-123.02")
+    await chat.app.process_update(update)
+    after_first = state(db)
+    start = len(chat.recorder.calls)
+    await chat.app.process_update(update)  # Telegram sends it again (e.g. after a timeout)
+    assert state(db).version == after_first.version and state(db).state == "last_name"
+    assert [name for name, _ in chat.recorder.calls[start:]] == []

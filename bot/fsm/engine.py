@@ -2,12 +2,15 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 import logging
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import text
 from sqlalchemy.engine import Engine as DbEngine
 from sqlmodel import Session
 
@@ -49,6 +52,25 @@ def _error(wrong: Invalid):
     return t(N_("⚠ {error}"), error=t(wrong.message, **wrong.params))
 
 
+@contextmanager
+def chat_lock(db: DbEngine, key: str):
+    """One turn at a time per chat across processes: a PostgreSQL advisory lock held for the whole turn.
+
+    A turn commits more than once, so a row lock would be released too early; the advisory lock lives on its
+    own connection until the turn is over. SQLite serves one process, where updates are handled in order.
+    """
+    if db.dialect.name != "postgresql":
+        yield
+        return
+    number = int.from_bytes(hashlib.blake2b(key.encode(), digest_size=8).digest(), "big", signed=True)
+    with db.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        connection.execute(text("SELECT pg_advisory_lock(:n)"), {"n": number})
+        try:
+            yield
+        finally:
+            connection.execute(text("SELECT pg_advisory_unlock(:n)"), {"n": number})
+
+
 @dataclass
 class Turn:
     """One input being handled: its database session, who sent it, and in which language we answer."""
@@ -72,11 +94,15 @@ class Engine:
         self.bot_username: str | None = None  # set by the Telegram channel, for invitation links
 
     def handle(self, inp: Input) -> Reply:
-        with open_session(self.db) as session:
+        with chat_lock(self.db, f"{inp.channel}:{inp.chat_key}"), open_session(self.db) as session:
+            if inp.update_id is not None and not repository.first_delivery(session, inp.update_id):
+                return Reply([], self.default_locale)  # already applied by this or another process
             member = repository.member_for(session, inp.channel, inp.user_key)
             turn = Turn(session, inp, member, resolve_language(member, inp.language_code, self.default_locale))
             try:
                 views = self._dispatch(turn)
+                if session.new or session.dirty:
+                    session.commit()  # e.g. the processed update of a turn that changed nothing else
             except Exception:
                 session.rollback()
                 log.exception("could not handle %s input %r", inp.kind, inp.command or "(answer)")
@@ -221,6 +247,9 @@ class Engine:
     def _overview_action(self, turn: Turn, code: str) -> list[View]:
         row, state = self._panel(turn)
         view, state = overview.act(turn.session, turn.member, state, code, self._today(), turn.lang)
+        if view.document is not None:
+            filters = {k: v for k, v in state.items() if v and k not in ("page", "focus", "focus_at", "invite")}
+            repository.audit(turn.session, turn.member, "exported", detail=json.dumps(filters, sort_keys=True))
         repository.save_panel(turn.session, row, state)
         return [view]
 
@@ -229,6 +258,7 @@ class Engine:
     def _show(self, turn: Turn, typed: str) -> list[View]:
         view, request = consult.show(turn.session, turn.member, typed)
         if request is not None:
+            repository.audit(turn.session, turn.member, "consulted", request)
             self._focus(turn, request)
         return [view]
 
@@ -250,6 +280,7 @@ class Engine:
         def make(request):
             organisation = turn.session.get(Organisation, turn.member.organisation_id)
             data = receipt_pdf(turn.session, request, organisation, turn.lang)
+            repository.audit(turn.session, turn.member, "receipt", request)
             return View([t(N_("The acknowledgement of request {ticket}."), ticket=request.ticket)],
                         document=Document(f"acknowledgement-{request.ticket}.pdf", data=data))
 
@@ -261,6 +292,7 @@ class Engine:
             return self._show(turn, ticket)
         if not repository.cancel_request(turn.session, turn.member, request):
             return [consult.too_late(request)]
+        repository.audit(turn.session, turn.member, "cancelled", request)
         log.info("request %s cancelled by member %s", request.ticket, turn.member.id)
         return [consult.consultation(turn.session, turn.member, request,
                                      [t(N_("Request {ticket} is cancelled."), ticket=request.ticket), ""])]
@@ -288,6 +320,8 @@ class Engine:
         changes = repository.modify_request(turn.session, turn.member, request,
                                             {name: fields[name] for name in EDITABLE_AFTER_FILING})
         repository.close_dialog(turn.session, dialog)
+        if changes:
+            repository.audit(turn.session, turn.member, "modified", request, ", ".join(sorted(changes)))
         note = (t(N_("The changes are saved in the request's history.")) if changes
                 else t(N_("Nothing was changed.")))
         return consult.consultation(turn.session, turn.member, request, [note, ""])
@@ -313,6 +347,8 @@ class Engine:
                       if code.isdigit() else None)
         if attachment is None:
             return [View([t(N_("This document is not available."))])]
+        request = repository.request_by_id(turn.session, turn.member.organisation_id, attachment.request_id)
+        repository.audit(turn.session, turn.member, "attachment", request, attachment.filename)
         return [View([attachment.filename], document=consult.attachment_document(attachment, self.attachments_dir))]
 
     # --- members ---------------------------------------------------------------------------------

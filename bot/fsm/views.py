@@ -18,6 +18,7 @@ class Input:
     language_code: str | None = None
     display_name: str = ""
     upload: Upload | None = None
+    update_id: int | None = None  # Telegram's, so that a redelivered update is applied once
 
 
 @dataclass

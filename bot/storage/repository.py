@@ -14,11 +14,13 @@ from bot.domain.identifiers import format_bce, new_ticket
 from bot.i18n import N_
 from bot.storage.models import (
     Attachment,
+    AuditEntry,
     Dialog,
     Invitation,
     LeaveRequest,
     Member,
     Organisation,
+    ProcessedUpdate,
     RequestEvent,
     School,
     utcnow,
@@ -402,3 +404,20 @@ def revoke(session: Session, member: Member, now: dt.datetime | None = None) -> 
     member.revoked_at = now or utcnow()
     session.add(member)
     session.commit()
+
+
+def audit(session: Session, member: Member, action: str, request: LeaveRequest | None = None,
+          detail: str | None = None) -> None:
+    """Keep who looked at or changed which request; committed with the turn's next commit or here."""
+    session.add(AuditEntry(organisation_id=member.organisation_id, member_id=member.id, action=action,
+                           request_id=request.id if request is not None else None,
+                           detail=detail[:200] if detail else None))
+    session.commit()
+
+
+def first_delivery(session: Session, update_id: int) -> bool:
+    """True the first time an update is seen; it is recorded with the turn's own commit (one write per step)."""
+    if session.get(ProcessedUpdate, update_id) is not None:
+        return False
+    session.add(ProcessedUpdate(update_id=update_id))
+    return True
