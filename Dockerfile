@@ -8,6 +8,7 @@ RUN useradd --create-home --uid 10001 breakbot && mkdir /data && chown breakbot 
 WORKDIR /app
 COPY pyproject.toml README.md babel.cfg ./
 COPY bot ./bot
+COPY migrations ./migrations
 COPY locales ./locales
 RUN pip install -e . && pybabel compile --domain messages --directory locales --statistics
 

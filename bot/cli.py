@@ -11,7 +11,7 @@ from bot.domain.identifiers import format_bce, parse_bce
 from bot.i18n import LANGUAGES, render, t
 from bot.settings import Settings
 from bot.storage import repository
-from bot.storage.database import create_schema, make_engine, session
+from bot.storage.database import make_engine, session, upgrade
 
 COMMUNITIES = ("vl", "fwb", "dg")
 
@@ -82,7 +82,7 @@ def _name(text: str) -> str:
 def admin(settings: Settings, args) -> None:
     lang = settings.bot_default_locale
     engine = make_engine(settings.database)
-    create_schema(engine)
+    upgrade(engine)
     with session(engine) as db:
         try:
             if args.action == "add-organisation":
@@ -120,7 +120,7 @@ def onem(settings: Settings, args) -> None:
     from bot.storage.models import Notification
 
     engine = make_engine(settings.database)
-    create_schema(engine)
+    upgrade(engine)
     with session(engine) as db:
         try:
             if args.action == "set-status":
@@ -176,7 +176,7 @@ def console(settings: Settings, lang: str | None) -> None:
     from bot.demo import seed_and_enrol
 
     engine = make_engine(settings.database)
-    create_schema(engine)
+    upgrade(engine)
     user = terminal.console_user()
     with session(engine) as db:
         seed_and_enrol(db, terminal.CHANNEL, user)
@@ -194,7 +194,7 @@ def run(settings: Settings, webhook: bool = False) -> None:
                       "A-Z, a-z, 0-9, _ and -).")
     check_token(settings)
     engine = make_engine(settings.database)
-    create_schema(engine)
+    upgrade(engine)
     (run_webhook if webhook else run_polling)(settings, make_bot_engine(settings, engine))
 
 
@@ -235,7 +235,6 @@ def main(argv: list[str] | None = None) -> int:
             from bot.fsm.machine import mermaid
             print(mermaid())
         elif args.command == "db":
-            from bot.storage.database import upgrade
             upgrade(make_engine(settings.database))
             print("The database schema is up to date.")
         elif args.command == "bench":

@@ -1,12 +1,24 @@
-"""Shared factories: a real Application on a real SQLite file, fed updates, recording what it sends."""
+"""Shared factories: a real Application on a real database, fed updates, recording what it sends.
+
+The database is a new SQLite file per test, copied from one that the migrations built at the start of the run.
+With BREAKBOT_TEST_DATABASE_URL=postgresql+psycopg://user:password@host:port/name the whole suite runs on that
+PostgreSQL database instead: it is emptied and migrated once per run, and every table is truncated before each
+test. Tests that need PostgreSQL take the `postgres_url` fixture: it skips without that variable, except in CI
+(CI=true), where a PostgreSQL suite that does not run is a failure.
+"""
 from __future__ import annotations
 
 import datetime as dt
 import itertools
 import json
+import os
+import shutil
+import weakref
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
+from sqlmodel import SQLModel
 from telegram import Update
 from telegram.request import BaseRequest, RequestData
 
@@ -14,7 +26,7 @@ from bot.channels.telegram import build_application
 from bot.fsm.engine import Engine
 from bot.settings import Settings
 from bot.storage import repository
-from bot.storage.database import create_schema, make_engine, session
+from bot.storage.database import make_engine, session, upgrade
 
 BOT_USER = {"id": 999000, "is_bot": True, "first_name": "Breakbot", "username": "breakbot_test_bot",
             "can_join_groups": False, "can_read_all_group_messages": False, "supports_inline_queries": False}
@@ -140,17 +152,142 @@ class Chat:
         return "\n".join(self._replies(start))
 
 
-@pytest.fixture
-def db_url(tmp_path):
-    return f"sqlite:///{tmp_path / 'bot.sqlite3'}"
+# --- the database under test ------------------------------------------------------------------------------------
+
+TEST_DATABASE_URL = os.environ.get("BREAKBOT_TEST_DATABASE_URL", "").strip() or None
+IN_CI = os.environ.get("CI", "").strip().lower() in ("true", "1", "yes")
+# CI's SQLite leg (.ci/run), whose PostgreSQL leg runs next: here the PostgreSQL-only tests may skip.
+SQLITE_LEG = os.environ.get("BREAKBOT_TEST_SQLITE_LEG", "").strip() == "1"
+_data_dirs: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # engine -> the test's folder for files
+
+
+def _database_line() -> str:
+    """Which database this run uses, for the top of the output."""
+    if not TEST_DATABASE_URL:
+        fate = "FAIL (CI=true)" if IN_CI and not SQLITE_LEG else "skip"
+        return (f"database: SQLite (a migrated file per test); BREAKBOT_TEST_DATABASE_URL is not set, so the "
+                f"PostgreSQL-only tests {fate}")
+    url = sa.make_url(TEST_DATABASE_URL)
+    try:
+        engine = make_engine(TEST_DATABASE_URL)
+        with engine.connect() as connection:
+            server = connection.execute(sa.text("SELECT version()")).scalar_one().split(",")[0]
+        engine.dispose()
+    except Exception as error:  # the session fixture fails on it with the details
+        server = f"NOT REACHABLE ({type(error).__name__})"
+    return (f"database: {url.render_as_string(hide_password=True)} ({url.get_backend_name()}, "
+            f"driver {url.get_driver_name()}): {server}")
+
+
+def pytest_report_header(config):
+    return [_database_line()]
+
+
+def pytest_sessionstart(session):
+    """With -q (or --no-header) pytest shows no header: say which database anyway."""
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    if reporter is not None and (reporter.verbosity < 0 or reporter.no_header):
+        reporter.write_line(_database_line())
+
+
+def _empty(engine) -> None:
+    """Drop every table, alembic_version included: the migrations then start from nothing."""
+    reflected = sa.MetaData()
+    reflected.reflect(engine)
+    reflected.drop_all(engine)
+
+
+@pytest.fixture(scope="session")
+def _migrated_database(tmp_path_factory):
+    """The database every test starts from, built by the migrations once per run.
+
+    PostgreSQL: an engine on the given database, emptied then migrated. SQLite: a template file each test copies.
+    """
+    if TEST_DATABASE_URL:
+        engine = make_engine(TEST_DATABASE_URL)
+        if engine.dialect.name != "postgresql":
+            pytest.exit(f"BREAKBOT_TEST_DATABASE_URL must be a PostgreSQL URL, not {engine.dialect.name}", 2)
+        _empty(engine)
+        upgrade(engine)
+        yield engine
+        engine.dispose()
+        return
+    template = tmp_path_factory.mktemp("template") / "migrated.sqlite3"
+    engine = make_engine(f"sqlite:///{template}")
+    upgrade(engine)
+    with engine.connect() as connection:  # everything in the file itself, nothing left in the WAL
+        connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    engine.dispose()
+    yield template
+
+
+def _clear(engine) -> None:
+    """Empty every table and restart every id at 1, as in a new database.
+
+    DELETE rather than TRUNCATE: on tables of a few rows it takes ~4 ms against ~100-250 ms for TRUNCATE, which
+    gives each table and index a new file and syncs them all at commit (600 tests: seconds against minutes).
+    """
+    deletes = "; ".join(f"DELETE FROM {engine.dialect.identifier_preparer.quote(table.name)}"
+                        for table in reversed(SQLModel.metadata.sorted_tables))  # children first
+    with engine.begin() as connection:
+        # A connection a test left inside a transaction would make this wait for ever: fail instead.
+        connection.exec_driver_sql("SET LOCAL lock_timeout = '20s'")
+        connection.exec_driver_sql(deletes)
+        connection.exec_driver_sql("SELECT setval(quote_ident(schemaname) || '.' || quote_ident(sequencename), 1, "
+                                   "false) FROM pg_sequences WHERE schemaname = current_schema()")
 
 
 @pytest.fixture
-def db(db_url):
+def db_url(_migrated_database, tmp_path):
+    """The URL of an empty database at the newest migration, this test's alone."""
+    if TEST_DATABASE_URL:
+        _clear(_migrated_database)
+        return TEST_DATABASE_URL
+    path = tmp_path / "bot.sqlite3"
+    shutil.copyfile(_migrated_database, path)
+    return f"sqlite:///{path}"
+
+
+@pytest.fixture
+def db(db_url, tmp_path):
     engine = make_engine(db_url)
-    create_schema(engine)
+    _data_dirs[engine] = tmp_path
     yield engine
     engine.dispose()
+
+
+def data_dir(engine) -> Path:
+    """The folder for a test's files next to its database (attachments): never the working folder."""
+    if engine in _data_dirs:
+        return _data_dirs[engine]
+    assert engine.url.get_backend_name() == "sqlite", "give the engine a folder for its files (db fixture)"
+    return Path(engine.url.database).parent
+
+
+@pytest.fixture
+def cli_db_url(request, tmp_path):
+    """For code that migrates the database itself, as the `breakbot` command does: on SQLite a new file with no
+    tables at all; on PostgreSQL the emptied test database (already at head)."""
+    if TEST_DATABASE_URL:
+        return request.getfixturevalue("db_url")
+    return f"sqlite:///{tmp_path / 'cli.sqlite3'}"
+
+
+def require_postgres() -> str:
+    """The PostgreSQL test database's URL; without one, skip the test, or fail it in CI."""
+    if TEST_DATABASE_URL:
+        return TEST_DATABASE_URL
+    message = "BREAKBOT_TEST_DATABASE_URL is not set: no PostgreSQL to test against"
+    if IN_CI and not SQLITE_LEG:
+        pytest.fail(f"{message}, and CI=true: in CI the suite must also run on PostgreSQL (see .ci/run)")
+    pytest.skip(message)
+
+
+@pytest.fixture
+def postgres_url(request):
+    """The PostgreSQL test database, emptied, for tests that only make sense there (see require_postgres)."""
+    require_postgres()
+    return request.getfixturevalue("db_url")
 
 
 def enrol(engine, user_id: int | str, bce: str = ORG_BCE, roles=("po-education",), channel="telegram"):
@@ -176,7 +313,7 @@ async def make_app(engine, recorder: RecordingRequest, clock=None, rate_limited=
     settings = Settings(telegram_bot_token="123456:TEST-TOKEN", _env_file=None)
     if clock:
         engine_options["clock"] = clock
-    engine_options.setdefault("attachments_dir", Path(engine.url.database).parent / "attachments")
+    engine_options.setdefault("attachments_dir", data_dir(engine) / "attachments")
     app = build_application(settings, Engine(engine, "fr", **engine_options), request=recorder,
                             rate_limited=rate_limited)
     await app.initialize()

@@ -15,19 +15,35 @@ from bot.cli import main
 from bot.domain.leaves import period_end
 from bot.storage.database import make_engine, session
 from bot.storage.models import Invitation, LeaveRequest, Organisation, School
+from tests.conftest import TEST_DATABASE_URL
 from tests.test_intake_dialog import START, TICKET
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture
-def env(tmp_path, monkeypatch):
-    url = f"sqlite:///{tmp_path / 'admin.sqlite3'}"
+def env(cli_db_url, tmp_path, monkeypatch):
+    url = cli_db_url  # a new SQLite file the command migrates itself, or the emptied PostgreSQL test database
     monkeypatch.setenv("DATABASE_URL", url)
     monkeypatch.setenv("TELEGRAM_BOT_USERNAME", "breakbot_test_bot")
     monkeypatch.delenv("TELEGRAM_BOT_TOKEN", raising=False)
     monkeypatch.chdir(tmp_path)  # no stray .env is read
     return url
+
+
+@pytest.fixture
+def child_env(tmp_path, request):
+    """The environment of a `python -m bot` child process: its data folder in tmp_path, where it makes its SQLite
+    file as in real use; or, on PostgreSQL, DATABASE_URL of the (emptied) test database."""
+    env = {k: v for k, v in os.environ.items() if k not in ("TELEGRAM_BOT_TOKEN", "DATABASE_URL")}
+    env |= {"BOT_DATA_DIR": str(tmp_path / "data"), "PYTHONPATH": str(ROOT)}
+    if TEST_DATABASE_URL:
+        env["DATABASE_URL"] = request.getfixturevalue("db_url")
+    return env
+
+
+def database_of(env: dict) -> str:
+    return env.get("DATABASE_URL") or f"sqlite:///{Path(env['BOT_DATA_DIR']) / 'breakbot.sqlite3'}"
 
 
 def counts(url):
@@ -82,13 +98,12 @@ def test_an_unknown_role_is_refused_by_the_parser(env, capsys):
     assert exit_.value.code != 0
 
 
-def test_the_terminal_chat_walks_a_newcomer_to_a_ticket(tmp_path):
+def test_the_terminal_chat_walks_a_newcomer_to_a_ticket(tmp_path, child_env):
     start = START.strftime("%d/%m/%Y")
     script = ["/new", "1", "2", "1", "85.03.14-123.02", "Dupont", "Marie", "1", "1", "parental", "full", start,
               period_end(START, 1).strftime("%d/%m/%Y"), "20h00", "1", dt.date.today().strftime("%d/%m/%Y"),
               "2"]
-    env = {k: v for k, v in os.environ.items() if k not in ("TELEGRAM_BOT_TOKEN", "DATABASE_URL")}
-    env |= {"BOT_DATA_DIR": str(tmp_path / "data"), "PYTHONPATH": str(ROOT)}
+    env = child_env
     run = subprocess.run([sys.executable, "-m", "bot"], input="\n".join(script) + "\n", capture_output=True,
                          text=True, env=env, cwd=tmp_path, timeout=60)
     assert run.returncode == 0, run.stderr
@@ -105,7 +120,7 @@ def test_the_terminal_chat_walks_a_newcomer_to_a_ticket(tmp_path):
     final = subprocess.run([sys.executable, "-m", "bot", "console"], input=f"/help\n{number(confirm)}\n",
                            capture_output=True, text=True, env=env, cwd=tmp_path, timeout=60)
     assert TICKET.search(final.stdout), final.stdout[-2000:]
-    with session(make_engine(f"sqlite:///{tmp_path / 'data' / 'breakbot.sqlite3'}")) as s:
+    with session(make_engine(database_of(env))) as s:
         assert s.exec(select(func.count()).select_from(LeaveRequest)).one() == 1
 
 
@@ -162,11 +177,10 @@ async def test_the_command_menu_is_registered_per_language(app):
 
 
 @pytest.mark.parametrize("lang", ["nl", "de"])
-def test_the_terminal_chat_takes_a_language(tmp_path, lang):
+def test_the_terminal_chat_takes_a_language(tmp_path, child_env, lang):
     from bot.i18n import render, t
 
-    env = {k: v for k, v in os.environ.items() if k not in ("TELEGRAM_BOT_TOKEN", "DATABASE_URL")}
-    env |= {"BOT_DATA_DIR": str(tmp_path / "data"), "PYTHONPATH": str(ROOT)}
+    env = child_env
     run = subprocess.run([sys.executable, "-m", "bot", "console", "--lang", lang], input="/new\n", capture_output=True,
                          text=True, env=env, cwd=tmp_path, timeout=60)
     assert render(t("What I can do:"), lang) in run.stdout

@@ -11,7 +11,7 @@ from bot import onem
 from bot.cli import main
 from bot.domain.identifiers import new_ticket
 from bot.storage import repository
-from bot.storage.database import create_schema, make_engine, session
+from bot.storage.database import make_engine, session, upgrade
 from bot.storage.models import Dialog, LeaveRequest, Member, Notification, RequestEvent
 from tests.conftest import ORG_BCE, SCHOOL_FWB, enrol
 
@@ -213,13 +213,13 @@ def test_an_unreadable_file_is_refused(organisations, two, tmp_path, content, en
 # --- the command line -----------------------------------------------------------------------------
 
 @pytest.fixture
-def cli_db(tmp_path, monkeypatch):
-    url = f"sqlite:///{tmp_path / 'cli.sqlite3'}"
+def cli_db(cli_db_url, tmp_path, monkeypatch):
+    url = cli_db_url
     monkeypatch.setenv("DATABASE_URL", url)
     monkeypatch.delenv("TELEGRAM_BOT_TOKEN", raising=False)
     monkeypatch.chdir(tmp_path)  # no stray .env is read
     engine = make_engine(url)
-    create_schema(engine)
+    upgrade(engine)
     with session(engine) as s:
         repository.add_organisation(s, ORG_BCE, "PO Y")
     enrol(engine, 1001)

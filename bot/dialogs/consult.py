@@ -135,7 +135,8 @@ def store_attachment(session: Session, member: Member, request: LeaveRequest, up
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_bytes(upload.data)
     return repository.add_attachment(session, Attachment(
-        request_id=request.id, member_id=member.id, filename=upload.filename[:200], mime=upload.mime.lower(),
+        request_id=request.id, member_id=member.id, filename=upload.filename.replace("\x00", "")[:200] or safe,
+        mime=upload.mime.lower()[:60],
         size=len(upload.data), sha256=digest, stored_path=str(relative), telegram_file_id=upload.file_id))
 
 

@@ -1,11 +1,19 @@
-"""Engine and session set-up; SQLite gets WAL, durable writes and foreign keys."""
+"""Engine and session set-up; SQLite gets WAL, durable writes and foreign keys. The schema is Alembic's."""
 from __future__ import annotations
 
-from sqlalchemy import event
-from sqlalchemy.engine import Engine
+from pathlib import Path
+
+from sqlalchemy import event, text
+from sqlalchemy.engine import Connection, Engine
 from sqlmodel import Session, SQLModel, create_engine
 
 from bot.storage import models  # noqa: F401  (registers the tables)
+
+# The migrations live next to the package (the repository's root, /app in the Docker image), found from here
+# so that any working folder will do.
+MIGRATIONS = Path(__file__).resolve().parent.parent.parent / "migrations"
+# Any fixed number: the PostgreSQL advisory lock that keeps two processes from migrating at once.
+_MIGRATION_LOCK = 0x6272_6B62
 
 
 def make_engine(url: str) -> Engine:
@@ -26,12 +34,46 @@ def make_engine(url: str) -> Engine:
 
 
 def create_schema(engine: Engine) -> None:
+    """The tables straight from the models, without migrations: only for throwaway databases."""
     SQLModel.metadata.create_all(engine)
 
 
-def upgrade(engine: Engine) -> None:
-    """Bring the schema to the newest migration (to be replaced by Alembic)."""
-    create_schema(engine)
+def alembic_config(connection: Connection | None = None):
+    from alembic.config import Config
+
+    if not (MIGRATIONS / "env.py").is_file():
+        raise RuntimeError(f"The migrations are missing: no {MIGRATIONS / 'env.py'}.")
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    config.attributes["connection"] = connection
+    return config
+
+
+def _migrate(engine: Engine, action: str, revision: str) -> None:
+    from alembic import command
+
+    with engine.begin() as connection:
+        if connection.dialect.name == "postgresql":  # held until the migration's transaction ends
+            connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _MIGRATION_LOCK})
+        getattr(command, action)(alembic_config(connection), revision)
+
+
+def upgrade(engine: Engine, revision: str = "head") -> None:
+    """Apply every migration not yet applied (`alembic upgrade head`), in one transaction where the database
+    allows it. The bot does this at start; `breakbot db upgrade` does only this."""
+    _migrate(engine, "upgrade", revision)
+
+
+def downgrade(engine: Engine, revision: str = "base") -> None:
+    """Undo migrations down to `revision` (`base`: no tables left but alembic_version). For tests."""
+    _migrate(engine, "downgrade", revision)
+
+
+def current_revision(engine: Engine) -> str | None:
+    from alembic.runtime.migration import MigrationContext
+
+    with engine.connect() as connection:
+        return MigrationContext.configure(connection).get_current_revision()
 
 
 def session(engine: Engine) -> Session:

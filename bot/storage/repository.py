@@ -126,7 +126,7 @@ def enrol(session: Session, channel: str, user_key: str, code: str, display_name
                         roles=invitation.roles)
     member.organisation_id = invitation.organisation_id
     member.roles = invitation.roles
-    member.display_name = display_name[:200]
+    member.display_name = display_name.replace("\x00", "")[:200]  # PostgreSQL text refuses NUL
     member.enrolled_at = now
     member.revoked_at = None
     session.add(member)

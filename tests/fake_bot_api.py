@@ -1,0 +1,85 @@
+"""A local stand-in for the Telegram Bot API over HTTP, for tests that run the bot as real processes."""
+from __future__ import annotations
+
+import http.server
+import itertools
+import json
+import threading
+import time
+import urllib.parse
+
+BOT = {"id": 999000, "is_bot": True, "first_name": "Breakbot", "username": "breakbot_test_bot",
+       "can_join_groups": False, "can_read_all_group_messages": False, "supports_inline_queries": False}
+
+
+class FakeBotApi:
+    """Answers every Bot API method a running bot uses and records the calls, per chat."""
+
+    def __init__(self):
+        self.calls: list[tuple[str, dict]] = []
+        self.lock = threading.Lock()
+        self._ids = itertools.count(1000)
+        api = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_POST(self):  # noqa: N802
+                length = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(length).decode("utf-8", "replace")
+                method = self.path.rsplit("/", 1)[-1]
+                params = api._params(self.headers.get("Content-Type", ""), body)
+                with api.lock:
+                    api.calls.append((method, params))
+                payload = json.dumps({"ok": True, "result": api._result(method, params)}).encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(payload)))
+                self.end_headers()
+                self.wfile.write(payload)
+
+            def log_message(self, *args):
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.port = self.server.server_port
+        self.base_url = f"http://127.0.0.1:{self.port}/bot"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    @staticmethod
+    def _params(content_type: str, body: str) -> dict:
+        if "json" in content_type:
+            return json.loads(body or "{}")
+        params = {}
+        for key, values in urllib.parse.parse_qs(body).items():
+            value = values[0]
+            try:
+                params[key] = json.loads(value)
+            except ValueError:
+                params[key] = value
+        return params
+
+    def _result(self, method: str, params: dict):
+        if method == "getMe":
+            return BOT
+        if method in ("sendMessage", "editMessageText"):
+            return {"message_id": params.get("message_id") or next(self._ids), "date": 0,
+                    "chat": {"id": int(params.get("chat_id", 1)), "type": "private"}, "from": BOT,
+                    "text": params.get("text", ""), **({"reply_markup": params["reply_markup"]}
+                                                       if "reply_markup" in params else {})}
+        return True
+
+    def replies(self, chat_id: int) -> list[dict]:
+        with self.lock:
+            return [p for m, p in self.calls if m in ("sendMessage", "editMessageText")
+                    and int(p.get("chat_id", 0)) == chat_id]
+
+    def wait_for_replies(self, chat_id: int, count: int, timeout: float = 20.0) -> list[dict]:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            replies = self.replies(chat_id)
+            if len(replies) >= count:
+                return replies
+            time.sleep(0.01)
+        raise AssertionError(f"chat {chat_id}: {len(self.replies(chat_id))} replies, expected {count}")
+
+    def close(self):
+        self.server.shutdown()
