@@ -101,7 +101,7 @@ class Engine:
             turn = Turn(session, inp, member, resolve_language(member, inp.language_code, self.default_locale))
             try:
                 views = self._dispatch(turn)
-                if session.new or session.dirty:
+                if session.in_transaction():
                     session.commit()  # e.g. the processed update of a turn that changed nothing else
             except Exception:
                 session.rollback()

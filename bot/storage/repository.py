@@ -7,6 +7,8 @@ import json
 import secrets
 
 from sqlalchemy import func
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
@@ -416,8 +418,12 @@ def audit(session: Session, member: Member, action: str, request: LeaveRequest |
 
 
 def first_delivery(session: Session, update_id: int) -> bool:
-    """True the first time an update is seen; it is recorded with the turn's own commit (one write per step)."""
-    if session.get(ProcessedUpdate, update_id) is not None:
-        return False
-    session.add(ProcessedUpdate(update_id=update_id))
-    return True
+    """True the first time an update is seen; recorded in the turn's own transaction (one commit per step)."""
+    insert = {"postgresql": pg_insert, "sqlite": sqlite_insert}.get(session.get_bind().dialect.name)
+    if insert is None:  # another database: the portable way, a look-up first
+        if session.get(ProcessedUpdate, update_id) is not None:
+            return False
+        session.add(ProcessedUpdate(update_id=update_id))
+        return True
+    statement = insert(ProcessedUpdate).values(update_id=update_id, processed_at=utcnow()).on_conflict_do_nothing()
+    return session.execute(statement).rowcount == 1
