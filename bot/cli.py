@@ -5,6 +5,7 @@ import argparse
 import json
 import logging
 import sys
+import unicodedata
 
 from bot.domain.errors import Invalid
 from bot.domain.identifiers import format_bce, parse_bce
@@ -20,8 +21,15 @@ class Refused(Exception):
     """One clear line for the operator; the command exits non-zero and changes nothing."""
 
 
+class OneLineParser(argparse.ArgumentParser):
+    """Wrong arguments are one line on stderr, like every other refusal of the command."""
+
+    def error(self, message: str):
+        self.exit(2, f"breakbot: {message.encode('ascii', 'backslashreplace').decode()} (see {self.prog} --help)\n")
+
+
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="breakbot", description="Career-break requests in a chat.")
+    parser = OneLineParser(prog="breakbot", description="Career-break requests in a chat.")
     commands = parser.add_subparsers(dest="command")
     console = commands.add_parser("console", help="chat in the terminal on the local database")
     console.add_argument("--lang", choices=LANGUAGES, help="language of the terminal chat")
@@ -76,6 +84,8 @@ def _name(text: str) -> str:
     name = " ".join(text.split())
     if not name or len(name) > 200:
         raise Refused("The name must have between 1 and 200 characters.")
+    if any(unicodedata.category(ch) in ("Cc", "Cf", "Cs", "Co", "Cn") for ch in name):
+        raise Refused("The name contains control or invisible characters (or is not UTF-8 text): type it again.")
     return name
 
 
@@ -222,7 +232,11 @@ def check_token(settings: Settings) -> None:
 def main(argv: list[str] | None = None) -> int:
     from bot.logging_setup import configure
 
-    args = _parser().parse_args(argv)
+    parser = _parser()
+    args = parser.parse_args(argv)
+    for name, value in vars(args).items():  # Python 3.11 turns `--option=--` into [] and skips `choices`
+        if isinstance(value, list) and not all(isinstance(v, str) and v for v in value) or value == []:
+            parser.error(f"argument --{name}: expected a value")
     settings = Settings()
     configure(logging.WARNING if args.command in ("console", "admin", "onem", "diagram", "db", "bench", None)
               else logging.INFO)

@@ -171,12 +171,16 @@ def _read_rows(path: Path) -> list[tuple[int, dict[str, str]]]:
     # Excel in a Belgian locale saves CSV with semicolons, so the header tells which one was used.
     delimiter = ";" if header_line.count(";") > header_line.count(",") else ","
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    header = [_key(name) for name in next(reader, [])]
-    if sorted(header) != sorted(COLUMNS):
-        raise Refused(f"Line 1 of {path} must be the header {','.join(COLUMNS)}, not {header_line.strip()!r}.",
-                      [(1, "bad header")])
-    return [(reader.line_num, dict(zip(header, fields)) if len(fields) == len(header) else {})
-            for fields in reader if any(field.strip() for field in fields)]
+    try:
+        header = [_key(name) for name in next(reader, [])]
+        if sorted(header) != sorted(COLUMNS):
+            raise Refused(f"Line 1 of {path} must be the header {','.join(COLUMNS)}, not {header_line.strip()[:80]!r}.",
+                          [(1, "bad header")])
+        return [(reader.line_num, dict(zip(header, fields)) if len(fields) == len(header) else {})
+                for fields in reader if any(field.strip() for field in fields)]
+    except csv.Error as error:  # e.g. a field longer than the csv module accepts
+        raise Refused(f"Line {reader.line_num} of {path} cannot be read as CSV: {error}.",
+                      [(reader.line_num, str(error))]) from None
 
 
 def _check(session: Session, fields: dict[str, str]) -> _Row | str:

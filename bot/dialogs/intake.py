@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 from bot.dialogs.base import Choice, Context, Step
 from bot.dialogs.status import born, request_lines
@@ -214,9 +215,12 @@ def _end_choices(ctx):
 
 
 def _parse_end(text, ctx):
-    code = text.strip()
-    if code[:1] == "m" and code[1:].isdigit():
-        return period_end(_day(ctx.answers["start_date"]), int(code[1:])).isoformat()
+    months = re.fullmatch(r"m(\d{1,3})", text.strip(), re.ASCII)
+    if months:  # a duration button (or its code typed)
+        allowed = allowed_months(_leave(ctx), _regime(ctx))
+        if int(months[1]) not in allowed:
+            raise Invalid(N_("Please choose one of the buttons below."))
+        return period_end(_day(ctx.answers["start_date"]), int(months[1])).isoformat()
     return _parse_day(text, ctx)
 
 

@@ -152,7 +152,7 @@ def filter_view(state: dict, key: str) -> View:
 
 def act(session: Session, member: Member, state: dict, code: str, today: dt.date, lang: str) -> tuple[View, dict]:
     """A tap on an overview button: paging, filter menus and toggles, reset, export."""
-    if code.startswith("p") and code[1:].isdigit():
+    if re.fullmatch(r"p\d{1,6}", code, re.ASCII):  # page_view brings a page past the end back to the last
         state["page"] = int(code[1:])
     elif code.startswith("f:") and code[2:] in (*CHOICES, "period"):
         return filter_view(state, code[2:]), state

@@ -81,7 +81,8 @@ def parse_email(text: str) -> str:
     """Check the shape of an address (name@school.be); whether it exists is the mail server's job."""
     text = text.strip()
     match = _EMAIL.fullmatch(text) if len(text) <= 254 else None
-    if not match or ".." in text:
+    hidden = any(unicodedata.category(ch).startswith("C") for ch in text)  # NUL, escapes, RTL overrides
+    if not match or ".." in text or hidden:
         raise Invalid(N_("This does not look like an e-mail address. Type it like name@school.be."))
     local = text[: match.start(1) - 1]
     return f"{local}@{match[1].lower()}"  # only the domain is case-insensitive by the standard

@@ -5,6 +5,7 @@ import datetime as dt
 import hashlib
 import json
 import logging
+import re
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -46,6 +47,11 @@ def resolve_language(member: Member | None, language_code: str | None, default: 
 def _rows(choices: list[Choice], columns: int, prefix: str) -> list[list[Button]]:
     buttons = [Button(c.label, prefix + c.code) for c in choices]
     return [buttons[i:i + columns] for i in range(0, len(buttons), columns)]
+
+
+def small_number(text: str) -> int | None:
+    """A record id or page number from callback data: ASCII digits only, small enough for any database."""
+    return int(text) if re.fullmatch(r"\d{1,9}", text, re.ASCII) else None
 
 
 def _error(wrong: Invalid):
@@ -343,8 +349,9 @@ class Engine:
         return [consult.consultation(turn.session, turn.member, request, [note, ""])]
 
     def _send_attachment(self, turn: Turn, code: str) -> list[View]:
-        attachment = (repository.attachment_by_id(turn.session, turn.member.organisation_id, int(code))
-                      if code.isdigit() else None)
+        number = small_number(code)
+        attachment = (repository.attachment_by_id(turn.session, turn.member.organisation_id, number)
+                      if number is not None else None)
         if attachment is None:
             return [View([t(N_("This document is not available."))])]
         request = repository.request_by_id(turn.session, turn.member.organisation_id, attachment.request_id)
@@ -380,8 +387,9 @@ class Engine:
     def _revoke(self, turn: Turn, code: str, confirmed: bool) -> list[View]:
         if members.ACCESS_MANAGER not in turn.member.role_set:
             return [members.only_managers()]
-        other = (repository.member_of_organisation(turn.session, turn.member.organisation_id, int(code))
-                 if code.isdigit() else None)
+        number = small_number(code)
+        other = (repository.member_of_organisation(turn.session, turn.member.organisation_id, number)
+                 if number is not None else None)
         if other is None or other.id == turn.member.id:
             return [members.members_view(turn.session, turn.member, replace=True)]
         if not confirmed:
@@ -507,7 +515,8 @@ class Engine:
             repository.abandon_dialog(session, turn.inp.channel, turn.inp.chat_key)
             request = repository.request_by_id(session, member.organisation_id, ctx.answers["request_id"])
             return consult.consultation(session, member, request, [t(N_("Nothing was changed.")), ""])
-        if not modifying and code in ("toggle:confirm_email", "toggle:certified"):
+        toggles = ("toggle:confirm_email", "toggle:certified") if self.mail_enabled else ("toggle:certified",)
+        if not modifying and code in toggles:
             key = code.split(":")[1]
             ctx.answers[key] = not ctx.answers.get(key)
             if key == "confirm_email" and ctx.answers[key] and "my_email" not in ctx.answers:

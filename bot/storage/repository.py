@@ -425,5 +425,7 @@ def first_delivery(session: Session, update_id: int) -> bool:
             return False
         session.add(ProcessedUpdate(update_id=update_id))
         return True
-    statement = insert(ProcessedUpdate).values(update_id=update_id, processed_at=utcnow()).on_conflict_do_nothing()
-    return session.execute(statement).rowcount == 1
+    # RETURNING says whether the row went in (rowcount is -1 on PostgreSQL for this statement).
+    statement = (insert(ProcessedUpdate).values(update_id=update_id, processed_at=utcnow())
+                 .on_conflict_do_nothing().returning(ProcessedUpdate.update_id))
+    return session.execute(statement).first() is not None
