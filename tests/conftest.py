@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from hypothesis import settings as hypothesis_settings
 from sqlmodel import SQLModel
 from telegram import Update
 from telegram.request import BaseRequest, RequestData
@@ -27,6 +28,11 @@ from bot.fsm.engine import Engine
 from bot.settings import Settings
 from bot.storage import repository
 from bot.storage.database import make_engine, session, upgrade
+
+# CI explores the same examples on every run, so a landing never depends on the draw.
+hypothesis_settings.register_profile("ci", derandomize=True, database=None)
+if os.environ.get("CI"):
+    hypothesis_settings.load_profile("ci")
 
 BOT_USER = {"id": 999000, "is_bot": True, "first_name": "Breakbot", "username": "breakbot_test_bot",
             "can_join_groups": False, "can_read_all_group_messages": False, "supports_inline_queries": False}

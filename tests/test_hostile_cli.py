@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -189,7 +190,9 @@ def _bce_or_none(value: str) -> str | None:
 
 
 def _name_ok(value: str) -> bool:
-    return 1 <= len(" ".join(value.split())) <= 200
+    name = " ".join(value.split())
+    hidden = any(unicodedata.category(ch) in ("Cc", "Cf", "Cs", "Co", "Cn") for ch in name)
+    return 1 <= len(name) <= 200 and not hidden
 
 
 def _registered(cli: Cli) -> tuple[set, set]:
