@@ -5,6 +5,7 @@ import csv
 import datetime as dt
 import io
 import re
+from functools import lru_cache
 
 from sqlmodel import Session
 
@@ -69,11 +70,14 @@ def parse_filters(text: str, state: dict, today: dt.date) -> dict:
     return state
 
 
-def _query(session: Session, member: Member, state: dict, offset=0, limit: int | None = PAGE):
+def _filters(state: dict) -> dict:
     day = lambda key: dt.date.fromisoformat(state[key]) if state.get(key) else None  # noqa: E731
-    return repository.requests_of(session, member.organisation_id, types=state["types"], regimes=state["forms"],
-                                  statuses=state["statuses"], period_from=day("from"), period_to=day("to"),
-                                  ticket=state["ticket"], niss=state["niss"], offset=offset, limit=limit)
+    return dict(types=state["types"], regimes=state["forms"], statuses=state["statuses"], period_from=day("from"),
+                period_to=day("to"), ticket=state["ticket"], niss=state["niss"])
+
+
+def _query(session: Session, member: Member, state: dict, offset=0, limit: int = PAGE):
+    return repository.requests_of(session, member.organisation_id, offset=offset, limit=limit, **_filters(state))
 
 
 def active_filters(state: dict) -> object:
@@ -181,22 +185,22 @@ COLUMNS = (N_("Ticket"), N_("NISS"), N_("Last name"), N_("First name"), N_("Leav
 
 def export_csv(session: Session, member: Member, state: dict, lang: str) -> bytes:
     """Every matching request, every column, full NISS: UTF-8 with a BOM and semicolons, as Belgian Excel reads it."""
-    rows, _ = _query(session, member, state, limit=None)
+    rows = repository.request_rows(session, member.organisation_id, **_filters(state))
+    # Tens of thousands of rows share few dates, labels and numbers: each is rendered once.
+    day = lru_cache(maxsize=None)(lambda d: render(d, lang) if d else "")
+    word = lru_cache(maxsize=None)(lambda enum, code: render(label(enum(code)), lang) if code else "")
+    niss, hours = lru_cache(maxsize=None)(format_niss), lru_cache(maxsize=None)(format_hours)
+    yes_no = {None: "", True: render(t(N_("Yes")), lang), False: render(t(N_("No")), lang)}
     out = io.StringIO()
     writer = csv.writer(out, delimiter=";", quoting=csv.QUOTE_MINIMAL, lineterminator="\r\n")
     writer.writerow([render(t(c), lang) for c in COLUMNS])
-    day = lambda d: render(d, lang) if d else ""  # noqa: E731
-    yes_no = lambda b: "" if b is None else render(t(N_("Yes")) if b else t(N_("No")), lang)  # noqa: E731
     for r in rows:
-        writer.writerow([r.ticket, format_niss(r.niss), r.last_name, r.first_name,
-                         render(label(LeaveType(r.leave_type)), lang), render(label(Regime(r.regime)), lang),
-                         day(r.start_date), day(r.end_date), day(filed_on(r)),
-                         render(label(Status(r.status)), lang), r.office or "",
-                         render(label(Community(r.community)), lang) if r.community else "",
-                         format_bce(r.school_bce) if r.school_bce else "",
-                         render(label(StaffStatus(r.staff_status)), lang), format_hours(r.hours_before),
-                         format_hours(r.fulltime_hours), day(r.notice_date), yes_no(r.rtt),
-                         yes_no(r.employer_agreement), r.email or ""])
+        writer.writerow([r.ticket, niss(r.niss), r.last_name, r.first_name, word(LeaveType, r.leave_type),
+                         word(Regime, r.regime), day(r.start_date), day(r.end_date), day(filed_on(r)),
+                         word(Status, r.status), r.office or "", word(Community, r.community),
+                         format_bce(r.school_bce) if r.school_bce else "", word(StaffStatus, r.staff_status),
+                         hours(r.hours_before), hours(r.fulltime_hours), day(r.notice_date), yes_no[r.rtt],
+                         yes_no[r.employer_agreement], r.email or ""])
     return ("\ufeff" + out.getvalue()).encode("utf-8")
 
 

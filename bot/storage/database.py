@@ -62,6 +62,11 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
     """Apply every migration not yet applied (`alembic upgrade head`), in one transaction where the database
     allows it. The bot does this at start; `breakbot db upgrade` does only this."""
     _migrate(engine, "upgrade", revision)
+    if engine.dialect.name == "sqlite":
+        # SQLite plans with statistics only when asked to gather them (PostgreSQL's autovacuum does it itself):
+        # without them the overview's count walks the page index instead of its own.
+        with engine.begin() as connection:
+            connection.execute(text("ANALYZE"))
 
 
 def downgrade(engine: Engine, revision: str = "base") -> None:

@@ -7,6 +7,7 @@ import json
 import secrets
 
 from sqlalchemy import func
+from sqlalchemy import select as sa_select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
@@ -293,10 +294,8 @@ def members_of(session: Session, organisation_id: int) -> list[Member]:
 DECIDED = ("accepted", "refused", "cancelled")
 
 
-def requests_of(session: Session, organisation_id: int, *, types=(), regimes=(), statuses=(),
-                period_from: dt.date | None = None, period_to: dt.date | None = None, ticket: str | None = None,
-                niss: str | None = None, offset: int = 0, limit: int | None = 10) -> tuple[list[LeaveRequest], int]:
-    """The organisation's requests matching the filters, newest first, one page, and how many match in all."""
+def _request_filters(organisation_id: int, types=(), regimes=(), statuses=(), period_from: dt.date | None = None,
+                     period_to: dt.date | None = None, ticket: str | None = None, niss: str | None = None) -> list:
     where = [LeaveRequest.organisation_id == organisation_id]
     if types:
         where.append(LeaveRequest.leave_type.in_(types))
@@ -312,11 +311,26 @@ def requests_of(session: Session, organisation_id: int, *, types=(), regimes=(),
         where.append(LeaveRequest.ticket == ticket)
     if niss:
         where.append(LeaveRequest.niss == niss)
+    return where
+
+
+NEWEST_FIRST = (LeaveRequest.filed_at.desc(), LeaveRequest.id.desc())
+
+
+def requests_of(session: Session, organisation_id: int, *, offset: int = 0, limit: int = 10,
+                **filters) -> tuple[list[LeaveRequest], int]:
+    """The organisation's requests matching the filters, newest first, one page, and how many match in all."""
+    where = _request_filters(organisation_id, **filters)
     total = session.exec(select(func.count()).select_from(LeaveRequest).where(*where)).one()
-    query = select(LeaveRequest).where(*where).order_by(LeaveRequest.filed_at.desc(), LeaveRequest.id.desc())
-    if limit is not None:
-        query = query.offset(offset).limit(limit)
-    return list(session.exec(query)), total
+    page = session.exec(select(LeaveRequest).where(*where).order_by(*NEWEST_FIRST).offset(offset).limit(limit))
+    return list(page), total
+
+
+def request_rows(session: Session, organisation_id: int, **filters):
+    """Every matching request as plain rows, newest first: for exports, where building objects would cost most."""
+    table = LeaveRequest.__table__
+    return session.connection().execute(sa_select(table).where(*_request_filters(organisation_id, **filters))
+                                         .order_by(*NEWEST_FIRST))
 
 
 def request_by_id(session: Session, organisation_id: int, request_id: int) -> LeaveRequest | None:
