@@ -1111,7 +1111,8 @@ def render_report(r: dict, quick: bool) -> str:
         f"per organisation, seed {r['seed']} ({built}). `bot.dialogs.overview._query` (first page of 10 + total "
         "count, as the screen asks them) for the largest organisation, each call in a new session, "
         f"{s.query_runs} timed calls after 5 warm-up calls; \"today\" is {ANCHOR:%d/%m/%Y} for the default "
-        "period. SQLite is opened as the product leaves it at start (migrated to the newest revision, then ANALYZE). The NISS is that of the organisation's "
+        "period. SQLite is opened as the product leaves it at start (migrated to the newest revision, then "
+        "ANALYZE). The NISS is that of the organisation's "
         "latest request.",
         f"- Export: `bot.dialogs.overview.export_csv(session, member, state, 'fr')` for the largest organisation, "
         f"all periods, median of {r['export']['runs']}.",
