@@ -14,7 +14,7 @@ from bot.dialogs.status import filed_on, request_lines
 from bot.domain.answers import format_hours
 from bot.domain.errors import Invalid
 from bot.domain.identifiers import parse_ticket
-from bot.domain.leaves import Regime, Status, label
+from bot.domain.leaves import UNDECIDED, Regime, Status, label
 from bot.fsm.views import Button, Document, Upload, View
 from bot.i18n import N_, Capitalized, FileSize, joined, t
 from bot.storage import repository
@@ -24,7 +24,6 @@ MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024
 # What the first bytes of each accepted type look like: the name and Telegram's MIME type can lie.
 SIGNATURES = {"application/pdf": (b"%PDF-",), "image/jpeg": (b"\xff\xd8\xff",), "image/png": (b"\x89PNG\r\n\x1a\n",)}
 FOCUS_HOURS = 24
-OPEN_STATUSES = ("waiting", "processing")
 
 
 def _shown(field: str, value):
@@ -71,7 +70,7 @@ def consultation(session: Session, member: Member, request: LeaveRequest, notes:
     lines += [["• ", _event_line(session, e)] for e in repository.history_of(session, request)]
     attachments = repository.attachments_of(session, request)
     buttons = [[Button(t(N_("📄 Acknowledgement (PDF)")), f"q:{request.ticket}")]]
-    if request.status in OPEN_STATUSES:
+    if request.status in UNDECIDED:
         buttons.append([Button(t(N_("✏ Modify")), f"m:{request.ticket}"),
                         Button(t(N_("✖ Cancel the request")), f"x:{request.ticket}")])
     lines.append("")
@@ -98,7 +97,7 @@ def show(session: Session, member: Member, typed: str) -> tuple[View, LeaveReque
 
 
 def ask_cancel(request: LeaveRequest) -> View:
-    if request.status not in OPEN_STATUSES:
+    if request.status not in UNDECIDED:
         return too_late(request)
     return View([t(N_("Cancel request {ticket} ({last} {first}, from {start} to {end})? ONEM will see it as "
                       "cancelled; this cannot be undone."), ticket=request.ticket, last=request.last_name.upper(),

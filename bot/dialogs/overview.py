@@ -9,7 +9,6 @@ from functools import lru_cache
 
 from sqlmodel import Session
 
-from bot.dialogs.consult import OPEN_STATUSES  # noqa: F401  (the statuses a user filters most)
 from bot.dialogs.status import filed_on
 from bot.domain.answers import format_hours, parse_date
 from bot.domain.errors import Invalid

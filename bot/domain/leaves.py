@@ -55,6 +55,12 @@ class Status(StrEnum):
     CANCELLED = "cancelled"
 
 
+# The lifecycle: the organisation may modify or cancel until ONEM decides; a request not cancelled or refused
+# is live, and a new request may not overlap it.
+UNDECIDED = (Status.WAITING, Status.PROCESSING)
+LIVE = (Status.WAITING, Status.PROCESSING, Status.ACCEPTED)
+
+
 LABEL: dict[StrEnum, str] = {
     Capacity.PO: N_("I act as organising authority"),
     Capacity.OWN: N_("I act for my own organisation"),

@@ -19,6 +19,7 @@ from bot.dialogs import consult, intake, members, overview, status
 from bot.dialogs.base import Choice, Context
 from bot.dialogs.intake import EDITABLE_AFTER_FILING, STEP, STEPS, SUMMARY
 from bot.domain.errors import Invalid
+from bot.domain.leaves import UNDECIDED
 from bot.fsm import machine
 from bot.fsm.views import Button, Document, Input, Reply, View
 from bot.i18n import LANGUAGES, N_, FileSize, t
@@ -307,7 +308,7 @@ class Engine:
         request = repository.request_by_ticket(turn.session, turn.member.organisation_id, ticket)
         if request is None:
             return self._show(turn, ticket)
-        if request.status not in consult.OPEN_STATUSES:
+        if request.status not in UNDECIDED:
             return [consult.too_late(request)]
         dialog = repository.start_dialog(turn.session, turn.member, turn.inp.channel, turn.inp.chat_key, SUMMARY,
                                          kind="modify")
@@ -317,7 +318,7 @@ class Engine:
 
     def _save_modification(self, turn: Turn, dialog: Dialog, ctx: Context, history: list) -> View:
         request = repository.request_by_id(turn.session, turn.member.organisation_id, ctx.answers["request_id"])
-        if request is None or request.status not in consult.OPEN_STATUSES:
+        if request is None or request.status not in UNDECIDED:
             repository.abandon_dialog(turn.session, turn.inp.channel, turn.inp.chat_key)
             return consult.too_late(request) if request else View([t(N_("This request no longer exists."))])
         if self._recheck(ctx) is not None:

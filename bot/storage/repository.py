@@ -14,6 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from bot.domain.identifiers import format_bce, new_ticket
+from bot.domain.leaves import LIVE, UNDECIDED
 from bot.i18n import N_
 from bot.storage.models import (
     Attachment,
@@ -31,7 +32,6 @@ from bot.storage.models import (
 
 ROLES = ("po-education", "employer", "access-manager")
 INVITATION_DAYS = 7
-LIVE_STATUSES = ("waiting", "processing", "accepted")
 
 
 class NotAllowed(Exception):
@@ -240,7 +240,7 @@ def overlapping_request(session: Session, organisation_id: int, niss: str, start
     """A live request of the same worker, filed by the same organisation, sharing a day (other than `exclude`)."""
     query = select(LeaveRequest).where(
         LeaveRequest.organisation_id == organisation_id, LeaveRequest.niss == niss,
-        LeaveRequest.status.in_(LIVE_STATUSES),
+        LeaveRequest.status.in_(LIVE),
         LeaveRequest.start_date <= end, LeaveRequest.end_date >= start)
     if exclude is not None:
         query = query.where(LeaveRequest.id != exclude)
@@ -290,9 +290,6 @@ def members_of(session: Session, organisation_id: int) -> list[Member]:
 
 
 # --- the follow-up: overview, changes, attachments, panels --------------------------------------
-
-DECIDED = ("accepted", "refused", "cancelled")
-
 
 def _request_filters(organisation_id: int, types=(), regimes=(), statuses=(), period_from: dt.date | None = None,
                      period_to: dt.date | None = None, ticket: str | None = None, niss: str | None = None) -> list:
@@ -357,7 +354,7 @@ def modify_request(session: Session, member: Member, request: LeaveRequest, fiel
 def cancel_request(session: Session, member: Member, request: LeaveRequest) -> bool:
     """Cancel a request not yet decided; False when it is too late (or already cancelled)."""
     session.refresh(request, with_for_update=True)
-    if request.status in DECIDED:
+    if request.status not in UNDECIDED:
         session.rollback()
         return False
     request.status = "cancelled"
