@@ -23,6 +23,7 @@ from sqlmodel import SQLModel
 from telegram import Update
 from telegram.request import BaseRequest, RequestData
 
+from bot.bench import offline_answer
 from bot.channels.telegram import build_application
 from bot.fsm.engine import Engine
 from bot.settings import Settings
@@ -68,25 +69,12 @@ class RecordingRequest(BaseRequest):
             # uploaded files: part name -> (filename, bytes, mime type)
             params["files"] = {key: value for key, value in request_data.multipart_data.items()}
         self.calls.append((name, params))
-        if name == "getMe":
-            result = BOT_USER
-        elif name == "getFile":
+        if name == "getFile":
             file_id = params["file_id"]
             result = {"file_id": file_id, "file_unique_id": f"u{file_id}", "file_size": len(self.files[file_id]),
                       "file_path": file_id}
-        elif name == "sendDocument":
-            result = {"message_id": next(self._ids), "date": 0, "chat": {"id": params.get("chat_id", 1),
-                      "type": "private"}, "from": BOT_USER,
-                      "document": {"file_id": f"sent{next(self._ids)}", "file_unique_id": "s"}}
-        elif name in ("sendMessage", "editMessageText"):
-            chat_id = params.get("chat_id", 1)
-            result = {"message_id": params.get("message_id") or next(self._ids), "date": 0,
-                      "chat": {"id": chat_id, "type": "private"}, "text": params.get("text", ""),
-                      "from": BOT_USER}
-            if "reply_markup" in params:
-                result["reply_markup"] = params["reply_markup"]
         else:
-            result = True
+            result = offline_answer(name, params, self._ids, BOT_USER)
         return 200, json.dumps({"ok": True, "result": result}).encode()
 
 
