@@ -9,4 +9,4 @@ if [ ! -f "$stamp" ]; then
   .venv/bin/python -m pip install --quiet -e ".[test]"
   touch "$stamp"
 fi
-.venv/bin/pybabel compile --domain messages --directory locales >/dev/null
+.venv/bin/pybabel -q compile --domain messages --directory locales

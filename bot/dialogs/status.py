@@ -44,8 +44,12 @@ def help_view() -> View:
                  t(N_("/new: file the employer part of a new request")),
                  t(N_("/status: your organisation's latest requests; /status followed by a ticket number shows "
                       "one request")),
+                 t(N_("/overview: all your organisation's requests, with filters, pages and a CSV export")),
                  t(N_("/cancel: stop the request in progress (it is kept as a draft, nothing is sent)")),
+                 t(N_("/members: who is enrolled in your organisation; /invite: invite a colleague (access "
+                      "managers)")),
                  t(N_("/language: choose your language")),
+                 t(N_("/logout: log out of this assistant")),
                  t(N_("/help: this help")),
                  t(N_("During a request, answer each question by tapping a button or typing the answer; "
                       "\"Back\" returns to the previous question."))])
