@@ -48,8 +48,6 @@ class Step:
     echo: Callable[[Any, Context], Any] | None = None  # default: "✓ label: answer"
     label: str = ""  # message id naming the answer on the summary's edit button
     clears: tuple[str, ...] = ()  # answers that depend on this one
-    columns: int = 1
-    skippable: bool = False
 
     def applies_to(self, ctx: Context) -> bool:
         return self.applies is None or bool(self.applies(ctx))

@@ -45,9 +45,9 @@ def resolve_language(member: Member | None, language_code: str | None, default: 
     return code if code in LANGUAGES else default
 
 
-def _rows(choices: list[Choice], columns: int, prefix: str) -> list[list[Button]]:
-    buttons = [Button(c.label, prefix + c.code) for c in choices]
-    return [buttons[i:i + columns] for i in range(0, len(buttons), columns)]
+def _rows(choices: list[Choice], prefix: str) -> list[list[Button]]:
+    """One choice per row: labels are sentences, readable on a phone only at full width."""
+    return [[Button(c.label, prefix + c.code)] for c in choices]
 
 
 def small_number(text: str) -> int | None:
@@ -108,8 +108,8 @@ class Engine:
             turn = Turn(session, inp, member, resolve_language(member, inp.language_code, self.default_locale))
             try:
                 views = self._dispatch(turn)
-                if session.in_transaction():
-                    session.commit()  # e.g. the processed update of a turn that changed nothing else
+                if session.in_transaction() or session.new:
+                    session.commit()  # what the turn left pending: the processed update, audit entries
             except Exception:
                 session.rollback()
                 log.exception("could not handle %s input %r", inp.kind, inp.command or "(answer)")
@@ -556,7 +556,7 @@ class Engine:
         step = STEP[dialog.state]
         prefix = f"d{dialog.version}:"
         lines = [*lines, *step.prompt(ctx)]
-        buttons = _rows(step.choices(ctx), step.columns, prefix) if step.choices else []
+        buttons = _rows(step.choices(ctx), prefix) if step.choices else []
         if step.name in ctx.answers:
             current = step.show(ctx.answers[step.name], ctx)
             lines.append(t(N_("Current answer: {answer}"), answer=current))
