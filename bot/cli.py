@@ -9,6 +9,7 @@ import unicodedata
 
 from bot.domain.errors import Invalid
 from bot.domain.identifiers import format_bce, parse_bce
+from bot.domain.roles import Role
 from bot.i18n import LANGUAGES, render, t
 from bot.settings import Settings
 from bot.storage import repository
@@ -51,7 +52,7 @@ def _parser() -> argparse.ArgumentParser:
     school.add_argument("--name", required=True)
     invite = admin.add_parser("invite", help="print a one-time enrolment code and link")
     invite.add_argument("--organisation", required=True, help="the organisation's BCE number")
-    invite.add_argument("--role", action="append", required=True, choices=repository.ROLES)
+    invite.add_argument("--role", action="append", required=True, choices=[role.value for role in Role])
     invite.add_argument("--json", action="store_true", help="print one JSON object")
     onem = commands.add_parser("onem", help="status changes from ONEM's side").add_subparsers(dest="action")
     status = onem.add_parser("set-status", help="give one request a new status (and ONEM office)")
@@ -97,15 +98,18 @@ def admin(settings: Settings, args) -> None:
         try:
             if args.action == "add-organisation":
                 organisation = repository.add_organisation(db, _bce(args.bce, lang), _name(args.name))
+                db.commit()
                 print(f"Organisation {organisation.name} ({format_bce(organisation.bce)}) registered.")
             elif args.action == "add-school":
                 organisation = _organisation(db, args.organisation, lang)
                 school = repository.add_school(db, organisation, _bce(args.bce, lang), args.community, _name(args.name))
+                db.commit()
                 print(f"School {school.name} ({format_bce(school.bce)}, {school.community}) registered for "
                       f"{organisation.name}.")
             elif args.action == "invite":
                 organisation = _organisation(db, args.organisation, lang)
                 code, invitation = repository.create_invitation(db, organisation, args.role)
+                db.commit()
                 username = settings.telegram_bot_username or bot_username(settings) or "<bot username>"
                 link = f"https://t.me/{username}?start={code}"
                 if args.json:
@@ -175,10 +179,12 @@ def bot_username(settings: Settings) -> str | None:
 
 
 def make_bot_engine(settings: Settings, db):
-    from bot.fsm.engine import Engine
+    from bot.app import build_engine
+    from bot.core.turn import Options
 
-    return Engine(db, settings.bot_default_locale, attachments_dir=settings.bot_data_dir / "attachments",
-                  mail_enabled=settings.mail_enabled)
+    return build_engine(db, Options(default_locale=settings.bot_default_locale,
+                                    attachments_dir=settings.bot_data_dir / "attachments",
+                                    mail_enabled=settings.mail_enabled))
 
 
 def console(settings: Settings, lang: str | None) -> None:
@@ -246,8 +252,8 @@ def main(argv: list[str] | None = None) -> int:
         elif args.command == "onem":
             onem(settings, args)
         elif args.command == "diagram":
-            from bot.fsm.machine import mermaid
-            print(mermaid())
+            from bot.dialogs.intake import INTAKE
+            print(INTAKE.mermaid("Intake dialog"))
         elif args.command == "db":
             upgrade(make_engine(settings.database))
             print("The database schema is up to date.")

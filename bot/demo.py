@@ -22,3 +22,4 @@ def seed_and_enrol(session: Session, channel: str, user_key: str) -> None:
             repository.add_school(session, organisation, bce, community, name)
     code, _ = repository.create_invitation(session, organisation, ["po-education", "employer"])
     repository.enrol(session, channel, user_key, code, display_name=user_key)
+    session.commit()

@@ -17,6 +17,16 @@ LOCALES_DIR = Path(__file__).resolve().parent.parent / "locales"
 DOMAIN = "messages"
 LANGUAGES = ("fr", "nl", "de", "en")
 BABEL_LOCALE = {"fr": "fr_BE", "nl": "nl_BE", "de": "de_BE", "en": "en"}
+LANGUAGE_NAMES = {"fr": "Français", "nl": "Nederlands", "de": "Deutsch", "en": "English"}  # each in itself
+
+
+def resolve_language(member, language_code: str | None, default: str) -> str:
+    """The member's choice, else their Telegram language when we speak it, else the default."""
+    locale = getattr(member, "locale", None)
+    if locale in LANGUAGES:
+        return locale
+    code = (language_code or "").split("-")[0].lower()
+    return code if code in LANGUAGES else default
 
 
 def N_(message: str) -> str:

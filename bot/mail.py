@@ -42,8 +42,7 @@ def enqueue_acknowledgement(session: Session, request: LeaveRequest, organisatio
                       body="\n".join(render(line, lang) for line in lines) + "\n",
                       attachment_name=f"acknowledgement-{request.ticket}.pdf",
                       attachment=receipt_pdf(session, request, organisation, lang))
-    session.add(mail)
-    session.commit()
+    session.add(mail)  # stored with the turn that filed the request, or not at all
     return mail
 
 

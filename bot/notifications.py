@@ -7,9 +7,9 @@ from sqlmodel import Session, select
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
 
+from bot.dialogs.actions import SHOW_REQUEST
 from bot.domain.leaves import Status, label
-from bot.fsm.engine import resolve_language
-from bot.i18n import N_, Capitalized, render, t
+from bot.i18n import N_, Capitalized, render, resolve_language, t
 from bot.storage import repository
 from bot.storage.database import session as open_session
 from bot.storage.models import LeaveRequest, Member, Notification, RequestEvent, utcnow
@@ -35,7 +35,8 @@ def message(request: LeaveRequest, event: RequestEvent, lang: str) -> tuple[str,
         lines.append(t(N_("ONEM office: {office}"), office=event.office))
     if event.effective_date:
         lines.append(t(N_("Date given by ONEM: {date}"), date=event.effective_date))
-    button = InlineKeyboardButton(render(t(N_("Show the request")), lang), callback_data=f"s:{request.ticket}")
+    button = InlineKeyboardButton(render(t(N_("Show the request")), lang),
+                                  callback_data=SHOW_REQUEST.pack(request.ticket))
     return "\n".join(render(line, lang) for line in lines), InlineKeyboardMarkup([[button]])
 
 

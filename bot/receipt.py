@@ -7,7 +7,7 @@ import unicodedata
 from fpdf import FPDF
 from sqlmodel import Session
 
-from bot.dialogs.status import CITIZEN_REMINDER, filed_on, request_lines
+from bot.dialogs.request_text import CITIZEN_REMINDER, filed_on, request_lines
 from bot.domain.identifiers import format_bce
 from bot.domain.leaves import Status, label
 from bot.i18n import N_, Capitalized, render, t

@@ -23,9 +23,12 @@ from sqlmodel import SQLModel
 from telegram import Update
 from telegram.request import BaseRequest, RequestData
 
+from bot.app import build_engine
 from bot.bench import offline_answer
 from bot.channels.telegram import build_application
-from bot.fsm.engine import Engine
+from bot.core.actions import unpack
+from bot.core.forms import FORM_ANSWER
+from bot.core.turn import Options
 from bot.settings import Settings
 from bot.storage import repository
 from bot.storage.database import make_engine, session, upgrade
@@ -104,6 +107,12 @@ def button_update(app, user_id: int, data: str, message_id: int = 1, language_co
     return Update.de_json({"update_id": next(_update_ids), "callback_query": query}, app.bot)
 
 
+def form_code(data: str) -> str | None:
+    """What a form's button answers ("fwb", "edit:niss"), without the draft's version it carries."""
+    unpacked = unpack(data)
+    return unpacked[1][1] if unpacked and unpacked[0] is FORM_ANSWER else None
+
+
 class Chat:
     """One Telegram user talking to the application; remembers the last message with buttons."""
 
@@ -129,10 +138,11 @@ class Chat:
         return "\n".join(self._replies(start))
 
     def button(self, code: str) -> dict:
-        """The button of the last keyboard whose code (after the version prefix) or label matches."""
+        """The button of the last keyboard whose callback data, form code (after the draft's version) or label
+        matches."""
         for button in self.keyboard:
             data = button["callback_data"]
-            if data.split(":", 1)[-1] == code or data == code or button["text"] == code:
+            if code in (data, form_code(data), button["text"]):
                 return button
         raise AssertionError(f"no button {code!r} in {[b['callback_data'] for b in self.keyboard]}")
 
@@ -289,6 +299,7 @@ def enrol(engine, user_id: int | str, bce: str = ORG_BCE, roles=("po-education",
         organisation = repository.organisation_by_bce(s, bce)
         code, _ = repository.create_invitation(s, organisation, list(roles))
         repository.enrol(s, channel, str(user_id), code)
+        s.commit()
 
 
 @pytest.fixture
@@ -300,16 +311,15 @@ def organisations(db):
         repository.add_school(s, ours, SCHOOL_VL, "vl", "School B")
         other = repository.add_organisation(s, OTHER_ORG_BCE, "PO Z")
         repository.add_school(s, other, "1000000120", "fwb", "École D")
+        s.commit()
     return db
 
 
-async def make_app(engine, recorder: RecordingRequest, clock=None, rate_limited=False, **engine_options):
+async def make_app(engine, recorder: RecordingRequest, clock=None, rate_limited=False, **options):
     settings = Settings(telegram_bot_token="123456:TEST-TOKEN", _env_file=None)
-    if clock:
-        engine_options["clock"] = clock
-    engine_options.setdefault("attachments_dir", data_dir(engine) / "attachments")
-    app = build_application(settings, Engine(engine, "fr", **engine_options), request=recorder,
-                            rate_limited=rate_limited)
+    options.setdefault("attachments_dir", data_dir(engine) / "attachments")
+    bot_engine = build_engine(engine, Options(default_locale="fr", **options), **({"clock": clock} if clock else {}))
+    app = build_application(settings, bot_engine, request=recorder, rate_limited=rate_limited)
     await app.initialize()
     return app
 

@@ -5,6 +5,8 @@ import datetime as dt
 
 from sqlmodel import select
 
+from bot.core.actions import unpack
+from bot.dialogs.actions import SHOW_REQUEST
 from bot.domain.identifiers import TICKET_TYPO, new_ticket
 from bot.domain.leaves import period_end
 from bot.i18n import render, t
@@ -18,6 +20,7 @@ from tests.test_intake_dialog import START, TICKET, confirm, requests, to_summar
 def invitation(db, roles=("po-education",), bce=ORG_BCE, now=None) -> str:
     with session(db) as s:
         code, _ = repository.create_invitation(s, repository.organisation_by_bce(s, bce), list(roles), now=now)
+        s.commit()
     return code
 
 
@@ -90,7 +93,7 @@ async def test_status_shows_the_organisations_own_request_and_hides_others(chat,
     missing = new_ticket()
     nowhere = await other.send(f"/status {missing}")
     assert theirs.replace(ticket, "X") == nowhere.replace(missing, "X")
-    forged = await other.press(f"s:{ticket}")
+    forged = await other.press(SHOW_REQUEST.pack(ticket))
     assert "DUPONT" not in forged and "85.03.14" not in forged
     assert len(requests(db)) == 1
 
@@ -108,8 +111,8 @@ async def test_status_alone_lists_the_five_latest_as_buttons_with_masked_niss(ch
         await to_summary(chat, start=period_end(START, 1 + month) + dt.timedelta(days=1))
         tickets.append(TICKET.search(await confirm(chat)).group(0))
     await chat.send("/status")
-    buttons = [b for b in chat.keyboard if b["callback_data"].startswith("s:")]
-    assert [b["callback_data"][2:] for b in buttons] == tickets[::-1][:5]
+    buttons = [b for b in chat.keyboard if unpack(b["callback_data"])[0] is SHOW_REQUEST]
+    assert [unpack(b["callback_data"])[1][0] for b in buttons] == tickets[::-1][:5]
     assert all("85.03.14-123.02" not in b["text"] and "85.**.**-***.02" in b["text"] for b in buttons)
     shown = await chat.press(buttons[0]["callback_data"])
     assert tickets[-1] in shown and "85.03.14-123.02" in shown

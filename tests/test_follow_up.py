@@ -11,6 +11,25 @@ import re
 import pytest
 from sqlmodel import select
 
+from bot.core.actions import unpack
+from bot.dialogs.actions import (
+    ASK_CANCEL,
+    ASK_REVOKE,
+    ATTACHMENT,
+    CANCEL,
+    INVITE_CREATE,
+    INVITE_ROLE,
+    LOGOUT,
+    MODIFY,
+    OVERVIEW_DONE,
+    OVERVIEW_EXPORT,
+    OVERVIEW_MENU,
+    OVERVIEW_PAGE,
+    OVERVIEW_TOGGLE,
+    RECEIPT,
+    REVOKE,
+    SHOW_REQUEST,
+)
 from bot.domain.identifiers import new_ticket
 from bot.domain.leaves import period_end
 from bot.storage import repository
@@ -77,7 +96,7 @@ async def test_overview_pages_through_the_organisations_requests_only(busy):
         assert not shown & theirs
         seen |= shown
         pages += 1
-        if not any(b["callback_data"].startswith("o:p") and "▶" in b["text"] for b in chat.keyboard):
+        if not any(b["callback_data"].startswith(OVERVIEW_PAGE.name) and "▶" in b["text"] for b in chat.keyboard):
             break
         page = await chat.press(next(b["callback_data"] for b in chat.keyboard if "▶" in b["text"]))
     assert seen == ours and pages == 24
@@ -90,9 +109,9 @@ async def test_overview_filters_typed_and_with_buttons(busy):
     reply = await chat.send("/overview from=all status=waiting,processing type=parental")
     expected = {r.ticket for r in rows if r.status in ("waiting", "processing") and r.leave_type == "parental"}
     assert found(reply) == len(expected) and tickets_in(reply) <= expected
-    await chat.press("o:f:form")
-    await chat.press("o:t:form:fifth")
-    reply = await chat.press("o:done")
+    await chat.press(OVERVIEW_MENU.pack("form"))
+    await chat.press(OVERVIEW_TOGGLE.pack("form", "fifth"))
+    reply = await chat.press(OVERVIEW_DONE.pack())
     expected = {r.ticket for r in rows if r.ticket in expected and r.regime == "fifth"}
     assert found(reply) == len(expected)
     reply = await chat.send("/overview reset from=01/01/2026 to=31/03/2026")
@@ -125,7 +144,7 @@ async def test_export_has_every_matching_request_with_full_niss_for_excel(busy):
     chat, ours, theirs, rows = busy
     await chat.send("/overview from=all status=accepted")
     start = len(chat.recorder.calls)
-    await chat.press("o:csv")
+    await chat.press(OVERVIEW_EXPORT.pack())
     [(name, params)] = [c for c in chat.recorder.calls[start:] if c[0] == "sendDocument"]
     [(filename, data, _mime)] = params["files"].values()
     assert filename.startswith("PO-Y_") and filename.endswith(".csv")
@@ -148,13 +167,13 @@ async def test_consultation_shows_history_and_the_allowed_actions(chat):
     reply = await chat.send(f"/status {ticket}")
     assert ticket in reply and "85.03.14-123.02" in reply
     codes = {b["callback_data"] for b in chat.keyboard}
-    assert {f"q:{ticket}", f"m:{ticket}", f"x:{ticket}"} <= codes
+    assert {RECEIPT.pack(ticket), MODIFY.pack(ticket), ASK_CANCEL.pack(ticket)} <= codes
 
 
 async def test_modification_checks_the_rules_and_records_what_changed(chat):
     db = chat.app.bot_data["engine"].db
     ticket = await filed(chat)
-    await chat.press(f"m:{ticket}")
+    await chat.press(MODIFY.pack(ticket))
     await chat.tap("edit:start_date")
     new_start = period_end(START, 2) + dt.timedelta(days=1)
     await chat.send(new_start.strftime("%d/%m/%Y"))  # the end date depends on it: asked again
@@ -181,7 +200,7 @@ async def test_no_modification_or_cancellation_after_a_decision(chat):
         request.status = "accepted"
         s.add(request)
         s.commit()
-    for data in (f"m:{ticket}", f"x:{ticket}", f"X:{ticket}"):
+    for data in (MODIFY.pack(ticket), ASK_CANCEL.pack(ticket), CANCEL.pack(ticket)):
         reply = await chat.press(data)
         assert ticket in reply
     with session(db) as s:
@@ -191,11 +210,11 @@ async def test_no_modification_or_cancellation_after_a_decision(chat):
 async def test_cancellation_asks_first_then_cancels_once(chat):
     db = chat.app.bot_data["engine"].db
     ticket = await filed(chat)
-    await chat.press(f"x:{ticket}")
+    await chat.press(ASK_CANCEL.pack(ticket))
     with session(db) as s:
         assert s.exec(select(LeaveRequest).where(LeaveRequest.ticket == ticket)).one().status == "waiting"
-    await chat.tap(f"X:{ticket}")
-    await chat.press(f"X:{ticket}")
+    await chat.tap(CANCEL.pack(ticket))
+    await chat.press(CANCEL.pack(ticket))
     with session(db) as s:
         request = s.exec(select(LeaveRequest).where(LeaveRequest.ticket == ticket)).one()
         kinds = [e.kind for e in s.exec(select(RequestEvent).where(RequestEvent.request_id == request.id))]
@@ -227,7 +246,7 @@ async def test_a_pdf_is_attached_kept_and_sent_back_and_other_files_are_refused(
     assert "avertissement.pdf" in reply
     with session(db) as s:
         [attachment] = s.exec(select(Attachment)).all()
-    stored = chat.app.bot_data["engine"].attachments_dir / attachment.stored_path
+    stored = chat.app.bot_data["engine"].options.attachments_dir / attachment.stored_path
     assert stored.read_bytes() == pdf and attachment.telegram_file_id == "f0"
     refused = await upload(chat, "virus.exe", "application/x-msdownload", b"MZ\x90\x00")
     assert "⚠" in refused
@@ -240,7 +259,7 @@ async def test_a_pdf_is_attached_kept_and_sent_back_and_other_files_are_refused(
     with session(db) as s:
         assert len(s.exec(select(Attachment)).all()) == 1
     start = len(chat.recorder.calls)
-    await chat.press(f"a:{attachment.id}")
+    await chat.press(ATTACHMENT.pack(attachment.id))
     assert [n for n, _ in chat.recorder.calls[start:]].count("sendDocument") == 1
 
 
@@ -258,8 +277,9 @@ async def test_forged_buttons_never_reach_another_organisations_request(chat, ap
         attachment_id = s.exec(select(Attachment)).one().id
     enrol(db, 5005, bce=OTHER_ORG_BCE, roles=("po-education", "access-manager"))
     intruder = Chat(app, app.recorder, 5005)
-    for data in (f"s:{ticket}", f"m:{ticket}", f"x:{ticket}", f"X:{ticket}", f"q:{ticket}", f"a:{attachment_id}",
-                 "v:1", "V:1", "o:csv", "o:t:status:waiting"):
+    for data in (*(action.pack(ticket) for action in (SHOW_REQUEST, MODIFY, ASK_CANCEL, CANCEL, RECEIPT)),
+                 ATTACHMENT.pack(attachment_id), ASK_REVOKE.pack(1), REVOKE.pack(1), OVERVIEW_EXPORT.pack(),
+                 OVERVIEW_TOGGLE.pack("status", "waiting")):
         start = len(app.recorder.calls)
         reply = await intruder.press(data)
         assert "DUPONT" not in reply and "85.03.14" not in reply
@@ -280,8 +300,8 @@ async def test_an_access_manager_invites_lists_and_revokes(app):
     manager, colleague = Chat(app, app.recorder, 1001), Chat(app, app.recorder, 1002)
     assert "PO Y" not in await colleague.send("/invite")
     await manager.send("/invite")
-    await manager.press("i:t:employer")
-    reply = await manager.press("i:go")
+    await manager.press(INVITE_ROLE.pack("employer"))
+    reply = await manager.press(INVITE_CREATE.pack())
     code = re.search(r"start=([\w-]+)", reply).group(1)
     assert "t.me/breakbot_test_bot" in reply
     newcomer = Chat(app, app.recorder, 1003)
@@ -290,17 +310,17 @@ async def test_an_access_manager_invites_lists_and_revokes(app):
         assert repository.member_for(s, "telegram", "1003").role_set == {"po-education", "employer"}
     listing = await manager.send("/members")
     assert "User1002" in listing or "1002" in listing
-    revoke = next(b["callback_data"] for b in manager.keyboard if b["callback_data"].startswith("v:")
+    revoke = next(b["callback_data"] for b in manager.keyboard if unpack(b["callback_data"])[0] is ASK_REVOKE
                   and b["text"].endswith("1002"))
     await manager.press(revoke)
-    await manager.press("V" + revoke[1:])
+    await manager.press(REVOKE.pack(*unpack(revoke)[1]))
     shut_out = await colleague.send("/status")
     assert "/start" in shut_out and "PO Y" not in shut_out
 
 
 async def test_logout_shuts_the_user_out(chat):
     await chat.send("/logout")
-    await chat.tap("g:yes")
+    await chat.tap(LOGOUT.pack())
     reply = await chat.send("/overview")
     assert "/start" in reply
     with session(chat.app.bot_data["engine"].db) as s:
@@ -311,7 +331,7 @@ async def test_the_acknowledgement_is_sent_as_a_pdf(chat):
     ticket = await filed(chat)
     await chat.send(f"/status {ticket}")
     start = len(chat.recorder.calls)
-    await chat.tap(f"q:{ticket}")
+    await chat.tap(RECEIPT.pack(ticket))
     [(name, params)] = [c for c in chat.recorder.calls[start:] if c[0] == "sendDocument"]
     [(filename, data, _mime)] = params["files"].values()
     assert filename == f"acknowledgement-{ticket}.pdf" and data.startswith(b"%PDF")
@@ -357,14 +377,14 @@ async def test_consulting_exporting_modifying_and_cancelling_are_audited(chat):
     ticket = await filed(chat)
     await chat.send(f"/status {ticket}")
     await chat.send("/overview")
-    await chat.press("o:csv")
-    await chat.press(f"m:{ticket}")
+    await chat.press(OVERVIEW_EXPORT.pack())
+    await chat.press(MODIFY.pack(ticket))
     await chat.tap("edit:hours_before")
     await chat.send("19h00")
     await chat.tap("same")  # the full-time schedule depends on it: asked again
     await chat.tap("save")
-    await chat.press(f"x:{ticket}")
-    await chat.tap(f"X:{ticket}")
+    await chat.press(ASK_CANCEL.pack(ticket))
+    await chat.tap(CANCEL.pack(ticket))
     with session(db) as s:
         entries = s.exec(select(AuditEntry).order_by(AuditEntry.id)).all()
         request = s.exec(select(LeaveRequest).where(LeaveRequest.ticket == ticket)).one()

@@ -25,9 +25,10 @@ from bot import onem
 from bot.cli import main
 from bot.domain.errors import Invalid
 from bot.domain.identifiers import TICKET_ALPHABET, format_bce, format_ticket, parse_bce, parse_ticket
+from bot.domain.roles import Role
 from bot.storage import repository
 from bot.storage.database import make_engine, session, upgrade
-from bot.storage.models import Dialog, Member, Organisation, School
+from bot.storage.models import Draft, Member, Organisation, School
 from tests.conftest import ORG_BCE, OTHER_ORG_BCE, SCHOOL_FWB, SCHOOL_VL
 
 OTHER_SCHOOL = "1000000120"
@@ -39,6 +40,8 @@ HOSTILE = settings(deadline=None, database=None,
                                           HealthCheck.data_too_large, HealthCheck.filter_too_much,
                                           HealthCheck.large_base_example])
 
+ROLES = [role.value for role in Role]
+
 
 def ticket_of(body: str) -> str:
     return format_ticket(body + mod_37_36.calc_check_digit(body))
@@ -48,14 +51,17 @@ def file_request(db, niss: str) -> str:
     """A request filed by our member, stored as the intake stores it; returns its ticket."""
     with session(db) as s:
         member = s.exec(select(Member)).one()
-        dialog = Dialog(channel=member.channel, chat_key=member.user_key, member_id=member.id, state="summary")
-        s.add(dialog)
-        s.commit()
-        return repository.file_request(s, member, dialog, dict(
+        draft = Draft(channel=member.channel, chat_key=member.user_key, member_id=member.id, state="summary",
+                      status="filed")
+        s.add(draft)
+        s.flush()
+        request = repository.file_request(s, member, draft.id, dict(
             capacity="po", community="fwb", school_bce=SCHOOL_FWB, niss=niss, last_name="Dupont", first_name="Marie",
             staff_status="statutory", leave_type="parental", regime="full", start_date=dt.date(2025, 9, 1),
             end_date=dt.date(2025, 9, 30), hours_before=1200, fulltime_hours=1200, notice_date=dt.date(2025, 6, 2),
-            rtt=False)).ticket
+            rtt=False))
+        s.commit()
+        return request.ticket
 
 
 # --- the database, and what running the command did ------------------------------------------------------------
@@ -90,6 +96,7 @@ def cli(tmp_path, monkeypatch):
         repository.add_school(s, other, OTHER_SCHOOL, "fwb", "École D")
         code, _ = repository.create_invitation(s, ours, ["po-education"])
         repository.enrol(s, "telegram", "1001", code, "Ursula")
+        s.commit()
     tickets = [file_request(db, niss=niss) for niss in ("85031412302", "90110224612")]
     yield Cli(db, tmp_path, tickets)
     db.dispose()
@@ -236,12 +243,12 @@ def test_add_school_refuses_bad_input_cleanly(cli, capsys, organisation, bce, co
 
 @settings(HOSTILE, max_examples=40)
 @given(organisation=bce_numbers,
-       roles=st.lists(st.one_of(st.sampled_from(repository.ROLES), st.sampled_from(["king", "admin", "", "Employer"]),
+       roles=st.lists(st.one_of(st.sampled_from(ROLES), st.sampled_from(["king", "admin", "", "Employer"]),
                                 argument(st.text(max_size=12))), min_size=0, max_size=3),
        as_json=st.booleans())
 def test_invite_refuses_bad_input_cleanly(cli, capsys, organisation, roles, as_json):
     organisations, _ = _registered(cli)
-    accepted = _bce_or_none(organisation) in organisations and roles and all(r in repository.ROLES for r in roles)
+    accepted = _bce_or_none(organisation) in organisations and roles and all(r in ROLES for r in roles)
     event("accepted" if accepted else "refused")
     before = cli.rows()
     outcome = run(capsys, ["admin", "invite", f"--organisation={organisation}", *(f"--role={r}" for r in roles),

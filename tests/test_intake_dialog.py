@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 import re
 
 import pytest
@@ -11,7 +10,7 @@ from sqlmodel import select
 from bot.domain.identifiers import parse_ticket
 from bot.domain.leaves import period_end
 from bot.storage.database import session
-from bot.storage.models import Dialog, LeaveRequest
+from bot.storage.models import Draft, LeaveRequest
 from tests.conftest import SCHOOL_FWB, SCHOOL_VL, Chat, RecordingRequest, enrol, make_app
 
 TICKET = re.compile(r"\b[0-9A-Z]{3}-[0-9A-Z]{7}-[0-9A-Z]{2}-[0-9A-Z]\b")
@@ -19,9 +18,10 @@ TODAY = dt.date.today()
 START = (TODAY.replace(day=1) + dt.timedelta(days=95)).replace(day=1)
 
 
-def state(db, user_id=1001) -> Dialog:
+def state(db, user_id=1001) -> Draft:
+    """The chat's latest draft, as stored."""
     with session(db) as s:
-        return s.exec(select(Dialog).where(Dialog.chat_key == str(user_id)).order_by(Dialog.id.desc())).first()
+        return s.exec(select(Draft).where(Draft.chat_key == str(user_id)).order_by(Draft.id.desc())).first()
 
 
 def requests(db) -> list[LeaveRequest]:
@@ -158,7 +158,7 @@ async def test_back_returns_to_the_previous_step_and_keeps_answers(chat):
     assert state(db).state == "staff_status"
     await chat.tap("contractual")
     assert state(db).state == "email"
-    assert json.loads(state(db).answers)["last_name"] == "Dupont"
+    assert state(db).answers["last_name"] == "Dupont"
 
 
 async def test_edit_from_the_summary_comes_back_to_the_summary(chat):
@@ -192,7 +192,7 @@ async def test_cancel_keeps_the_draft_as_abandoned(chat):
     await to_leave_type(chat)
     await chat.send("/cancel")
     draft = state(db)
-    assert draft.status == "abandoned" and json.loads(draft.answers)["niss"] == "85031412302"
+    assert draft.status == "abandoned" and draft.answers["niss"] == "85031412302"
     reply = await chat.send("Dupont")
     assert "/new" in reply
     assert requests(db) == []
@@ -264,7 +264,7 @@ async def test_after_a_day_away_the_user_may_continue_or_start_over(organisation
         now[0] += dt.timedelta(days=2)
         await chat.send("hello")
         await chat.tap("restart")
-        assert state(organisations).state == "community" and json.loads(state(organisations).answers) == {
+        assert state(organisations).state == "community" and state(organisations).answers == {
             "capacity": "po"}
         assert reply
     finally:

@@ -1,15 +1,13 @@
 """Four languages: the user's choice, else their Telegram language, else the default; everywhere."""
 from __future__ import annotations
 
-import json
-
 import pytest
 from babel.messages.pofile import read_po
 
+from bot.dialogs.actions import LANGUAGE
 from bot.domain.errors import Invalid
 from bot.domain.identifiers import parse_niss
-from bot.fsm.engine import resolve_language
-from bot.i18n import LANGUAGES, LOCALES_DIR, render, t, tn, translations
+from bot.i18n import LANGUAGES, LOCALES_DIR, render, resolve_language, t, tn, translations
 from bot.storage.models import Member
 from tests.conftest import SCHOOL_FWB, Chat, RecordingRequest, enrol, make_app
 from tests.test_intake_dialog import TICKET, confirm, state, to_summary
@@ -112,10 +110,10 @@ async def test_language_in_the_middle_of_a_dialog_keeps_every_answer(app):
     before = state(db, 7200)
     await chat.send("/language")
     assert [b["text"] for b in chat.keyboard] == ["Français", "Nederlands", "Deutsch", "English"]
-    reply = await chat.tap("l:nl")
+    reply = await chat.tap(LANGUAGE.pack("nl"))
     after = state(db, 7200)
     assert after.state == before.state == "last_name"
-    assert json.loads(after.answers) == json.loads(before.answers)
+    assert after.answers == before.answers
     assert render(t("The worker's last name? For example Dupont."), "nl") in reply
     # the choice is kept, and wins over the Telegram language from then on
     assert render(t("What I can do:"), "nl") in await chat.send("/help")
@@ -128,7 +126,7 @@ async def test_the_choice_survives_a_restart(organisations):
     try:
         chat = Chat(app, first, 7300, "fr")
         await chat.send("/language")
-        await chat.tap("l:de")
+        await chat.tap(LANGUAGE.pack("de"))
     finally:
         await app.shutdown()
     second = RecordingRequest()

@@ -88,7 +88,9 @@ def outbox(db) -> list[OutboxMail]:
 def queue(db, recipient="secretariat@po-y.be", lang="fr", **fields):
     request, organisation = filed_request(db, **fields)
     with session(db) as s:
-        return enqueue_acknowledgement(s, request, organisation, recipient, lang), request
+        mail = enqueue_acknowledgement(s, request, organisation, recipient, lang)
+        s.commit()  # as the turn that files the request does
+        return mail, request
 
 
 def deliver(db, settings, now=T0):

@@ -10,6 +10,7 @@ from sqlmodel import select
 from telegram.error import NetworkError
 
 from bot import onem
+from bot.dialogs.actions import SHOW_REQUEST
 from bot.notifications import deliver, deliver_job
 from bot.storage.database import session
 from bot.storage.models import Member, Notification, utcnow
@@ -110,7 +111,7 @@ async def test_every_member_of_the_organisation_is_told_in_their_own_language_on
         assert ticket in text and "DUPONT M." in text and f": {status}." in text and office in text
         assert "01/08/2025" in text
         assert "85031412302" not in text and "85.03.14-123.02" not in text
-        assert (button["text"], button["callback_data"]) == (show, f"s:{ticket}")
+        assert (button["text"], button["callback_data"]) == (show, SHOW_REQUEST.pack(ticket))
     calls = len(app.recorder.calls)
     assert await deliver(app, app.bot_data["engine"]) == (0, 0)
     assert len(app.recorder.calls) == calls
@@ -121,7 +122,7 @@ async def test_the_button_shows_the_request(app):
     ticket = members(db)
     accept(db, ticket)
     await deliver(app, app.bot_data["engine"])
-    reply = await Chat(app, app.recorder, 1002, "nl").press(f"s:{ticket}")
+    reply = await Chat(app, app.recorder, 1002, "nl").press(SHOW_REQUEST.pack(ticket))
     assert ticket in reply and "Aanvaard" in reply and "RVA-kantoor: Gent" in reply
 
 

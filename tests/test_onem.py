@@ -12,7 +12,7 @@ from bot.cli import main
 from bot.domain.identifiers import new_ticket
 from bot.storage import repository
 from bot.storage.database import make_engine, session, upgrade
-from bot.storage.models import Dialog, LeaveRequest, Member, Notification, RequestEvent
+from bot.storage.models import Draft, LeaveRequest, Member, Notification, RequestEvent
 from tests.conftest import ORG_BCE, SCHOOL_FWB, enrol
 
 START = dt.date(2025, 9, 1)
@@ -22,14 +22,16 @@ def file_request(db, user_id=1001, last_name="Dupont", niss="85031412302") -> st
     """A filed request of the member's organisation, stored as the intake stores it; returns its ticket."""
     with session(db) as s:
         member = s.exec(select(Member).where(Member.user_key == str(user_id))).one()
-        dialog = Dialog(channel=member.channel, chat_key=member.user_key, member_id=member.id, state="summary")
-        s.add(dialog)
-        s.commit()
-        request = repository.file_request(s, member, dialog, dict(
+        draft = Draft(channel=member.channel, chat_key=member.user_key, member_id=member.id, state="summary",
+                      status="filed")
+        s.add(draft)
+        s.flush()
+        request = repository.file_request(s, member, draft.id, dict(
             capacity="po", community="fwb", school_bce=SCHOOL_FWB, niss=niss, last_name=last_name,
             first_name="Marie", staff_status="statutory", leave_type="parental", regime="full", start_date=START,
             end_date=dt.date(2025, 9, 30), hours_before=1200, fulltime_hours=1200,
             notice_date=dt.date(2025, 6, 2), rtt=False))
+        s.commit()
         return request.ticket
 
 
@@ -222,6 +224,7 @@ def cli_db(cli_db_url, tmp_path, monkeypatch):
     upgrade(engine)
     with session(engine) as s:
         repository.add_organisation(s, ORG_BCE, "PO Y")
+        s.commit()
     enrol(engine, 1001)
     enrol(engine, 1002)
     yield engine

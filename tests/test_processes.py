@@ -15,11 +15,12 @@ from pathlib import Path
 import pytest
 from sqlmodel import func, select
 
+from bot.core.forms import FORM_ANSWER
 from bot.domain.leaves import period_end
 from bot.storage import repository
 from bot.storage.database import session
-from bot.storage.models import Dialog, LeaveRequest
-from tests.conftest import ORG_BCE, SCHOOL_FWB, enrol
+from bot.storage.models import Draft, LeaveRequest
+from tests.conftest import ORG_BCE, SCHOOL_FWB, enrol, form_code
 from tests.fake_bot_api import FakeBotApi
 from tests.test_intake_dialog import START, TICKET
 
@@ -112,7 +113,7 @@ def bots(postgres_url, organisations, tmp_path):
 
 def _buttons(reply: dict) -> dict[str, str]:
     rows = (reply.get("reply_markup") or {}).get("inline_keyboard", [])
-    return {b["callback_data"].split(":", 1)[-1]: b["callback_data"] for row in rows for b in row}
+    return {form_code(b["callback_data"]) or b["callback_data"]: b["callback_data"] for row in rows for b in row}
 
 
 def test_two_processes_alternating_on_one_chat_keep_one_dialog(bots, organisations):
@@ -140,7 +141,7 @@ def test_two_processes_alternating_on_one_chat_keep_one_dialog(bots, organisatio
     ticket = TICKET.search(ack).group(0)
     with session(organisations) as s:
         [request] = s.exec(select(LeaveRequest)).all()
-        dialog = s.exec(select(Dialog).where(Dialog.chat_key == "4242", Dialog.kind == "intake")).one()
+        dialog = s.exec(select(Draft).where(Draft.chat_key == "4242", Draft.form == "intake")).one()
     assert request.ticket == ticket and request.last_name == "Dupont" and request.first_name == "Marie"
     assert dialog.status == "filed"
     assert dialog.version == len(script)  # one saved version per accepted answer, none lost or doubled
@@ -167,16 +168,17 @@ def test_fifty_users_confirming_at_once_through_two_processes_get_fifty_tickets(
             member = repository.member_for(s, "telegram", str(user))
             # different workers and periods, so no request overlaps another
             start = period_end(START, 1 + index // len(niss_pool) * 2)
-            dialog = repository.start_dialog(s, member, "telegram", str(user), "summary")
-            repository.save_dialog(s, dialog, "summary", answers | {
-                "niss": niss_pool[index % len(niss_pool)], "start_date": start.isoformat(),
-                "end_date": period_end(start, 1).isoformat()}, ["rtt"], False)
+            s.add(Draft(channel="telegram", chat_key=str(user), member_id=member.id, state="summary", version=1,
+                        history=["rtt"], answers=answers | {
+                            "niss": niss_pool[index % len(niss_pool)], "start_date": start.isoformat(),
+                            "end_date": period_end(start, 1).isoformat()}))
+        s.commit()
     with session(organisations) as s:
-        versions = {d.chat_key: d.version for d in s.exec(select(Dialog))}
-    updates = [(bots.ports[i % 2], bots.button(user, f"d{versions[str(user)]}:confirm"))
+        versions = {d.chat_key: d.version for d in s.exec(select(Draft))}
+    updates = [(bots.ports[i % 2], bots.button(user, FORM_ANSWER.pack(versions[str(user)], "confirm")))
                for i, user in enumerate(users)]
     # the first user taps twice, each tap reaching a different process
-    updates.append((bots.ports[1], bots.button(users[0], f"d{versions[str(users[0])]}:confirm")))
+    updates.append((bots.ports[1], bots.button(users[0], FORM_ANSWER.pack(versions[str(users[0])], "confirm"))))
     with concurrent.futures.ThreadPoolExecutor(max_workers=20) as pool:
         statuses = list(pool.map(lambda pu: bots.post(*pu), updates))
     assert set(statuses) == {200}

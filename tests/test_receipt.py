@@ -7,13 +7,13 @@ import zlib
 
 import pytest
 
-from bot.dialogs.status import CITIZEN_REMINDER
+from bot.dialogs.request_text import CITIZEN_REMINDER
 from bot.domain.identifiers import new_ticket
 from bot.i18n import render, t
 from bot.receipt import receipt_pdf, to_pdf_text
 from bot.storage import repository
 from bot.storage.database import session
-from bot.storage.models import Dialog, LeaveRequest, Member, Organisation
+from bot.storage.models import Draft, LeaveRequest, Member, Organisation
 from tests.conftest import ORG_BCE, SCHOOL_FWB
 
 # 22:30 UTC on 31 March is already 1 April in Brussels (summer time).
@@ -28,11 +28,11 @@ def filed_request(db, bce: str = ORG_BCE, **fields) -> tuple[LeaveRequest, Organ
                         roles="po-education")
         s.add(member)
         s.flush()
-        dialog = Dialog(channel="telegram", chat_key=member.user_key, member_id=member.id, state="done",
-                        status="filed")
-        s.add(dialog)
+        draft = Draft(channel="telegram", chat_key=member.user_key, member_id=member.id, state="done",
+                      status="filed")
+        s.add(draft)
         s.flush()
-        values = dict(ticket=new_ticket(), organisation_id=organisation.id, member_id=member.id, dialog_id=dialog.id,
+        values = dict(ticket=new_ticket(), organisation_id=organisation.id, member_id=member.id, draft_id=draft.id,
                       capacity="po", community="fwb", school_bce=SCHOOL_FWB, niss="85031412302", last_name="Dupont",
                       first_name="Marie", staff_status="statutory", email=None, leave_type="parental",
                       regime="half", start_date=dt.date(2026, 9, 1), end_date=dt.date(2026, 11, 30),

@@ -7,8 +7,8 @@ import sys
 from pathlib import Path
 from typing import Iterable, TextIO
 
-from bot.fsm.engine import Engine
-from bot.fsm.views import Input, Upload, View
+from bot.core.engine import Engine
+from bot.core.views import Input, Upload, View
 from bot.i18n import N_, render, t
 
 CHANNEL = "console"
@@ -57,8 +57,9 @@ def chat(engine: Engine, lines: Iterable[str], out: TextIO, user: str, lang: str
     """Run a conversation: each line typed is one message; numbers press the options shown last."""
     options: list[str] = []
     reply = engine.handle(Input(CHANNEL, user, user, "command", command="help", language_code=lang))
-    intro = t(N_("Terminal chat. Type a number to choose an option, /new to file a request, "
-                 "/attach followed by a file's path to send a document, /quit to leave."))
+    # The commands come with /help, from the routers; these two are the terminal's own.
+    intro = t(N_("Terminal chat. Type a number to choose an option, /attach followed by a file's path to send a "
+                 "document, /quit to leave."))
     out.write(render(intro, reply.lang) + "\n\n")
     for view in reply.views:
         options = show(view, reply.lang, out, downloads)

@@ -1,35 +1,75 @@
 """Telegram: turns updates into Inputs and Views into messages, inline keyboards and edits."""
 from __future__ import annotations
 
+import asyncio
 import logging
+import warnings
 
-from telegram import BotCommand, InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Update
+from telegram import BotCommand, InputFile, Update
 from telegram.constants import ChatType, MessageLimit
 from telegram.error import BadRequest, TelegramError
 from telegram.ext import (
     AIORateLimiter,
     Application,
     ApplicationBuilder,
+    BaseUpdateProcessor,
     CallbackQueryHandler,
     ContextTypes,
     MessageHandler,
     filters,
 )
 from telegram.request import BaseRequest
+from telegram.warnings import PTBUserWarning
 
-from bot.dialogs.consult import MAX_ATTACHMENT_BYTES, SIGNATURES
-from bot.fsm.engine import Engine, resolve_language
-from bot.fsm.views import Input, Reply, Upload, View
-from bot.i18n import LANGUAGES, N_, render, t
+from bot.core.engine import Engine
+from bot.core.views import Input, Reply, Upload, View
+from bot.dialogs.follow_up import MAX_ATTACHMENT_BYTES, SIGNATURES
+from bot.i18n import LANGUAGES, N_, render, resolve_language, t
 from bot.settings import Settings
 
 log = logging.getLogger(__name__)
 CHANNEL = "telegram"
-MENU = [("new", N_("File a new request")), ("overview", N_("Your organisation's requests, with filters")),
-        ("status", N_("One request by its ticket number")), ("cancel", N_("Stop the request in progress")),
-        ("language", N_("Choose your language")), ("members", N_("The members of your organisation")),
-        ("invite", N_("Invite a colleague (access managers)")), ("logout", N_("Log out")),
-        ("help", N_("What this assistant can do"))]
+# Replies go through Bot.do_api_request(..., return_type=None): nothing reads the Message Telegram sends back, and
+# turning it into objects costs more than the rest of an update. PTB points out that send_message exists; we know.
+warnings.filterwarnings("ignore", message=r"Please use 'Bot\.(sendMessage|editMessageText|sendDocument)'",
+                        category=PTBUserWarning)
+
+
+class ChatOrder(BaseUpdateProcessor):
+    """Updates of different chats are handled at the same time; one chat's updates one after the other, in the
+    order they came. Only chats with an update in progress hold a lock, so idle chats cost no memory."""
+
+    def __init__(self, max_concurrent_updates: int = 64):
+        super().__init__(max_concurrent_updates)
+        self._chats: dict[int, tuple[asyncio.Lock, int]] = {}
+
+    async def do_process_update(self, update, coroutine) -> None:
+        chat = getattr(update, "effective_chat", None)
+        if chat is None:
+            await coroutine
+            return
+        lock, users = self._chats.get(chat.id, (None, 0))
+        lock = lock or asyncio.Lock()
+        self._chats[chat.id] = (lock, users + 1)
+        try:
+            async with lock:
+                await coroutine
+        finally:
+            lock, users = self._chats[chat.id]
+            if users == 1:
+                del self._chats[chat.id]
+            else:
+                self._chats[chat.id] = (lock, users - 1)
+
+    @property
+    def chats_in_progress(self) -> int:
+        return len(self._chats)
+
+    async def initialize(self) -> None:
+        pass
+
+    async def shutdown(self) -> None:
+        pass
 
 
 def split_text(text: str, limit: int = MessageLimit.MAX_TEXT_LENGTH) -> list[str]:
@@ -43,11 +83,12 @@ def split_text(text: str, limit: int = MessageLimit.MAX_TEXT_LENGTH) -> list[str
     return parts + [text or "…"]
 
 
-def keyboard(view: View, lang: str) -> InlineKeyboardMarkup | None:
+def keyboard(view: View, lang: str) -> dict | None:
+    """An inline keyboard as the Bot API takes it (plain JSON: no objects to build for a reply)."""
     if not view.buttons:
         return None
-    return InlineKeyboardMarkup([[InlineKeyboardButton(render(b.label, lang)[:120], callback_data=b.data)
-                                  for b in row] for row in view.buttons])
+    return {"inline_keyboard": [[{"text": render(b.label, lang)[:120], "callback_data": b.data} for b in row]
+                                for row in view.buttons]}
 
 
 def _input(update: Update, kind: str, text: str = "", command: str = "", upload: Upload | None = None) -> Input:
@@ -57,8 +98,13 @@ def _input(update: Update, kind: str, text: str = "", command: str = "", upload:
                  upload=upload, update_id=update.update_id)
 
 
-async def _send(update: Update, reply: Reply, edit_first: bool) -> None:
-    chat = update.effective_chat
+async def _post(bot, method: str, **fields) -> None:
+    await bot.do_api_request(method, api_kwargs={k: v for k, v in fields.items() if v is not None},
+                             return_type=None)
+
+
+async def _send(update: Update, context: ContextTypes.DEFAULT_TYPE, reply: Reply, edit_first: bool) -> None:
+    bot, chat_id = context.bot, update.effective_chat.id
     for index, view in enumerate(reply.views):
         parts = split_text("\n".join(render(line, reply.lang) for line in view.lines))
         markup = keyboard(view, reply.lang)
@@ -67,24 +113,28 @@ async def _send(update: Update, reply: Reply, edit_first: bool) -> None:
             caption = parts[0] if len(parts) == 1 and len(parts[0]) <= MessageLimit.CAPTION_LENGTH else None
             if caption is None:
                 for part in parts:
-                    await chat.send_message(part)
-            await chat.send_document(document.file_id or InputFile(document.data, filename=document.filename),
-                                     caption=caption, reply_markup=markup)
+                    await _post(bot, "sendMessage", chat_id=chat_id, text=part)
+            await _post(bot, "sendDocument", chat_id=chat_id, caption=caption, reply_markup=markup,
+                        document=document.file_id or InputFile(document.data, filename=document.filename))
             continue
-        if index == 0 and edit_first and view.replace and len(parts) == 1:
+        message = update.callback_query.message if edit_first and update.callback_query else None
+        if index == 0 and message is not None and view.replace and len(parts) == 1:
             try:
-                await update.callback_query.edit_message_text(parts[0], reply_markup=markup)
+                await _post(bot, "editMessageText", chat_id=chat_id, message_id=message.message_id, text=parts[0],
+                            reply_markup=markup)
                 continue
             except BadRequest as error:  # too old to edit, or unchanged: send it instead
                 if "not modified" in str(error).lower():
                     continue
         for i, part in enumerate(parts):
-            await chat.send_message(part, reply_markup=markup if i == len(parts) - 1 else None)
+            await _post(bot, "sendMessage", chat_id=chat_id, text=part,
+                        reply_markup=markup if i == len(parts) - 1 else None)
 
 
 def _engine(context: ContextTypes.DEFAULT_TYPE) -> Engine:
     engine = context.application.bot_data["engine"]
-    engine.bot_username = engine.bot_username or context.bot.username  # for invitation links
+    if engine.options.bot_username is None:  # for invitation links
+        engine.options.bot_username = context.bot.username
     return engine
 
 
@@ -103,15 +153,15 @@ async def on_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
         return
     head, _, args = update.effective_message.text.partition(" ")
     command = head[1:].split("@")[0].lower()
-    reply = _engine(context).handle(_input(update, "command", args.strip(), command))
-    await _send(update, reply, edit_first=False)
+    reply = await _engine(context).run(_input(update, "command", args.strip(), command))
+    await _send(update, context, reply, edit_first=False)
 
 
 async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if not await _private_only(update, context):
         return
-    reply = _engine(context).handle(_input(update, "text", update.effective_message.text))
-    await _send(update, reply, edit_first=False)
+    reply = await _engine(context).run(_input(update, "text", update.effective_message.text))
+    await _send(update, context, reply, edit_first=False)
 
 
 async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -119,8 +169,8 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     await query.answer()  # stops the button's spinner at once
     if update.effective_chat is None or not await _private_only(update, context):
         return
-    reply = _engine(context).handle(_input(update, "button", query.data or ""))
-    await _send(update, reply, edit_first=True)
+    reply = await _engine(context).run(_input(update, "button", query.data or ""))
+    await _send(update, context, reply, edit_first=True)
 
 
 async def on_upload(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -139,30 +189,36 @@ async def on_upload(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         telegram_file = await context.bot.get_file(item.file_id)
         data = bytes(await telegram_file.download_as_bytearray())
     upload = Upload(filename=name, mime=mime, size=size or len(data or b""), data=data, file_id=item.file_id)
-    await _send(update, _engine(context).handle(_input(update, "upload", upload=upload)), edit_first=False)
+    await _send(update, context, await _engine(context).run(_input(update, "upload", upload=upload)),
+                edit_first=False)
 
 
 async def on_other(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if update.effective_chat is None or not await _private_only(update, context):
         return
-    reply = _engine(context).handle(_input(update, "other"))
-    await _send(update, reply, edit_first=False)
+    reply = await _engine(context).run(_input(update, "other"))
+    await _send(update, context, reply, edit_first=False)
 
 
 async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
     log.error("update could not be handled: %s", type(context.error).__name__, exc_info=context.error)
 
 
+def menu(engine: Engine, lang: str) -> list[BotCommand]:
+    """The command menu in one language, from the commands the routers registered."""
+    return [BotCommand(c.name, render(t(c.menu), lang)) for c in engine.routes.menu()]
+
+
 async def register_menu(application: Application) -> None:
     """The command menu, once per language so that a Dutch Telegram shows Dutch descriptions."""
+    engine = application.bot_data["engine"]
     for lang in LANGUAGES:
-        commands = [BotCommand(name, render(t(text), lang)) for name, text in MENU]
-        await application.bot.set_my_commands(commands, language_code=lang)
-    await application.bot.set_my_commands([BotCommand(n, render(t(x), "fr")) for n, x in MENU])
+        await application.bot.set_my_commands(menu(engine, lang), language_code=lang)
+    await application.bot.set_my_commands(menu(engine, engine.default_locale))
 
 
 def build_application(settings: Settings, engine: Engine, request: BaseRequest | None = None,
-                      rate_limited: bool = True) -> Application:
+                      rate_limited: bool = True, concurrent_updates: int = 64) -> Application:
     builder: ApplicationBuilder = (Application.builder().token(settings.telegram_bot_token)
                                    .base_url(settings.telegram_base_url)
                                    .base_file_url(settings.telegram_base_file_url)
@@ -171,7 +227,7 @@ def build_application(settings: Settings, engine: Engine, request: BaseRequest |
         builder = builder.rate_limiter(AIORateLimiter())
     if request is not None:
         builder = builder.request(request).get_updates_request(request)
-    application = builder.build()
+    application = builder.concurrent_updates(ChatOrder(concurrent_updates)).build()
     application.bot_data["engine"] = engine
     application.bot_data["settings"] = settings
     application.add_handler(MessageHandler(filters.COMMAND, on_command))

@@ -1,344 +1,35 @@
-"""The intake dialog, in the manual's order: who files, which worker, which leave, its questions."""
+"""The intake: a new request from the first question to the ticket number (/new, /cancel), as the manual walks it."""
 from __future__ import annotations
 
-import datetime as dt
-import re
+import logging
 
-from bot.dialogs.base import Choice, Context, Step
-from bot.dialogs.status import born, request_lines
-from bot.domain.answers import format_hours, parse_date, parse_email, parse_hours, parse_name
-from bot.domain.errors import Invalid
-from bot.domain.identifiers import format_bce, format_niss, parse_bce, parse_niss
-from bot.domain.leaves import (
-    Capacity,
-    Community,
-    LeaveType,
-    Regime,
-    StaffStatus,
-    allowed_months,
-    check_hours,
-    check_notice,
-    check_period,
-    label,
-    leave_availability,
-    needs_employer_agreement,
-    period_end,
-    regimes_for,
-)
-from bot.i18n import N_, Capitalized, render, t, tn
+from bot.core import forms
+from bot.core.forms import SUMMARY, Choice, Context, Form
+from bot.core.router import Router
+from bot.core.turn import Turn
+from bot.core.views import Button, View
+from bot.dialogs.actions import NEW_REQUEST, SHOW_REQUEST
+from bot.dialogs.questions import STEPS, draft_request, request_fields, roles_capacities
+from bot.dialogs.request_text import CITIZEN_REMINDER, request_lines
+from bot.domain.roles import Permission
+from bot.i18n import N_, t
 from bot.storage import repository
-from bot.storage.models import LeaveRequest
+from bot.storage.models import LeaveRequest, Organisation
 
-ROLE_PO = "po-education"
-ROLE_EMPLOYER = "employer"
-YES, NO = "yes", "no"
+log = logging.getLogger(__name__)
+router = Router("intake")
 
 
-# --- small pieces shared by the steps ----------------------------------------------------------
+def new_request_button() -> list[Button]:
+    return [NEW_REQUEST.button(t(N_("New request")))]
 
-def _pick(choices):
-    """A parser for a step answered with buttons; a typed code or label is accepted too."""
 
-    def parse(text: str, ctx: Context) -> str:
-        wanted = text.strip().casefold()
-        for choice in choices(ctx):
-            if wanted in (choice.code.casefold(), render(choice.label, ctx.lang).casefold()):
-                return choice.code
-        raise Invalid(N_("Please choose one of the buttons below."))
+# --- the summary, in sentences like the manual's confirmation page --------------------------------------------
 
-    return parse
-
-
-def _yes_no(_ctx: Context) -> list[Choice]:
-    return [Choice(YES, t(N_("Yes"))), Choice(NO, t(N_("No")))]
-
-
-def _label(enum):
-    return lambda value, ctx: label(enum(value))
-
-
-def _yes_no_label(value, ctx):
-    return t(N_("Yes")) if value == YES else t(N_("No"))
-
-
-def _day(value) -> dt.date:
-    return dt.date.fromisoformat(value)
-
-
-def _is_po(ctx: Context) -> bool:
-    return ctx.answers.get("capacity") == Capacity.PO
-
-
-def roles_capacities(roles: frozenset[str]) -> list[Capacity]:
-    """The capacities a member may act in, from their roles."""
-    return ([Capacity.PO] if ROLE_PO in roles else []) + ([Capacity.OWN] if ROLE_EMPLOYER in roles else [])
-
-
-def _leave(ctx: Context) -> LeaveType:
-    return LeaveType(ctx.answers["leave_type"])
-
-
-def _regime(ctx: Context) -> Regime:
-    return Regime(ctx.answers["regime"])
-
-
-def _community(ctx: Context) -> Community | None:
-    code = ctx.answers.get("community")
-    return Community(code) if code and _is_po(ctx) else None
-
-
-def _schools(ctx: Context):
-    key = ("schools", ctx.answers.get("community"))
-    if key not in ctx.cache:
-        ctx.cache[key] = repository.schools_of(ctx.session, ctx.member.organisation_id, ctx.answers.get("community"))
-    return ctx.cache[key]
-
-
-# --- capacity, community, school ----------------------------------------------------------------
-
-def _capacity_choices(ctx):
-    return [Choice(Capacity.PO, t(N_("I act as organising authority (education staff)"))),
-            Choice(Capacity.OWN, t(N_("I act on behalf of my organisation (its own staff)")))]
-
-
-def _community_choices(ctx):
-    return [Choice(c.value, Capitalized(label(c))) for c in Community]
-
-
-def _school_prompt(ctx):
-    community = label(Community(ctx.answers["community"]))
-    if not _schools(ctx):
-        return [t(N_("Your organisation has no school registered in the {community}. Go back and choose another "
-                     "community, or ask your access manager to register the school."), community=community)]
-    return [t(N_("Which school employs the worker? Tap it, or type its enterprise number (BCE), "
-                 "for example {example}."), example=format_bce(_schools(ctx)[0].bce))]
-
-
-def _school_choices(ctx):
-    return [Choice(s.bce, f"{s.name} ({format_bce(s.bce)})") for s in _schools(ctx)]
-
-
-def _parse_school(text, ctx):
-    bce = parse_bce(text)
-    if any(s.bce == bce for s in _schools(ctx)):
-        return bce
-    community = label(Community(ctx.answers["community"]))
-    others = repository.schools_of(ctx.session, ctx.member.organisation_id)
-    elsewhere = next((s for s in others if s.bce == bce), None)
-    if elsewhere is not None:
-        raise Invalid(N_("School {bce} is one of yours, but in the {other}, not in the {community}. "
-                         "Go back to change the community, or tap one of the schools below."),
-                      bce=format_bce(bce), other=label(Community(elsewhere.community)), community=community)
-    raise Invalid(N_("{bce} is not one of your organisation's schools in the {community}. Tap one of the schools "
-                     "below, or type its number like {example}."), bce=format_bce(bce), community=community,
-                  example=format_bce(_schools(ctx)[0].bce) if _schools(ctx) else "0876.543.270")
-
-
-def _show_school(value, ctx):
-    school = next((s for s in _schools(ctx) if s.bce == value), None)
-    return f"{school.name} ({format_bce(value)})" if school else format_bce(value)
-
-
-# --- worker -------------------------------------------------------------------------------------
-
-def _parse_niss(text, ctx):
-    return parse_niss(text).number
-
-
-def echo_niss(value, ctx):
-    return born(value)
-
-
-def _status_choices(ctx):
-    return [Choice(s.value, Capitalized(label(s))) for s in StaffStatus]
-
-
-def _parse_email(text, ctx):
-    return "" if text.strip().casefold() == "skip" else parse_email(text)
-
-
-# --- leave type and form ------------------------------------------------------------------------
-
-def _availability(ctx):
-    return leave_availability(Capacity(ctx.answers["capacity"]), _community(ctx),
-                              StaffStatus(ctx.answers["staff_status"]))
-
-
-def _leave_prompt(ctx):
-    lines = [t(N_("Which leave does the worker ask for?"))]
-    for leave, reason in _availability(ctx):
-        if reason:
-            lines.append(t(N_("Not offered: {leave}. {reason}"), leave=label(leave), reason=t(reason)))
-    return lines
-
-
-def _leave_choices(ctx):
-    return [Choice(leave.value, Capitalized(label(leave))) for leave, reason in _availability(ctx) if not reason]
-
-
-def _parse_leave(text, ctx):
-    wanted = text.strip().casefold()
-    for leave, reason in _availability(ctx):
-        if wanted in (leave.value, render(label(leave), ctx.lang).casefold()) and reason:
-            raise Invalid(reason)
-    return _pick(_leave_choices)(text, ctx)
-
-
-def _regime_choices(ctx):
-    return [Choice(r.value, Capitalized(label(r))) for r in regimes_for(_leave(ctx), Capacity(ctx.answers["capacity"]),
-                                                                      _community(ctx))]
-
-
-def _parse_agreement(text, ctx):
-    if _pick(_yes_no)(text, ctx) == NO:
-        raise Invalid(N_("A parental leave with a 1/10 reduction is only possible with the employer's agreement. "
-                         "Without it, go back and choose another form."))
-    return YES
-
-
-# --- dates and hours ----------------------------------------------------------------------------
-
-def _parse_day(text, ctx):
-    return parse_date(text).isoformat()
-
-
-def _end_prompt(ctx):
-    months = allowed_months(_leave(ctx), _regime(ctx))
-    return [t(N_("Last day of the leave? Tap a duration or type the date, for example {example}."),
-              example=period_end(_day(ctx.answers["start_date"]), months[0]))]
-
-
-def _end_choices(ctx):
-    start = _day(ctx.answers["start_date"])
-    return [Choice(f"m{n}", tn("{n} month, until {end}", "{n} months, until {end}", n, end=period_end(start, n)))
-            for n in allowed_months(_leave(ctx), _regime(ctx))[:4]]
-
-
-def _parse_end(text, ctx):
-    months = re.fullmatch(r"m(\d{1,3})", text.strip(), re.ASCII)
-    if months:  # a duration button (or its code typed)
-        allowed = allowed_months(_leave(ctx), _regime(ctx))
-        if int(months[1]) not in allowed:
-            raise Invalid(N_("Please choose one of the buttons below."))
-        return period_end(_day(ctx.answers["start_date"]), int(months[1])).isoformat()
-    return _parse_day(text, ctx)
-
-
-def _check_end(value, ctx):
-    start, end = _day(ctx.answers["start_date"]), _day(value)
-    check_period(_leave(ctx), _regime(ctx), start, end)
-    other = repository.overlapping_request(ctx.session, ctx.member.organisation_id, ctx.answers["niss"], start, end,
-                                           exclude=ctx.answers.get("request_id"))
-    if other is not None:
-        raise Invalid(N_("This worker already has a request from {start} to {end} (ticket {ticket}) that overlaps "
-                         "these dates. Choose other dates, or cancel that request first."),
-                      start=other.start_date, end=other.end_date, ticket=other.ticket)
-    return []
-
-
-def _parse_hours(text, ctx):
-    return parse_hours(text)
-
-
-def _show_hours(value, ctx):
-    return format_hours(value)
-
-
-def _fulltime_choices(ctx):
-    before = ctx.answers.get("hours_before")
-    return [Choice("same", t(N_("Same: {hours}"), hours=format_hours(before)))] if before else []
-
-
-def _parse_fulltime(text, ctx):
-    if text.strip().casefold() == "same" and ctx.answers.get("hours_before"):
-        return ctx.answers["hours_before"]
-    return parse_hours(text)
-
-
-def _check_fulltime(value, ctx):
-    check_hours(_leave(ctx), _regime(ctx), ctx.answers["hours_before"], value)
-    return []
-
-
-def _check_notice(value, ctx):
-    return check_notice(_leave(ctx), _day(value), _day(ctx.answers["start_date"]), ctx.today)
-
-
-def _show_day(value, ctx):
-    return _day(value)
-
-
-# --- the steps, in the manual's order ------------------------------------------------------------
-
-STEPS: list[Step] = [
-    Step("capacity", lambda ctx: [t(N_("In which capacity do you file this request?"))], _pick(_capacity_choices),
-         choices=_capacity_choices, applies=lambda ctx: len(roles_capacities(ctx.member.role_set)) > 1,
-         show=lambda v, ctx: {c.code: c.label for c in _capacity_choices(ctx)}[v], label=N_("Capacity"),
-         clears=("community", "school", "leave_type", "regime", "employer_agreement", "end_date", "fulltime_hours")),
-    Step("community", lambda ctx: [t(N_("For which community do you act as organising authority?"))],
-         _pick(_community_choices), choices=_community_choices, applies=_is_po, show=_label(Community),
-         label=N_("Community"), clears=("school", "leave_type", "regime", "employer_agreement", "end_date",
-                                        "fulltime_hours")),
-    Step("school", _school_prompt, _parse_school, choices=_school_choices, applies=_is_po, show=_show_school,
-         label=N_("School")),
-    Step("niss", lambda ctx: [t(N_("The worker's national number (NISS)? Type it, do not copy it from a list. "
-                                   "For example 85.03.14-123.02."))],
-         _parse_niss, show=lambda v, ctx: format_niss(v), echo=echo_niss, label=N_("NISS"), clears=("end_date",)),
-    Step("last_name", lambda ctx: [t(N_("The worker's last name? For example Dupont."))],
-         lambda text, ctx: parse_name(text), label=N_("Last name")),
-    Step("first_name", lambda ctx: [t(N_("The worker's first name? For example Marie."))],
-         lambda text, ctx: parse_name(text), label=N_("First name")),
-    Step("staff_status", lambda ctx: [t(N_("The worker's staff status?"))], _pick(_status_choices),
-         choices=_status_choices, show=_label(StaffStatus), label=N_("Staff status"),
-         clears=("leave_type", "regime", "employer_agreement", "end_date", "fulltime_hours")),
-    Step("email", lambda ctx: [t(N_("The worker's e-mail address (optional)? For example marie.dupont@example.be, "
-                                    "or tap \"No e-mail\"."))],
-         _parse_email, choices=lambda ctx: [Choice("skip", t(N_("No e-mail")))],
-         show=lambda v, ctx: v or t(N_("none")), label=N_("E-mail")),
-    Step("leave_type", _leave_prompt, _parse_leave, choices=_leave_choices, show=_label(LeaveType),
-         label=N_("Leave"), clears=("regime", "employer_agreement", "end_date", "fulltime_hours")),
-    Step("regime", lambda ctx: [t(N_("Which form does the {leave} take?"), leave=label(_leave(ctx)))],
-         _pick(_regime_choices), choices=_regime_choices, show=_label(Regime), label=N_("Form"),
-         clears=("employer_agreement", "end_date", "fulltime_hours")),
-    Step("employer_agreement", lambda ctx: [t(N_("A 1/10 reduction needs the employer's agreement. "
-                                                 "Does the employer agree?"))],
-         _parse_agreement, choices=_yes_no, show=_yes_no_label, label=N_("Employer's agreement"),
-         applies=lambda ctx: needs_employer_agreement(_leave(ctx), _regime(ctx))),
-    Step("start_date", lambda ctx: [t(N_("First day of the leave? For example {example}."),
-                                      example=dt.date(ctx.today.year + (ctx.today.month == 12),
-                                                      ctx.today.month % 12 + 1, 1))],
-         _parse_day, show=_show_day, label=N_("Start date"), clears=("end_date",)),
-    Step("end_date", _end_prompt, _parse_end, choices=_end_choices, check=_check_end, show=_show_day,
-         label=N_("End date")),
-    Step("hours_before", lambda ctx: [t(N_("The worker's weekly working time before the leave? For example 20h00 "
-                                           "or 19h30."))],
-         _parse_hours, show=_show_hours, label=N_("Working time before"), clears=("fulltime_hours",)),
-    Step("fulltime_hours", lambda ctx: [t(N_("The weekly working time of a full-time colleague (a full-time "
-                                             "schedule is ...)? For example 20h00."))],
-         _parse_fulltime, choices=_fulltime_choices, check=_check_fulltime, show=_show_hours,
-         label=N_("Full-time schedule")),
-    Step("notice_date", lambda ctx: [t(N_("On which date did the worker notify you in writing? For example {example}."),
-                                       example=ctx.today)],
-         _parse_day, check=_check_notice, show=_show_day, label=N_("Written notice")),
-    Step("rtt", lambda ctx: [t(N_("Is there a working-time reduction scheme (RTT or equivalent)?"))],
-         _pick(_yes_no), choices=_yes_no, show=_yes_no_label, label=N_("RTT scheme")),
-    # Asked only when the user ticks "confirmation e-mail" on the summary and we know no address yet.
-    Step("my_email", lambda ctx: [t(N_("To which address should the confirmation e-mail go? For example "
-                                       "secretariat@school.be."))],
-         lambda text, ctx: parse_email(text), label=N_("Your e-mail"),
-         applies=lambda ctx: bool(ctx.mail_enabled and ctx.answers.get("confirm_email"))),
-]
-EDITABLE_AFTER_FILING = ("regime", "employer_agreement", "start_date", "end_date", "hours_before", "fulltime_hours")
-STEP = {step.name: step for step in STEPS}
-SUMMARY, DONE = "summary", "done"
-
-
-# --- the summary, in sentences like the manual's confirmation page ------------------------------
-
-def summary_lines(ctx: Context, organisation_name: str) -> list:
+def _summary(ctx: Context) -> tuple[list, list[list[Choice]]]:
     a = ctx.answers
-    draft = LeaveRequest(organisation_id=ctx.member.organisation_id, **request_fields(a))
-    lines = [t(N_("Confirmation page")), "", *request_lines(ctx.session, draft, organisation_name), "",
+    worded = request_lines(ctx.session, draft_request(ctx), ctx.member.organisation_name)
+    lines = [t(N_("Confirmation page")), "", *worded, "",
              t(N_("⚠ Legal notice: any incorrect declaration may lead to prosecution.")), ""]
     if ctx.mail_enabled:
         lines.append(t(N_("{box} I wish to receive a confirmation e-mail."),
@@ -347,63 +38,111 @@ def summary_lines(ctx: Context, organisation_name: str) -> list:
             lines.append(t(N_("It will be sent to {email}."), email=a["my_email"]))
     lines.append(t(N_("{box} I certify that all the data on this form are correct. I undertake to report any change "
                       "immediately."), box="☑" if a.get("certified") else "☐"))
-    return lines
-
-
-def modification_lines(ctx: Context, organisation_name: str, ticket: str) -> list:
-    draft = LeaveRequest(organisation_id=ctx.member.organisation_id, **request_fields(ctx.answers))
-    return [t(N_("Modification of request {ticket}"), ticket=ticket), "",
-            *request_lines(ctx.session, draft, organisation_name), "",
-            t(N_("Change the form, the dates or the working time with the buttons, then save. The same rules as for "
-                 "a new request apply."))]
-
-
-def modification_buttons(ctx: Context) -> list[list[Choice]]:
-    edits = [Choice(f"edit:{name}", t(N_("✏ {label}"), label=t(STEP[name].label))) for name in EDITABLE_AFTER_FILING
-             if STEP[name].applies_to(ctx)]
-    rows = [edits[i:i + 2] for i in range(0, len(edits), 2)]
-    rows.append([Choice("save", t(N_("💾 Save the changes"))), Choice("discard", t(N_("Leave unchanged")))])
-    return rows
-
-
-def summary_buttons(ctx: Context) -> list[list[Choice]]:
     edits = [Choice(f"edit:{s.name}", t(N_("✏ {label}"), label=t(s.label))) for s in STEPS
              if s.applies_to(ctx) and s.name != "my_email"]
     rows = [edits[i:i + 2] for i in range(0, len(edits), 2)]
     if ctx.mail_enabled:
         rows.append([Choice("toggle:confirm_email", t(N_("{box} Confirmation e-mail"),
-                                                      box="☑" if ctx.answers.get("confirm_email") else "☐"))])
+                                                      box="☑" if a.get("confirm_email") else "☐"))])
     rows.append([Choice("toggle:certified", t(N_("{box} I certify the data are correct"),
-                                              box="☑" if ctx.answers.get("certified") else "☐"))])
+                                              box="☑" if a.get("certified") else "☐"))])
     rows.append([Choice("confirm", t(N_("✅ Confirm")))])
-    return rows
+    rows.append([Choice("back", t(N_("« Back")))])
+    return lines, rows
 
 
-def request_fields(answers: dict) -> dict:
-    """The columns of the filed request, from the dialog's answers."""
-    return dict(
-        capacity=answers["capacity"], community=answers.get("community") if answers["capacity"] == "po" else None,
-        school_bce=answers.get("school") if answers["capacity"] == "po" else None, niss=answers["niss"],
-        last_name=answers["last_name"], first_name=answers["first_name"], staff_status=answers["staff_status"],
-        email=answers.get("email") or None, leave_type=answers["leave_type"], regime=answers["regime"],
-        start_date=_day(answers["start_date"]), end_date=_day(answers["end_date"]),
-        hours_before=answers["hours_before"], fulltime_hours=answers["fulltime_hours"],
-        notice_date=_day(answers["notice_date"]), rtt=answers["rtt"] == YES,
-        employer_agreement=(answers.get("employer_agreement") == YES) if answers.get("employer_agreement") else None,
-        confirmation_email=bool(answers.get("confirm_email")))
+def _on_summary(turn: Turn, ctx: Context, code: str) -> View | None:
+    toggles = ("toggle:confirm_email", "toggle:certified") if ctx.mail_enabled else ("toggle:certified",)
+    if code in toggles:
+        key = code.split(":")[1]
+        ctx.answers[key] = not ctx.answers.get(key)
+        if key == "confirm_email" and ctx.answers[key] and "my_email" not in ctx.answers:
+            return forms.go(turn, ctx, SUMMARY, [], True)  # asks for the address first
+        forms.save(turn, SUMMARY)
+        return None
+    if code == "confirm":
+        if not ctx.answers.get("certified"):
+            return forms.summary_view(turn, ctx, [t(N_("⚠ Tick \"I certify the data are correct\" before you "
+                                                       "confirm."))], True)
+        if forms.recheck(INTAKE, ctx) is not None:
+            return forms.go(turn, ctx, SUMMARY, [], True)
+        return _file(turn, ctx)
+    return None
 
 
-def answers_from_request(request: LeaveRequest) -> dict:
-    """The answers a modification dialog starts from: the request as filed."""
-    answers = {"capacity": request.capacity, "niss": request.niss, "last_name": request.last_name,
-               "first_name": request.first_name, "staff_status": request.staff_status, "email": request.email or "",
-               "leave_type": request.leave_type, "regime": request.regime,
-               "start_date": request.start_date.isoformat(), "end_date": request.end_date.isoformat(),
-               "hours_before": request.hours_before, "fulltime_hours": request.fulltime_hours,
-               "notice_date": request.notice_date.isoformat(), "rtt": YES if request.rtt else NO,
-               "request_id": request.id, "ticket": request.ticket}
-    if request.capacity == Capacity.PO:
-        answers |= {"community": request.community, "school": request.school_bce}
-    if request.employer_agreement is not None:
-        answers["employer_agreement"] = YES if request.employer_agreement else NO
-    return answers
+def _file(turn: Turn, ctx: Context) -> View:
+    INTAKE.advance(ctx, SUMMARY, "confirm")
+    session, member, draft = turn.session, turn.member, turn.draft
+    request = repository.file_request(session, member, draft.id, request_fields(ctx.answers))
+    turn.close_draft("filed")
+    log.info("request %s filed by member %s", request.ticket, member.id)
+    if turn.options.mail_enabled and request.confirmation_email and ctx.answers.get("my_email"):
+        from bot.mail import enqueue_acknowledgement  # only with a mail server
+
+        if member.email != ctx.answers["my_email"]:
+            repository.set_email(session, member.id, ctx.answers["my_email"])  # offered again next time
+        organisation = session.get(Organisation, member.organisation_id)
+        enqueue_acknowledgement(session, request, organisation, ctx.answers["my_email"], turn.lang)
+    repository.set_focus(session, member, turn.inp.channel, turn.inp.chat_key, request, turn.now)
+    return acknowledgement(turn, request)
+
+
+def acknowledgement(turn: Turn, request: LeaveRequest) -> View:
+    return View([t(N_("Acknowledgement of receipt")),
+                 t(N_("A unique ticket number has been given to this request: {ticket}"), ticket=request.ticket),
+                 t(N_("Keep it: /status {ticket} shows the request at any time."), ticket=request.ticket), "",
+                 *request_lines(turn.session, request, turn.member.organisation_name), "",
+                 t(CITIZEN_REMINDER)],
+                [[SHOW_REQUEST.button(t(N_("Show the request")), request.ticket), *new_request_button()]],
+                replace=True)
+
+
+def _start(turn: Turn) -> list[View]:
+    member = turn.member
+    answers = {}
+    capacities = roles_capacities(member.role_set)
+    if len(capacities) == 1:
+        answers["capacity"] = capacities[0].value
+    if member.email:
+        answers["my_email"] = member.email
+    intro = t(N_("New request. Answer each question; \"Back\" returns to the previous one, /cancel stops."))
+    return [forms.start(turn, INTAKE, answers, notes=[intro])]
+
+
+INTAKE = router.form(Form("intake", STEPS, summary=_summary, on_summary=_on_summary, start=_start,
+                          editable=tuple(s.name for s in STEPS if s.name != "my_email"), durable_codes=("confirm",),
+                          title=N_("Confirmation page")))
+
+
+# --- commands and buttons -------------------------------------------------------------------------------------
+
+@router.command("new", menu=N_("File a new request"), help=N_("/new: file the employer part of a new request"),
+                needs=Permission.FILE)
+def new(turn: Turn) -> list[View]:
+    return _start(turn)
+
+
+@router.action(NEW_REQUEST, needs=Permission.FILE)
+def new_button(turn: Turn) -> list[View]:
+    return _start(turn)
+
+
+@router.command("cancel", menu=N_("Stop the request in progress"),
+                help=N_("/cancel: stop the request in progress (it is kept as a draft, nothing is sent)"))
+def cancel(turn: Turn) -> View:
+    if turn.close_draft("abandoned") is None:
+        return View([t(N_("There is no request in progress. Type /new to start one."))])
+    return View([t(N_("The request in progress is cancelled. Nothing was sent to ONEM. Type /new to start again."))],
+                [new_request_button()])
+
+
+@router.text
+def no_request_in_progress(turn: Turn) -> View:
+    """Typed text, or a button of a form, while no form is open."""
+    last = repository.last_draft(turn.session, turn.inp.channel, turn.inp.chat_key)
+    if turn.inp.kind == "button" and last is not None and last.status == "filed":
+        request = repository.request_of_draft(turn.session, turn.member.organisation_id, last.id)
+        if request is not None:
+            return View([t(N_("This request has already been filed, with ticket number {ticket}."),
+                           ticket=request.ticket)], [[SHOW_REQUEST.button(t(N_("Show it")), request.ticket)]])
+    return View([t(N_("There is no request in progress. Type /new to file one, or /help."))], [new_request_button()])

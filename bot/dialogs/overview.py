@@ -4,30 +4,75 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import json
+import logging
 import re
 from functools import lru_cache
 
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from sqlmodel import Session
 
-from bot.dialogs.status import filed_on
+from bot.core.forms import error_line
+from bot.core.router import Router
+from bot.core.turn import Turn
+from bot.core.views import Button, Document, View
+from bot.dialogs.actions import (
+    FILTERS,
+    OVERVIEW_DONE,
+    OVERVIEW_EXPORT,
+    OVERVIEW_MENU,
+    OVERVIEW_PAGE,
+    OVERVIEW_PERIOD,
+    OVERVIEW_RESET,
+    OVERVIEW_TOGGLE,
+    SHOW_REQUEST,
+)
+from bot.dialogs.request_text import filed_on
 from bot.domain.answers import format_hours, parse_date
 from bot.domain.errors import Invalid
 from bot.domain.identifiers import format_bce, format_niss, mask_niss, parse_niss, parse_ticket
 from bot.domain.leaves import Community, LeaveType, Regime, StaffStatus, Status, label
-from bot.fsm.views import Button, Document, View
+from bot.domain.roles import Permission
 from bot.i18n import N_, Capitalized, joined, render, t, tn
 from bot.storage import repository
-from bot.storage.models import Member, Organisation
+from bot.storage.models import Organisation
 
+log = logging.getLogger(__name__)
+router = Router("overview")
 PAGE = 10
-CHOICES = {"type": list(LeaveType), "form": list(Regime), "status": list(Status)}
-STATE_KEY = {"type": "types", "form": "forms", "status": "statuses"}
-PERIODS = ("2y", "1y", "all")
+FIELD = {"type": "types", "form": "forms", "status": "statuses"}
 
 
-def default_state(today: dt.date) -> dict:
-    return {"types": [], "forms": [], "statuses": [], "from": _years_before(today, 2).isoformat(), "to": None,
-            "ticket": None, "niss": None, "page": 0}
+class Filters(BaseModel):
+    """The overview's filters, kept per chat (stored as JSON with these keys)."""
+
+    model_config = ConfigDict(populate_by_name=True)
+
+    types: list[LeaveType] = []
+    forms: list[Regime] = []
+    statuses: list[Status] = []
+    period_from: dt.date | None = Field(default=None, alias="from")
+    period_to: dt.date | None = Field(default=None, alias="to")
+    ticket: str | None = None
+    niss: str | None = None
+    page: int = Field(default=0, ge=0)
+
+    @classmethod
+    def default(cls, today: dt.date) -> Filters:
+        return cls(period_from=_years_before(today, 2))
+
+    def stored(self) -> dict:
+        return self.model_dump(mode="json", by_alias=True)
+
+    def query(self) -> dict:
+        return dict(types=[v.value for v in self.types], regimes=[v.value for v in self.forms],
+                    statuses=[v.value for v in self.statuses], period_from=self.period_from,
+                    period_to=self.period_to, ticket=self.ticket, niss=self.niss)
+
+    def described(self) -> dict:
+        """For the audit of an export: what was asked, the NISS masked."""
+        return {k: v for k, v in self.stored().items() if v and k != "page"} | (
+            {"niss": mask_niss(self.niss)} if self.niss else {})
 
 
 def _years_before(day: dt.date, years: int) -> dt.date:
@@ -37,79 +82,72 @@ def _years_before(day: dt.date, years: int) -> dt.date:
         return day.replace(year=day.year - years, day=28)
 
 
-def parse_filters(text: str, state: dict, today: dt.date) -> dict:
-    """`status=waiting,processing type=parental from=01/09/2024` → new filter state; raises Invalid."""
-    state = dict(state, page=0)
+def parse_filters(text: str, filters: Filters, today: dt.date) -> Filters:
+    """`status=waiting,processing type=parental from=01/09/2024` → new filters; raises Invalid."""
+    filters = filters.model_copy(update={"page": 0})
     for word in text.split():
         if word.lower() == "reset":
-            state = default_state(today)
+            filters = Filters.default(today)
             continue
         key, sep, value = word.partition("=")
         key = key.lower()
         if not sep or not value:
             raise Invalid(N_("I did not understand \"{word}\". Write filters as key=value, for example "
                              "/overview status=waiting type=parental from=01/09/2024."), word=word[:40])
-        if key in CHOICES:
+        if key in FILTERS:
             codes = [c.strip().lower() for c in value.split(",") if c.strip()]
-            allowed = {c.value for c in CHOICES[key]}
+            allowed = {c.value for c in FILTERS[key]}
             wrong = [c for c in codes if c not in allowed]
             if wrong:
                 raise Invalid(N_("\"{value}\" is not a {key} I know. Possible values: {allowed}."),
-                              value=wrong[0][:30], key=key, allowed=", ".join(c.value for c in CHOICES[key]))
-            state[STATE_KEY[key]] = codes
+                              value=wrong[0][:30], key=key, allowed=", ".join(c.value for c in FILTERS[key]))
+            filters = filters.model_copy(update={FIELD[key]: [type(FILTERS[key][0])(c) for c in codes]})
         elif key in ("from", "to"):
-            state[key] = None if value.lower() in ("-", "all") else parse_date(value).isoformat()
+            day = None if value.lower() in ("-", "all") else parse_date(value)
+            filters = filters.model_copy(update={"period_from" if key == "from" else "period_to": day})
         elif key == "ticket":
-            state["ticket"] = parse_ticket(value)
+            filters = filters.model_copy(update={"ticket": parse_ticket(value)})
         elif key == "niss":
-            state["niss"] = parse_niss(value).number
+            filters = filters.model_copy(update={"niss": parse_niss(value).number})
         else:
             raise Invalid(N_("There is no filter \"{key}\". Filters: type, form, status, from, to, ticket, niss, "
                              "reset."), key=key[:20])
-    return state
+    return filters
 
 
-def _filters(state: dict) -> dict:
-    day = lambda key: dt.date.fromisoformat(state[key]) if state.get(key) else None  # noqa: E731
-    return dict(types=state["types"], regimes=state["forms"], statuses=state["statuses"], period_from=day("from"),
-                period_to=day("to"), ticket=state["ticket"], niss=state["niss"])
+def _query(session: Session, member, filters: Filters, offset=0, limit: int = PAGE):
+    return repository.requests_of(session, member.organisation_id, offset=offset, limit=limit, **filters.query())
 
 
-def _query(session: Session, member: Member, state: dict, offset=0, limit: int = PAGE):
-    return repository.requests_of(session, member.organisation_id, offset=offset, limit=limit, **_filters(state))
-
-
-def active_filters(state: dict) -> object:
+def active_filters(filters: Filters) -> object:
     parts = []
-    for key, name in (("types", N_("type")), ("forms", N_("form")), ("statuses", N_("status"))):
-        if state[key]:
-            enum = {"types": LeaveType, "forms": Regime, "statuses": Status}[key]
-            parts.append([t(name), ": ", *joined([label(enum(code)) for code in state[key]])])
-    if state.get("from") and state.get("to"):
-        parts.append(t(N_("from {start} to {end}"), start=dt.date.fromisoformat(state["from"]),
-                       end=dt.date.fromisoformat(state["to"])))
-    elif state.get("from"):
-        parts.append(t(N_("from {start}"), start=dt.date.fromisoformat(state["from"])))
-    elif state.get("to"):
-        parts.append(t(N_("until {end}"), end=dt.date.fromisoformat(state["to"])))
-    if state.get("ticket"):
-        parts.append(t(N_("ticket {ticket}"), ticket=state["ticket"]))
-    if state.get("niss"):
-        parts.append(t(N_("NISS {niss}"), niss=mask_niss(state["niss"])))
+    for values, name in ((filters.types, N_("type")), (filters.forms, N_("form")), (filters.statuses, N_("status"))):
+        if values:
+            parts.append([t(name), ": ", *joined([label(v) for v in values])])
+    if filters.period_from and filters.period_to:
+        parts.append(t(N_("from {start} to {end}"), start=filters.period_from, end=filters.period_to))
+    elif filters.period_from:
+        parts.append(t(N_("from {start}"), start=filters.period_from))
+    elif filters.period_to:
+        parts.append(t(N_("until {end}"), end=filters.period_to))
+    if filters.ticket:
+        parts.append(t(N_("ticket {ticket}"), ticket=filters.ticket))
+    if filters.niss:
+        parts.append(t(N_("NISS {niss}"), niss=mask_niss(filters.niss)))
     if not parts:
         return t(N_("Filters: none (all periods)."))
     return t(N_("Filters: {filters}."), filters=joined(parts, " · "))
 
 
-def page_view(session: Session, member: Member, state: dict, replace=False, notes: list | None = None) -> View:
-    rows, total = _query(session, member, state, offset=state["page"] * PAGE)
+def page_view(session: Session, member, filters: Filters, replace=False, notes: list | None = None) -> View:
+    rows, total = _query(session, member, filters, offset=filters.page * PAGE)
     pages = max(1, -(-total // PAGE))
-    page = min(state["page"], pages - 1)
-    if page != state["page"]:
-        state["page"] = page
-        rows, total = _query(session, member, state, offset=page * PAGE)
+    page = min(filters.page, pages - 1)
+    if page != filters.page:  # past the end (the list shrank, or a forged page): the last page
+        filters.page = page
+        rows, total = _query(session, member, filters, offset=page * PAGE)
     lines = [*(notes or []),
-             tn("Overview: {n} request found", "Overview: {n} requests found", total), active_filters(state)]
+             tn("Overview: {n} request found", "Overview: {n} requests found", total), active_filters(filters)]
     if total:
         lines.append(t(N_("Page {page} of {pages}, newest first."), page=page + 1, pages=pages))
     numbers = []
@@ -120,18 +158,18 @@ def page_view(session: Session, member: Member, state: dict, replace=False, note
                    " · ", request.start_date, " – ", request.end_date],
                   ["   ", t(N_("filed {date}"), date=filed_on(request)), " · ", label(Status(request.status)),
                    f" · {request.office}" if request.office else ""]]
-        numbers.append(Button(str(index), f"s:{request.ticket}"))
+        numbers.append(SHOW_REQUEST.button(str(index), request.ticket))
     buttons = [numbers[i:i + 5] for i in range(0, len(numbers), 5)]
     paging = []
     if page > 0:
-        paging.append(Button(t(N_("◀ Previous")), f"o:p{page - 1}"))
+        paging.append(OVERVIEW_PAGE.button(t(N_("◀ Previous")), page - 1))
     if page + 1 < pages:
-        paging.append(Button(t(N_("Next ▶")), f"o:p{page + 1}"))
+        paging.append(OVERVIEW_PAGE.button(t(N_("Next ▶")), page + 1))
     if paging:
         buttons.append(paging)
-    buttons.append([Button(t(N_("Type")), "o:f:type"), Button(t(N_("Form")), "o:f:form"),
-                    Button(t(N_("Status")), "o:f:status"), Button(t(N_("Period")), "o:f:period")])
-    buttons.append([Button(t(N_("Reset filters")), "o:reset"), Button(t(N_("⬇ Export (CSV)")), "o:csv")])
+    buttons.append([OVERVIEW_MENU.button(t(N_("Type")), "type"), OVERVIEW_MENU.button(t(N_("Form")), "form"),
+                    OVERVIEW_MENU.button(t(N_("Status")), "status"), OVERVIEW_MENU.button(t(N_("Period")), "period")])
+    buttons.append([OVERVIEW_RESET.button(t(N_("Reset filters"))), OVERVIEW_EXPORT.button(t(N_("⬇ Export (CSV)")))])
     if not total:
         lines.append(t(N_("No request matches. Change the filters, or type /new to file one.")))
     lines += ["", t(N_("Tap a number to open that request. Ticket and NISS filters are typed, for example "
@@ -139,41 +177,109 @@ def page_view(session: Session, member: Member, state: dict, replace=False, note
     return View(lines, buttons, replace)
 
 
-def filter_view(state: dict, key: str) -> View:
+def filter_view(filters: Filters, key: str) -> View:
     if key == "period":
         return View([t(N_("Which period? Requests are shown when they overlap it. For other dates type, for example, "
                           "/overview from=01/09/2024 to=31/08/2025."))],
-                    [[Button(t(N_("Last two years")), "o:period:2y"), Button(t(N_("Last 12 months")), "o:period:1y")],
-                     [Button(t(N_("All periods")), "o:period:all")], [Button(t(N_("Done")), "o:done")]],
+                    [[OVERVIEW_PERIOD.button(t(N_("Last two years")), "2y"),
+                      OVERVIEW_PERIOD.button(t(N_("Last 12 months")), "1y")],
+                     [OVERVIEW_PERIOD.button(t(N_("All periods")), "all")], [OVERVIEW_DONE.button(t(N_("Done")))]],
                     replace=True)
-    chosen = set(state[STATE_KEY[key]])
-    buttons = [[Button([("☑ " if c.value in chosen else "☐ "), Capitalized(label(c))], f"o:t:{key}:{c.value}")]
-               for c in CHOICES[key]]
-    buttons.append([Button(t(N_("Done")), "o:done")])
+    chosen = set(getattr(filters, FIELD[key]))
+    buttons: list[list[Button]] = [
+        [OVERVIEW_TOGGLE.button([("☑ " if c in chosen else "☐ "), Capitalized(label(c))], key, c.value)]
+        for c in FILTERS[key]]
+    buttons.append([OVERVIEW_DONE.button(t(N_("Done")))])
     return View([t(N_("Tap to select or unselect, then Done. Nothing selected means all."))], buttons, replace=True)
 
 
-def act(session: Session, member: Member, state: dict, code: str, today: dt.date, lang: str) -> tuple[View, dict]:
-    """A tap on an overview button: paging, filter menus and toggles, reset, export."""
-    if re.fullmatch(r"p\d{1,6}", code, re.ASCII):  # page_view brings a page past the end back to the last
-        state["page"] = int(code[1:])
-    elif code.startswith("f:") and code[2:] in (*CHOICES, "period"):
-        return filter_view(state, code[2:]), state
-    elif code.startswith("t:"):
-        _, key, value = (code.split(":") + ["", ""])[:3]
-        if key in CHOICES and value in {c.value for c in CHOICES[key]}:
-            chosen = state[STATE_KEY[key]]
-            state[STATE_KEY[key]] = [c for c in chosen if c != value] if value in chosen else [*chosen, value]
-            state["page"] = 0
-            return filter_view(state, key), state
-    elif code.startswith("period:") and code[7:] in PERIODS:
-        years = {"2y": 2, "1y": 1}.get(code[7:])
-        state.update({"from": _years_before(today, years).isoformat() if years else None, "to": None, "page": 0})
-    elif code == "reset":
-        state = default_state(today)
-    elif code == "csv":
-        return export_view(session, member, state, today, lang), state
-    return page_view(session, member, state, replace=True), state
+# --- the chat's filters, and what the buttons do --------------------------------------------------------------
+
+def _filters(turn: Turn):
+    screen = repository.screen(turn.session, turn.member, turn.inp.channel, turn.inp.chat_key)
+    try:
+        filters = Filters.model_validate(screen.overview) if screen.overview else Filters.default(turn.today)
+    except ValidationError:  # stored by an older version: start from the defaults
+        filters = Filters.default(turn.today)
+    return screen, filters
+
+
+def _keep(screen, filters: Filters) -> None:
+    screen.overview = filters.stored()
+
+
+@router.command("overview", menu=N_("Your organisation's requests, with filters"),
+                help=N_("/overview: all your organisation's requests, with filters, pages and a CSV export"),
+                needs=Permission.FOLLOW)
+def overview(turn: Turn) -> View:
+    screen, filters = _filters(turn)
+    try:
+        filters = parse_filters(turn.inp.text[:500], filters, turn.today)
+    except Invalid as wrong:
+        return page_view(turn.session, turn.member, filters, notes=[error_line(wrong)])
+    view = page_view(turn.session, turn.member, filters)
+    _keep(screen, filters)
+    return view
+
+
+def _changed(turn: Turn, change) -> View:
+    screen, filters = _filters(turn)
+    filters = change(filters)
+    view = page_view(turn.session, turn.member, filters, replace=True)
+    _keep(screen, filters)
+    return view
+
+
+@router.action(OVERVIEW_PAGE, needs=Permission.FOLLOW)
+def page(turn: Turn, number: int) -> View:
+    return _changed(turn, lambda f: f.model_copy(update={"page": number}))
+
+
+@router.action(OVERVIEW_MENU, needs=Permission.FOLLOW)
+def menu(turn: Turn, key: str) -> View:
+    return filter_view(_filters(turn)[1], key)
+
+
+@router.action(OVERVIEW_TOGGLE, needs=Permission.FOLLOW)
+def toggle(turn: Turn, key: str, value: str) -> View:
+    screen, filters = _filters(turn)
+    if value not in {c.value for c in FILTERS[key]}:
+        return page_view(turn.session, turn.member, filters, replace=True)
+    chosen = getattr(filters, FIELD[key])
+    kind = type(FILTERS[key][0])
+    chosen = [c for c in chosen if c != value] if value in chosen else [*chosen, kind(value)]
+    filters = filters.model_copy(update={FIELD[key]: chosen, "page": 0})
+    _keep(screen, filters)
+    return filter_view(filters, key)
+
+
+@router.action(OVERVIEW_PERIOD, needs=Permission.FOLLOW)
+def period(turn: Turn, code: str) -> View:
+    years = {"2y": 2, "1y": 1}.get(code)
+    return _changed(turn, lambda f: f.model_copy(update={
+        "period_from": _years_before(turn.today, years) if years else None, "period_to": None, "page": 0}))
+
+
+@router.action(OVERVIEW_DONE, needs=Permission.FOLLOW)
+def done(turn: Turn) -> View:
+    return _changed(turn, lambda f: f)
+
+
+@router.action(OVERVIEW_RESET, needs=Permission.FOLLOW)
+def reset(turn: Turn) -> View:
+    return _changed(turn, lambda f: Filters.default(turn.today))
+
+
+@router.action(OVERVIEW_EXPORT, needs=Permission.EXPORT)
+def export(turn: Turn) -> View:
+    _screen, filters = _filters(turn)
+    view = export_view(turn.session, turn.member, filters, turn.today, turn.lang)
+    repository.audit(turn.session, turn.member, "exported", detail=json_of(filters.described()))
+    return view
+
+
+def json_of(value: dict) -> str:
+    return json.dumps(value, sort_keys=True)
 
 
 COLUMNS = (N_("Ticket"), N_("NISS"), N_("Last name"), N_("First name"), N_("Leave"), N_("Form"), N_("Start date"),
@@ -182,9 +288,9 @@ COLUMNS = (N_("Ticket"), N_("NISS"), N_("Last name"), N_("First name"), N_("Leav
            N_("RTT scheme"), N_("Employer's agreement"), N_("E-mail"))
 
 
-def export_csv(session: Session, member: Member, state: dict, lang: str) -> bytes:
+def export_csv(session: Session, member, filters: Filters, lang: str) -> bytes:
     """Every matching request, every column, full NISS: UTF-8 with a BOM and semicolons, as Belgian Excel reads it."""
-    rows = repository.request_rows(session, member.organisation_id, **_filters(state))
+    rows = repository.request_rows(session, member.organisation_id, **filters.query())
     # Tens of thousands of rows share few dates, labels and numbers: each is rendered once.
     day = lru_cache(maxsize=None)(lambda d: render(d, lang) if d else "")
     word = lru_cache(maxsize=None)(lambda enum, code: render(label(enum(code)), lang) if code else "")
@@ -203,9 +309,9 @@ def export_csv(session: Session, member: Member, state: dict, lang: str) -> byte
     return ("\ufeff" + out.getvalue()).encode("utf-8")
 
 
-def export_view(session: Session, member: Member, state: dict, today: dt.date, lang: str) -> View:
+def export_view(session: Session, member, filters: Filters, today: dt.date, lang: str) -> View:
     organisation = session.get(Organisation, member.organisation_id)
     slug = re.sub(r"[^A-Za-z0-9]+", "-", organisation.name).strip("-")[:40] or organisation.bce
-    data = export_csv(session, member, state, lang)
+    data = export_csv(session, member, filters, lang)
     return View([t(N_("The export of the requests matching your filters, with full NISS: keep it safe."))],
                 document=Document(f"{slug}_{today.isoformat()}.csv", data=data))

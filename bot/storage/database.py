@@ -22,14 +22,28 @@ def make_engine(url: str) -> Engine:
 
         @event.listens_for(engine, "connect")
         def _pragmas(dbapi_connection, _record):
+            # SQLAlchemy emits BEGIN itself (below): the driver's own, deferred until the first write, would let a
+            # turn read before it holds the write lock.
+            dbapi_connection.isolation_level = None
             cursor = dbapi_connection.cursor()
             cursor.execute("PRAGMA journal_mode=WAL")
-            cursor.execute("PRAGMA synchronous=FULL")
+            # A draft's step survives a crash of the process; a turn that files, modifies or cancels a request asks
+            # for FULL before it begins (storage.turns.prepare), and so survives a power loss too.
+            cursor.execute("PRAGMA synchronous=NORMAL")
+            _record.info["synchronous"] = "NORMAL"
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.close()
 
+        @event.listens_for(engine, "begin")
+        def _begin(connection):
+            # A turn takes the write lock at once (BEGIN IMMEDIATE): two processes never both read then both wait
+            # to write. Other work begins as usual.
+            connection.exec_driver_sql(connection.get_execution_options().get("sqlite_begin", "BEGIN"))
+
     else:
-        engine = create_engine(url, pool_pre_ping=True)
+        # No ping at checkout (a round trip per turn): a connection the server dropped fails its turn, which the
+        # engine runs again on a fresh one; connections are recycled before a server or proxy would drop them.
+        engine = create_engine(url, pool_size=16, max_overflow=16, pool_recycle=1800)
     return engine
 
 
@@ -52,10 +66,22 @@ def alembic_config(connection: Connection | None = None):
 def _migrate(engine: Engine, action: str, revision: str) -> None:
     from alembic import command
 
-    with engine.begin() as connection:
-        if connection.dialect.name == "postgresql":  # held until the migration's transaction ends
-            connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _MIGRATION_LOCK})
-        getattr(command, action)(alembic_config(connection), revision)
+    with engine.connect() as connection:
+        sqlite = connection.dialect.name == "sqlite"
+        if sqlite:  # a migration may copy a table others point at: SQLite checks the keys once it is done
+            connection.connection.driver_connection.execute("PRAGMA foreign_keys=OFF")
+        try:
+            with connection.begin():
+                if connection.dialect.name == "postgresql":  # held until the migration's transaction ends
+                    connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _MIGRATION_LOCK})
+                getattr(command, action)(alembic_config(connection), revision)
+                if sqlite:
+                    broken = connection.exec_driver_sql("PRAGMA foreign_key_check").all()
+                    if broken:
+                        raise RuntimeError(f"the migration left rows pointing nowhere: {broken[:5]}")
+        finally:
+            if sqlite:
+                connection.connection.driver_connection.execute("PRAGMA foreign_keys=ON")
 
 
 def upgrade(engine: Engine, revision: str = "head") -> None:

@@ -1,9 +1,9 @@
-"""The tables: organisations, schools, invitations, members, dialogs and filed requests."""
+"""The tables: organisations, schools, invitations, members, drafts, chat screens and filed requests."""
 from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Column, Index, LargeBinary, Text, UniqueConstraint
+from sqlalchemy import JSON, Column, ForeignKey, Index, Integer, LargeBinary, Text, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 
@@ -59,22 +59,49 @@ class Member(SQLModel, table=True):
         return frozenset(r for r in self.roles.split(",") if r)
 
 
-class Dialog(SQLModel, table=True):
-    """One conversation's saved state: step, answers, back-history, version (one row per draft)."""
+class Draft(SQLModel, table=True):
+    """A form being answered in a chat: a new request, or a modification of a filed one. Kept when it ends
+    (filed, abandoned, done), so nothing typed is lost; at most one is open per chat."""
 
-    __table_args__ = (Index("ix_dialog_chat_status", "channel", "chat_key", "status"),)
+    __table_args__ = (
+        Index("ix_draft_chat_status", "channel", "chat_key", "status"),
+        Index("ux_draft_open_per_chat", "channel", "chat_key", unique=True,
+              sqlite_where=text("status = 'open'"), postgresql_where=text("status = 'open'")),
+    )
     id: int | None = Field(default=None, primary_key=True)
     channel: str = Field(max_length=16)
     chat_key: str = Field(max_length=64)
     member_id: int = Field(foreign_key="member.id", index=True)
-    kind: str = Field(default="intake", max_length=20)
-    state: str = Field(max_length=40)
-    answers: str = Field(default="{}", sa_column=Column(Text, nullable=False))
-    history: str = Field(default="[]", sa_column=Column(Text, nullable=False))
-    editing: bool = False
-    version: int = 0
-    status: str = Field(default="open", max_length=10)  # open, abandoned, filed
+    form: str = Field(default="intake", max_length=20)  # which form: intake, modify
+    state: str = Field(max_length=40)  # the step being answered, or the summary
+    answers: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    history: list = Field(default_factory=list, sa_column=Column(JSON, nullable=False))  # steps, for "Back"
+    editing: bool = False  # answering a step chosen from the summary
+    version: int = 0  # changes at every save: a button of an older message carries an older one
+    # The request a modification changes. The two tables point at each other (a request names the draft it was
+    # filed from): this key is added after both tables exist, and a deleted request leaves the draft without it.
+    request_id: int | None = Field(default=None, sa_column=Column(
+        Integer, ForeignKey("leave_request.id", use_alter=True, name="fk_draft_request_id", ondelete="SET NULL"),
+        nullable=True))
+    status: str = Field(default="open", max_length=10)  # open, abandoned, filed, done
     created_at: dt.datetime = Field(default_factory=utcnow)
+    updated_at: dt.datetime = Field(default_factory=utcnow)
+
+
+class ChatScreen(SQLModel, table=True):
+    """What a chat shows outside the forms: the overview's filters, the request in focus (a document sent next is
+    attached to it), the roles of an invitation being made."""
+
+    __tablename__ = "chat_screen"
+    __table_args__ = (UniqueConstraint("channel", "chat_key"),)
+    id: int | None = Field(default=None, primary_key=True)
+    channel: str = Field(max_length=16)
+    chat_key: str = Field(max_length=64)
+    member_id: int = Field(foreign_key="member.id", index=True)
+    overview: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))  # the filters, see overview
+    focus_request_id: int | None = Field(default=None, foreign_key="leave_request.id")
+    focus_at: dt.datetime | None = None
+    invite_roles: str = Field(default="", max_length=100)
     updated_at: dt.datetime = Field(default_factory=utcnow)
 
 
@@ -92,7 +119,7 @@ class LeaveRequest(SQLModel, table=True):
     ticket: str = Field(max_length=16, unique=True, index=True)
     organisation_id: int = Field(foreign_key="organisation.id")
     member_id: int = Field(foreign_key="member.id")
-    dialog_id: int | None = Field(default=None, foreign_key="dialog.id", unique=True)  # None: not filed in a chat
+    draft_id: int | None = Field(default=None, foreign_key="draft.id", unique=True)  # None: not filed in a chat
     capacity: str = Field(max_length=3)
     community: str | None = Field(default=None, max_length=3)
     school_bce: str | None = Field(default=None, max_length=10)

@@ -1,4 +1,5 @@
-"""Repository functions. Every read of requests is scoped by the acting organisation."""
+"""Repository functions. Every read of requests is scoped by the acting organisation. None of them commits: the
+turn (or the command line) that calls them commits once, so their writes are stored together or not at all."""
 from __future__ import annotations
 
 import datetime as dt
@@ -6,10 +7,8 @@ import hashlib
 import json
 import secrets
 
-from sqlalchemy import func
+from sqlalchemy import func, update
 from sqlalchemy import select as sa_select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
@@ -19,18 +18,17 @@ from bot.i18n import N_
 from bot.storage.models import (
     Attachment,
     AuditEntry,
-    Dialog,
+    ChatScreen,
+    Draft,
     Invitation,
     LeaveRequest,
     Member,
     Organisation,
-    ProcessedUpdate,
     RequestEvent,
     School,
     utcnow,
 )
 
-ROLES = ("po-education", "employer", "access-manager")
 INVITATION_DAYS = 7
 
 
@@ -56,7 +54,7 @@ def add_organisation(session: Session, bce: str, name: str, demo: bool = False) 
         raise NotAllowed(N_("{bce} is already registered as a school."), bce=format_bce(bce))
     organisation = Organisation(bce=bce, name=name, demo=demo)
     session.add(organisation)
-    session.commit()
+    session.flush()
     return organisation
 
 
@@ -70,7 +68,7 @@ def add_school(session: Session, organisation: Organisation, bce: str, community
         raise NotAllowed(N_("{bce} is an organisation's own number, not a school's."), bce=format_bce(bce))
     school = School(organisation_id=organisation.id, bce=bce, community=community, name=name)
     session.add(school)
-    session.commit()
+    session.flush()
     return school
 
 
@@ -98,7 +96,7 @@ def create_invitation(session: Session, organisation: Organisation, roles: list[
                             roles=",".join(sorted(set(roles))),
                             created_at=now, expires_at=now + dt.timedelta(days=INVITATION_DAYS))
     session.add(invitation)
-    session.commit()
+    session.flush()
     return code, invitation
 
 
@@ -137,87 +135,55 @@ def enrol(session: Session, channel: str, user_key: str, code: str, display_name
     invitation.used_at = now
     invitation.used_by = member.id
     session.add(invitation)
-    session.commit()
+    session.flush()
     return member, session.get(Organisation, member.organisation_id)
 
 
-def set_locale(session: Session, member: Member, locale: str) -> None:
-    member.locale = locale
-    session.add(member)
-    session.commit()
+def organisation_of(session: Session, organisation_id: int) -> Organisation:
+    return session.get(Organisation, organisation_id)
 
 
-# --- dialogs ------------------------------------------------------------------------------------
-
-def open_dialog(session: Session, channel: str, chat_key: str) -> Dialog | None:
-    """The draft being answered in this chat (a new request or a modification), if any."""
-    return session.exec(select(Dialog).where(Dialog.channel == channel, Dialog.chat_key == chat_key,
-                                             Dialog.status == "open")
-                        .order_by(Dialog.id.desc())).first()
+def set_locale(session: Session, member_id: int, locale: str) -> None:
+    session.execute(update(Member).where(Member.id == member_id).values(locale=locale))
 
 
-def last_dialog(session: Session, channel: str, chat_key: str) -> Dialog | None:
-    return session.exec(select(Dialog).where(Dialog.channel == channel, Dialog.chat_key == chat_key,
-                                             Dialog.kind != "panel")
-                        .order_by(Dialog.id.desc())).first()
+def set_email(session: Session, member_id: int, email: str) -> None:
+    """Where the member's confirmation e-mails go: offered again next time."""
+    session.execute(update(Member).where(Member.id == member_id).values(email=email))
 
 
-def start_dialog(session: Session, member: Member, channel: str, chat_key: str, state: str,
-                 kind: str = "intake") -> Dialog:
-    """A fresh draft; an open one in the same chat is kept as abandoned, never deleted."""
-    abandon_dialog(session, channel, chat_key, commit=False)
-    dialog = Dialog(channel=channel, chat_key=chat_key, member_id=member.id, kind=kind, state=state)
-    session.add(dialog)
-    session.commit()
-    return dialog
+# --- drafts and chat screens -------------------------------------------------------------------------
+
+def last_draft(session: Session, channel: str, chat_key: str) -> Draft | None:
+    """The chat's latest draft, whatever became of it."""
+    return session.exec(select(Draft).where(Draft.channel == channel, Draft.chat_key == chat_key)
+                        .order_by(Draft.id.desc())).first()
 
 
-def abandon_dialog(session: Session, channel: str, chat_key: str, commit: bool = True) -> Dialog | None:
-    dialog = open_dialog(session, channel, chat_key)
-    if dialog is not None:
-        dialog.status = "abandoned"
-        dialog.updated_at = utcnow()
-        dialog.version += 1
-        session.add(dialog)
-    if commit:
-        session.commit()
-    return dialog
+def screen(session: Session, member, channel: str, chat_key: str) -> ChatScreen:
+    """The chat's screen state outside the forms; a fresh one when the chat is new or another account used it."""
+    row = session.exec(select(ChatScreen).where(ChatScreen.channel == channel, ChatScreen.chat_key == chat_key)).first()
+    if row is None or row.member_id != member.id:
+        if row is not None:  # another account in this chat: start clean, never show its filters
+            session.delete(row)
+            session.flush()
+        row = ChatScreen(channel=channel, chat_key=chat_key, member_id=member.id)
+        session.add(row)
+    return row
 
 
-def close_dialog(session: Session, dialog: Dialog) -> None:
-    """A dialog that reached its end (a saved modification); its buttons no longer act."""
-    dialog.status = "done"
-    dialog.version += 1
-    dialog.updated_at = utcnow()
-    session.add(dialog)
-    session.commit()
-
-
-def save_dialog(session: Session, dialog: Dialog, state: str, answers: dict, history: list[str],
-                editing: bool, now: dt.datetime | None = None) -> None:
-    dialog.state = state
-    dialog.answers = json.dumps(answers, ensure_ascii=False, sort_keys=True)
-    dialog.history = json.dumps(history)
-    dialog.editing = editing
-    dialog.version += 1
-    dialog.updated_at = now or utcnow()
-    session.add(dialog)
-    session.commit()
-
-
-def touch_dialog(session: Session, dialog: Dialog, now: dt.datetime | None = None) -> None:
-    """The user is back: buttons shown before are now stale, and the pause starts again."""
-    dialog.version += 1
-    dialog.updated_at = now or utcnow()
-    session.add(dialog)
-    session.commit()
+def set_focus(session: Session, member, channel: str, chat_key: str, request: LeaveRequest,
+              now: dt.datetime) -> None:
+    """The request on screen: a document sent next is attached to it."""
+    row = screen(session, member, channel, chat_key)
+    row.focus_request_id, row.focus_at = request.id, now
 
 
 # --- requests -----------------------------------------------------------------------------------
 
-def request_of_dialog(session: Session, organisation_id: int, dialog_id: int) -> LeaveRequest | None:
+def request_of_draft(session: Session, organisation_id: int, draft_id: int) -> LeaveRequest | None:
     return session.exec(select(LeaveRequest).where(LeaveRequest.organisation_id == organisation_id,
-                                                   LeaveRequest.dialog_id == dialog_id)).first()
+                                                   LeaveRequest.draft_id == draft_id)).first()
 
 
 def request_by_ticket(session: Session, organisation_id: int, ticket: str) -> LeaveRequest | None:
@@ -247,33 +213,22 @@ def overlapping_request(session: Session, organisation_id: int, niss: str, start
     return session.exec(query).first()
 
 
-def file_request(session: Session, member: Member, dialog: Dialog, fields: dict) -> LeaveRequest:
-    """Store the request once per dialog: a second confirmation returns the first request."""
-    existing = request_of_dialog(session, member.organisation_id, dialog.id)
-    if existing:
-        return existing
+def file_request(session: Session, member, draft_id: int, fields: dict) -> LeaveRequest:
+    """Store the request, once per draft (the row is unique per draft: a second confirmation cannot file again)."""
     for _attempt in range(5):
-        request = LeaveRequest(ticket=new_ticket(), organisation_id=member.organisation_id,
-                               member_id=member.id, dialog_id=dialog.id, **fields)
-        dialog.status = "filed"
-        dialog.state = "done"
-        dialog.version += 1
-        dialog.updated_at = utcnow()
-        session.add(request)
-        session.add(dialog)
+        request = LeaveRequest(ticket=new_ticket(), organisation_id=member.organisation_id, member_id=member.id,
+                               draft_id=draft_id, **fields)
         try:
-            session.flush()
-            session.add(RequestEvent(request_id=request.id, kind="filed", status=request.status, member_id=member.id,
-                                     happened_at=request.filed_at))
-            session.commit()
-            return request
+            with session.begin_nested():  # a ticket drawn twice (36^12 to one) is drawn again, nothing else lost
+                session.add(request)
+                session.flush()
         except IntegrityError:
-            session.rollback()
-            existing = request_of_dialog(session, member.organisation_id, dialog.id)
-            if existing:
-                return existing
-            session.refresh(dialog)
-            # otherwise the random ticket collided: draw another
+            if request_of_draft(session, member.organisation_id, draft_id) is not None:
+                raise
+            continue
+        session.add(RequestEvent(request_id=request.id, kind="filed", status=request.status, member_id=member.id,
+                                 happened_at=request.filed_at))
+        return request
     raise RuntimeError("could not draw a unique ticket")
 
 
@@ -347,7 +302,6 @@ def modify_request(session: Session, member: Member, request: LeaveRequest, fiel
         session.add(request)
         session.add(RequestEvent(request_id=request.id, kind="modified", status=request.status, member_id=member.id,
                                  changes=json.dumps(changes)))
-    session.commit()
     return changes
 
 
@@ -355,12 +309,10 @@ def cancel_request(session: Session, member: Member, request: LeaveRequest) -> b
     """Cancel a request not yet decided; False when it is too late (or already cancelled)."""
     session.refresh(request, with_for_update=True)
     if request.status not in UNDECIDED:
-        session.rollback()
         return False
     request.status = "cancelled"
     session.add(request)
     session.add(RequestEvent(request_id=request.id, kind="cancelled", status="cancelled", member_id=member.id))
-    session.commit()
     return True
 
 
@@ -381,31 +333,8 @@ def attachment_by_id(session: Session, organisation_id: int, attachment_id: int)
 
 def add_attachment(session: Session, attachment: Attachment) -> Attachment:
     session.add(attachment)
-    session.commit()
+    session.flush()
     return attachment
-
-
-def panel(session: Session, member: Member, channel: str, chat_key: str) -> Dialog:
-    """The chat's screen state outside the intake (overview filters, the request in focus)."""
-    row = session.exec(select(Dialog).where(Dialog.channel == channel, Dialog.chat_key == chat_key,
-                                            Dialog.kind == "panel")).first()
-    if row is None or row.member_id != member.id:
-        if row is not None:  # another account in this chat: start clean, never show its filters
-            session.delete(row)
-            session.flush()
-        row = Dialog(channel=channel, chat_key=chat_key, member_id=member.id, kind="panel", state="panel",
-                     status="panel")
-        session.add(row)
-        session.commit()
-    return row
-
-
-def save_panel(session: Session, row: Dialog, state: dict) -> None:
-    row.answers = json.dumps(state, ensure_ascii=False, sort_keys=True)
-    row.version += 1
-    row.updated_at = utcnow()
-    session.add(row)
-    session.commit()
 
 
 def member_of_organisation(session: Session, organisation_id: int, member_id: int) -> Member | None:
@@ -416,27 +345,15 @@ def member_of_organisation(session: Session, organisation_id: int, member_id: in
 def revoke(session: Session, member: Member, now: dt.datetime | None = None) -> None:
     member.revoked_at = now or utcnow()
     session.add(member)
-    session.commit()
 
 
-def audit(session: Session, member: Member, action: str, request: LeaveRequest | None = None,
+def revoke_by_id(session: Session, member_id: int, now: dt.datetime) -> None:
+    session.execute(update(Member).where(Member.id == member_id).values(revoked_at=now))
+
+
+def audit(session: Session, member, action: str, request: LeaveRequest | None = None,
           detail: str | None = None) -> None:
-    """Keep who looked at or changed which request. Committed with the turn's next write (every turn ends with a
-    commit), so consulting a request costs no extra disk sync."""
+    """Keep who looked at or changed which request, in the turn's own transaction."""
     session.add(AuditEntry(organisation_id=member.organisation_id, member_id=member.id, action=action,
                            request_id=request.id if request is not None else None,
                            detail=detail[:200] if detail else None))
-
-
-def first_delivery(session: Session, update_id: int) -> bool:
-    """True the first time an update is seen; recorded in the turn's own transaction (one commit per step)."""
-    insert = {"postgresql": pg_insert, "sqlite": sqlite_insert}.get(session.get_bind().dialect.name)
-    if insert is None:  # another database: the portable way, a look-up first
-        if session.get(ProcessedUpdate, update_id) is not None:
-            return False
-        session.add(ProcessedUpdate(update_id=update_id))
-        return True
-    # RETURNING says whether the row went in (rowcount is -1 on PostgreSQL for this statement).
-    statement = (insert(ProcessedUpdate).values(update_id=update_id, processed_at=utcnow())
-                 .on_conflict_do_nothing().returning(ProcessedUpdate.update_id))
-    return session.execute(statement).first() is not None

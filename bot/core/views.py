@@ -12,7 +12,7 @@ class Input:
     channel: str
     user_key: str
     chat_key: str
-    kind: str  # "text", "button" or "command"
+    kind: str  # "text", "button", "command", "upload" or "other"
     text: str = ""  # the typed text, the button's callback data, or the command's arguments
     command: str = ""
     language_code: str | None = None
@@ -61,3 +61,8 @@ class View:
 class Reply:
     views: list[View]
     lang: str
+
+
+def as_views(result: View | list[View]) -> list[View]:
+    """What a handler returned, as a list: a handler may return one View or several."""
+    return [result] if isinstance(result, View) else list(result)

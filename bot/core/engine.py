@@ -1,0 +1,159 @@
+"""The engine core: one turn per update. Skip an update already applied, find the member and the chat's open draft,
+choose the language, hand the input to the routes, commit once, answer.
+
+A turn is all or nothing: handlers and repository functions never commit, so a failure anywhere rolls the whole
+turn back and the user is told that this last step was not saved; a request is never reported filed unless its
+commit went through. Another process that changed the chat's draft meanwhile makes the turn run again.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+from concurrent.futures import ThreadPoolExecutor
+
+from sqlalchemy.engine import Engine as Database
+from sqlalchemy.exc import IntegrityError, OperationalError
+
+from bot.core import forms
+from bot.core.actions import unpack
+from bot.core.router import Routes
+from bot.core.turn import Options, Turn
+from bot.core.views import Input, Reply, View, as_views
+from bot.domain.roles import Permission, refusal
+from bot.i18n import N_, resolve_language, t
+from bot.storage import turns
+from bot.storage.models import utcnow
+
+log = logging.getLogger(__name__)
+ATTEMPTS = 3  # a turn that met another process's change of the same chat runs again, up to this many times
+FAILED = N_("Sorry, something went wrong on our side: this last step was not saved. Your earlier answers are kept: "
+            "please try again, or type /help.")
+BUSY = N_("The assistant is busy right now: this last step was not saved. Please send it again in a moment.")
+
+
+class Engine:
+    """Turns Inputs into Replies. Holds no per-user state: everything lives in the database."""
+
+    def __init__(self, db: Database, routes: Routes, options: Options | None = None, clock=utcnow,
+                 threads: int = 16):
+        self.db = db
+        self.routes = routes
+        self.options = options or Options()
+        self.clock = clock
+        routes.add_form_action(forms.FORM_ANSWER, forms.on_button)
+        # A turn on a database server waits for the network and for other chats' locks: it runs in a thread, so
+        # the event loop (other chats, the job queue, the webhook server) never waits for it. A turn on SQLite is
+        # a few hundred microseconds of local file work, less than a hop to a thread costs: it runs inline.
+        self._threads = None if db.dialect.name == "sqlite" else ThreadPoolExecutor(threads, "turn")
+
+    async def run(self, inp: Input) -> Reply:
+        """`handle` for the asynchronous channels."""
+        if self._threads is None:
+            return self.handle(inp)
+        return await asyncio.get_running_loop().run_in_executor(self._threads, self.handle, inp)
+
+    @property
+    def default_locale(self) -> str:
+        return self.options.default_locale
+
+    def handle(self, inp: Input) -> Reply:
+        """One turn, whole or not at all."""
+        durable = self._durable(inp)
+        for _attempt in range(ATTEMPTS):
+            try:
+                return self._turn(inp, durable)
+            except (turns.Conflict, IntegrityError) as race:  # another process got there first: look again
+                log.info("turn of %s input run again: %s", inp.kind, type(race).__name__)
+            except OperationalError as error:
+                if error.connection_invalidated:  # the server dropped the connection: a fresh one is taken
+                    log.warning("database connection lost during a turn: run again")
+                    continue
+                if "locked" not in str(error).lower() and "busy" not in str(error).lower():
+                    return self._failed(inp, error)
+                log.warning("database busy for a %s input", inp.kind)
+                return Reply([View([t(BUSY)])], resolve_language(None, inp.language_code, self.default_locale))
+            except Exception as error:  # noqa: BLE001 - whatever broke, the user gets an answer
+                return self._failed(inp, error)
+        return Reply([View([t(BUSY)])], resolve_language(None, inp.language_code, self.default_locale))
+
+    def _failed(self, inp: Input, error: Exception) -> Reply:
+        log.error("could not handle %s input %r", inp.kind, inp.command or "(answer)", exc_info=error)
+        return Reply([View([t(FAILED)])], resolve_language(None, inp.language_code, self.default_locale))
+
+    def _durable(self, inp: Input) -> bool:
+        """Whether this input may file, change or cancel a request: its commit then waits for the disk."""
+        if inp.kind == "upload":
+            return True
+        if inp.kind != "button":
+            return False
+        unpacked = unpack(inp.text)
+        route = unpacked and self.routes.actions.get(unpacked[0].name)
+        return bool(route and route.durable(unpacked[1]))
+
+    def _turn(self, inp: Input, durable: bool) -> Reply:
+        now = self.clock()
+        with self.db.connect() as connection:
+            connection.execution_options(sqlite_begin="BEGIN IMMEDIATE")
+            turns.prepare(connection, durable)
+            transaction = connection.begin()
+            try:
+                loaded = turns.load(connection, inp.channel, inp.user_key, inp.chat_key, inp.update_id, now, durable)
+                if not loaded.fresh:  # already applied, by this process or another
+                    transaction.rollback()
+                    return Reply([], self.default_locale)
+                turn = Turn(inp=inp, member=loaded.member, now=now, options=self.options, routes=self.routes,
+                            connection=connection, draft=loaded.draft,
+                            lang=resolve_language(loaded.member, inp.language_code, self.default_locale))
+                views = self._dispatch(turn)
+                self._store(turn)
+                transaction.commit()
+            except BaseException:
+                transaction.rollback()
+                raise
+            # The language may have changed during the turn (enrolment, /language).
+            return Reply(views, turn.lang)
+
+    def _store(self, turn: Turn) -> None:
+        """What the turn changed, written at its end: the ORM's changes, then the drafts (closed ones first, so
+        that the chat has at most one open draft at any moment)."""
+        if turn._session is not None:
+            turn._session.flush()
+            turn._session.close()
+        for draft in [*turn.closed_drafts, turn.draft]:
+            if draft is not None and (draft.changed or draft.new):
+                turns.save(turn.connection, draft, turn.inp.channel, turn.inp.chat_key, turn.member.id)
+
+    # --- routing ---------------------------------------------------------------------------------------------
+
+    def _dispatch(self, turn: Turn) -> list[View]:
+        inp, routes = turn.inp, self.routes
+        command = routes.commands.get(inp.command) if inp.kind == "command" else None
+        if turn.member is None:
+            if command is not None and command.public:
+                return as_views(command.handler(turn))
+            return as_views(routes.anonymous(turn))
+        if inp.kind == "command":
+            if command is None:
+                return [View([t(N_("I do not know the command /{command}. Type /help to see what I can do."),
+                                 command=inp.command[:32])])]
+            return _guarded(turn, command.needs, command.handler)
+        if inp.kind == "button":
+            unpacked = unpack(inp.text)
+            route = unpacked and routes.actions.get(unpacked[0].name)
+            if not route:
+                return [View([t(N_("This button is no longer valid. Type /help to see what I can do."))])]
+            return _guarded(turn, route.needs, route.handler, *unpacked[1])
+        if inp.kind == "upload":
+            handler, needs = routes.upload
+            return _guarded(turn, needs, handler)
+        if inp.kind == "other":
+            views = [View([t(N_("I can only read typed answers, buttons and documents here."))])]
+            return views + ([forms.current_view(turn)] if turn.draft else [])
+        return forms.on_text(turn)
+
+
+def _guarded(turn: Turn, needs: Permission | None, handler, *arguments) -> list[View]:
+    """The handler, if the member's roles allow what it needs (one role matrix, in the domain)."""
+    if needs is not None and not turn.member.may(needs):
+        return [View([t(refusal(needs))])]
+    return as_views(handler(turn, *arguments))

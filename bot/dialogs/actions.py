@@ -1,0 +1,45 @@
+"""Every button the features show, declared once: a readable name and its arguments. Each is handled by one
+feature's router; several features may show it (the acknowledgement shows "Show the request", handled by the
+follow-up). The form runner's own button (`form`) is declared with it, in bot/core/forms.py."""
+from __future__ import annotations
+
+from bot.core.actions import Number, Text, Word, action
+from bot.domain.leaves import LeaveType, Regime, Status
+from bot.domain.roles import Role
+from bot.i18n import LANGUAGES
+
+TICKET = Text("ticket", 20)  # a ticket as shown or typed (with dashes); the handler checks it
+
+# intake
+NEW_REQUEST = action("new")
+
+# one request: consultation, receipt, modification, cancellation, attachments
+SHOW_REQUEST = action("request", TICKET)
+RECEIPT = action("receipt", TICKET)
+MODIFY = action("modify", TICKET)
+ASK_CANCEL = action("cancel?", TICKET)
+CANCEL = action("cancel!", TICKET)
+ATTACHMENT = action("attachment", Number("attachment"))
+
+# the overview
+FILTERS = {"type": tuple(LeaveType), "form": tuple(Regime), "status": tuple(Status)}
+PERIODS = ("2y", "1y", "all")
+OVERVIEW_PAGE = action("overview.page", Number("page"))
+OVERVIEW_MENU = action("overview.menu", Word("filter", (*FILTERS, "period")))
+OVERVIEW_TOGGLE = action("overview.toggle", Word("filter", tuple(FILTERS)),
+                         Word("value", tuple({v.value for values in FILTERS.values() for v in values})))
+OVERVIEW_PERIOD = action("overview.period", Word("period", PERIODS))
+OVERVIEW_DONE = action("overview.done")
+OVERVIEW_RESET = action("overview.reset")
+OVERVIEW_EXPORT = action("overview.csv")
+
+# members and account
+INVITE_ROLE = action("invite.role", Word("role", tuple(Role)))
+INVITE_CREATE = action("invite.create")
+MEMBERS = action("members")
+ASK_REVOKE = action("revoke?", Number("member"))
+REVOKE = action("revoke!", Number("member"))
+LOGOUT = action("logout!")
+
+# language
+LANGUAGE = action("language", Word("language", LANGUAGES))

@@ -1,0 +1,345 @@
+"""Following a filed request: /status, one request in full with its history and documents, its receipt, its
+modification (a form on the intake's questions), its cancellation, and the documents attached to it."""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import logging
+import re
+from pathlib import Path
+
+from sqlmodel import Session
+
+from bot.core import forms
+from bot.core.forms import SUMMARY, Choice, Context, Form
+from bot.core.router import Router
+from bot.core.turn import Turn
+from bot.core.views import Document, Upload, View
+from bot.dialogs.actions import ASK_CANCEL, ATTACHMENT, CANCEL, MODIFY, NEW_REQUEST, RECEIPT, SHOW_REQUEST
+from bot.dialogs.questions import LEAVE_ANSWERS, STEP, answers_from_request, draft_request, request_fields
+from bot.dialogs.request_text import filed_on, request_lines
+from bot.domain.answers import format_hours
+from bot.domain.errors import Invalid
+from bot.domain.identifiers import mask_niss, parse_ticket
+from bot.domain.leaves import UNDECIDED, Regime, Status, label
+from bot.domain.roles import Permission
+from bot.i18n import N_, Capitalized, FileSize, joined, t, tn
+from bot.storage import repository
+from bot.storage.models import Attachment, LeaveRequest, Member, Organisation, RequestEvent
+
+log = logging.getLogger(__name__)
+router = Router("follow-up")
+MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024
+# What the first bytes of each accepted type look like: the name and Telegram's MIME type can lie.
+SIGNATURES = {"application/pdf": (b"%PDF-",), "image/jpeg": (b"\xff\xd8\xff",), "image/png": (b"\x89PNG\r\n\x1a\n",)}
+FOCUS_HOURS = 24
+
+
+# --- one request in full ----------------------------------------------------------------------------------------
+
+def _shown(field: str, value):
+    """A stored value as the user reads it: dates, hours and codes in words."""
+    if value is None:
+        return "-"
+    if field.endswith("_date"):
+        return dt.date.fromisoformat(value)
+    if field.endswith("_hours") or field == "hours_before":
+        return format_hours(value)
+    if field == "regime":
+        return label(Regime(value))
+    if field in ("employer_agreement", "rtt"):
+        return t(N_("Yes")) if value else t(N_("No"))
+    return str(value)
+
+
+def _event_line(session: Session, event: RequestEvent) -> object:
+    day = event.effective_date or event.happened_at.date()
+    who = session.get(Member, event.member_id).display_name if event.member_id else t(N_("ONEM"))
+    if event.kind == "filed":
+        return t(N_("{date}: filed by {who}"), date=day, who=who or "-")
+    if event.kind == "cancelled":
+        return t(N_("{date}: cancelled by {who}"), date=day, who=who or "-")
+    if event.kind == "modified":
+        changes = [[t(STEP[name].label), ": ", _shown(name, before), " → ", _shown(name, after)]
+                   for name, (before, after) in _changes(event).items() if name in STEP]
+        return t(N_("{date}: modified by {who} ({fields})"), date=day, who=who or "-", fields=joined(changes, "; "))
+    status = Capitalized(label(Status(event.status)))
+    if event.office:
+        return t(N_("{date}: {status}, ONEM office {office}"), date=day, status=status, office=event.office)
+    return t(N_("{date}: {status}"), date=day, status=status)
+
+
+def _changes(event: RequestEvent) -> dict:
+    return json.loads(event.changes)
+
+
+def consultation(turn: Turn, request: LeaveRequest, notes: list | None = None) -> View:
+    session = turn.session
+    lines = [*(notes or []),
+             t(N_("Request {ticket}"), ticket=request.ticket),
+             t(N_("Status: {status}"), status=Capitalized(label(Status(request.status)))),
+             t(N_("Filed on {date}"), date=filed_on(request))]
+    if request.office:
+        lines.append(t(N_("ONEM office: {office}"), office=request.office))
+    lines += ["", *request_lines(session, request, turn.member.organisation_name), "", t(N_("History:"))]
+    lines += [["• ", _event_line(session, e)] for e in repository.history_of(session, request)]
+    attachments = repository.attachments_of(session, request)
+    buttons = [[RECEIPT.button(t(N_("📄 Acknowledgement (PDF)")), request.ticket)]]
+    if request.status in UNDECIDED:
+        buttons.append([MODIFY.button(t(N_("✏ Modify")), request.ticket),
+                        ASK_CANCEL.button(t(N_("✖ Cancel the request")), request.ticket)])
+    lines.append("")
+    if attachments:
+        lines.append(t(N_("Attachments:")))
+        for attachment in attachments:
+            lines.append(["• ", attachment.filename, " (", FileSize(attachment.size), ")"])
+            buttons.append([ATTACHMENT.button(f"📎 {attachment.filename[:40]}", attachment.id)])
+    lines.append(t(N_("To attach a document (for example the written notice), send a PDF, JPEG or PNG file of at "
+                      "most 10 MB now.")))
+    return View(lines, buttons)
+
+
+def _focus(turn: Turn, request: LeaveRequest) -> None:
+    """Remember the request on screen: a document sent next is attached to it."""
+    repository.set_focus(turn.session, turn.member, turn.inp.channel, turn.inp.chat_key, request, turn.now)
+
+
+def show(turn: Turn, typed: str) -> View:
+    """A request typed or tapped by its ticket, looked up in the member's organisation only."""
+    try:
+        ticket = parse_ticket(typed[:64])
+    except Invalid as wrong:
+        return View([forms.error_line(wrong)])
+    request = repository.request_by_ticket(turn.session, turn.member.organisation_id, ticket)
+    if request is None:
+        return View([t(N_("There is no request with number {ticket} in your organisation."), ticket=ticket)])
+    repository.audit(turn.session, turn.member, "consulted", request)
+    _focus(turn, request)
+    return consultation(turn, request)
+
+
+def _request(turn: Turn, ticket: str) -> LeaveRequest | None:
+    return repository.request_by_ticket(turn.session, turn.member.organisation_id, ticket)
+
+
+def too_late(request: LeaveRequest) -> View:
+    return View([t(N_("Request {ticket} can no longer be changed: its status is \"{status}\"."),
+                   ticket=request.ticket, status=label(Status(request.status)))],
+                [[SHOW_REQUEST.button(t(N_("Show the request")), request.ticket)]])
+
+
+@router.command("status", menu=N_("One request by its ticket number"),
+                help=N_("/status: your organisation's latest requests; /status followed by a ticket number shows one "
+                        "request"), needs=Permission.FOLLOW)
+def status(turn: Turn) -> View:
+    if turn.inp.text.strip():
+        return show(turn, turn.inp.text)
+    session, member = turn.session, turn.member
+    requests = repository.latest_requests(session, member.organisation_id, 5)
+    if not requests:
+        return View([t(N_("Your organisation has not filed any request yet. Type /new to file one."))],
+                    [[NEW_REQUEST.button(t(N_("New request")))]])
+    buttons = [[SHOW_REQUEST.button(f"{r.ticket} · {r.last_name.upper()} {r.first_name[:1]}. · {mask_niss(r.niss)}",
+                                    r.ticket)] for r in requests]
+    total = repository.count_requests(session, member.organisation_id)
+    return View([tn("Your organisation has filed {n} request.", "Your organisation has filed {n} requests.", total),
+                 t(N_("The latest are below: tap one to see it, or type /status followed by a ticket number."))],
+                buttons)
+
+
+@router.action(SHOW_REQUEST, needs=Permission.FOLLOW)
+def show_button(turn: Turn, ticket: str) -> View:
+    return show(turn, ticket)
+
+
+@router.action(RECEIPT, needs=Permission.FOLLOW)
+def receipt(turn: Turn, ticket: str) -> View:
+    from bot.receipt import receipt_pdf  # fpdf2 is loaded only when someone asks for a receipt
+
+    request = _request(turn, ticket)
+    if request is None:
+        return show(turn, ticket)  # says there is no such request in this organisation
+    organisation = turn.session.get(Organisation, turn.member.organisation_id)
+    data = receipt_pdf(turn.session, request, organisation, turn.lang)
+    repository.audit(turn.session, turn.member, "receipt", request)
+    return View([t(N_("The acknowledgement of request {ticket}."), ticket=request.ticket)],
+                document=Document(f"acknowledgement-{request.ticket}.pdf", data=data))
+
+
+# --- cancellation -----------------------------------------------------------------------------------------------
+
+@router.action(ASK_CANCEL, needs=Permission.CANCEL)
+def ask_cancel(turn: Turn, ticket: str) -> View:
+    request = _request(turn, ticket)
+    if request is None:
+        return show(turn, ticket)
+    if request.status not in UNDECIDED:
+        return too_late(request)
+    return View([t(N_("Cancel request {ticket} ({last} {first}, from {start} to {end})? ONEM will see it as "
+                      "cancelled; this cannot be undone."), ticket=request.ticket, last=request.last_name.upper(),
+                   first=request.first_name, start=request.start_date, end=request.end_date)],
+                [[CANCEL.button(t(N_("Yes, cancel it")), request.ticket),
+                  SHOW_REQUEST.button(t(N_("No, keep it")), request.ticket)]], replace=True)
+
+
+@router.action(CANCEL, needs=Permission.CANCEL, durable=True)
+def cancel(turn: Turn, ticket: str) -> View:
+    request = _request(turn, ticket)
+    if request is None:
+        return show(turn, ticket)
+    if not repository.cancel_request(turn.session, turn.member, request):
+        return too_late(request)
+    repository.audit(turn.session, turn.member, "cancelled", request)
+    log.info("request %s cancelled by member %s", request.ticket, turn.member.id)
+    return consultation(turn, request, [t(N_("Request {ticket} is cancelled."), ticket=request.ticket), ""])
+
+
+# --- modification: the leave's questions, on the same form runner as the intake ----------------------------------
+
+def _modification_summary(ctx: Context) -> tuple[list, list[list[Choice]]]:
+    lines = [t(N_("Modification of request {ticket}"), ticket=ctx.answers["ticket"]), "",
+             *request_lines(ctx.session, draft_request(ctx), ctx.member.organisation_name), "",
+             t(N_("Change the form, the dates or the working time with the buttons, then save. The same rules as for "
+                  "a new request apply."))]
+    edits = [Choice(f"edit:{name}", t(N_("✏ {label}"), label=t(STEP[name].label))) for name in MODIFIABLE
+             if STEP[name].applies_to(ctx)]
+    rows = [edits[i:i + 2] for i in range(0, len(edits), 2)]
+    rows.append([Choice("save", t(N_("💾 Save the changes"))), Choice("discard", t(N_("Leave unchanged")))])
+    return lines, rows
+
+
+def _on_modification_summary(turn: Turn, ctx: Context, code: str) -> View | None:
+    if code == "save":
+        return _save_modification(turn, ctx)
+    if code == "discard":
+        request_id = turn.draft.request_id
+        turn.close_draft("abandoned")
+        request = repository.request_by_id(turn.session, turn.member.organisation_id, request_id)
+        if request is None:
+            return View([t(N_("This request no longer exists."))])
+        return consultation(turn, request, [t(N_("Nothing was changed.")), ""])
+    return None
+
+
+def _save_modification(turn: Turn, ctx: Context) -> View:
+    request = repository.request_by_id(turn.session, turn.member.organisation_id, turn.draft.request_id)
+    if request is None or request.status not in UNDECIDED:
+        turn.close_draft("abandoned")
+        return too_late(request) if request else View([t(N_("This request no longer exists."))])
+    if forms.recheck(MODIFICATION, ctx) is not None:
+        return forms.go(turn, ctx, SUMMARY, [], True)
+    fields = request_fields(ctx.answers)
+    changes = repository.modify_request(turn.session, turn.member, request, {name: fields[name] for name in SAVED})
+    turn.close_draft("done")
+    if changes:
+        repository.audit(turn.session, turn.member, "modified", request, ", ".join(sorted(changes)))
+    note = t(N_("The changes are saved in the request's history.")) if changes else t(N_("Nothing was changed."))
+    return consultation(turn, request, [note, ""])
+
+
+def _restart_modification(turn: Turn) -> list[View]:
+    request = repository.request_by_id(turn.session, turn.member.organisation_id, turn.draft.request_id)
+    if request is None:
+        turn.close_draft("abandoned")
+        return [View([t(N_("This request no longer exists."))])]
+    return [_start_modification(turn, request)]
+
+
+def _start_modification(turn: Turn, request: LeaveRequest) -> View:
+    return forms.start(turn, MODIFICATION, answers_from_request(request), state=SUMMARY, request_id=request.id,
+                       replace=True)
+
+
+# What a modification asks again when the rules want it, and saves: every answer of the leave.
+MODIFIABLE = (*LEAVE_ANSWERS, "notice_date", "rtt")
+SAVED = {"regime", "employer_agreement", "start_date", "end_date", "hours_before", "fulltime_hours", "notice_date",
+         "rtt"}
+MODIFICATION = router.form(Form("modify", [STEP[name] for name in MODIFIABLE], summary=_modification_summary,
+                                on_summary=_on_modification_summary, start=_restart_modification,
+                                durable_codes=("save",), title=N_("Confirmation page"),
+                                summary_hint=N_("Use the buttons below: change an answer, then save.")))
+
+
+@router.action(MODIFY, needs=Permission.MODIFY)
+def modify(turn: Turn, ticket: str) -> View:
+    request = _request(turn, ticket)
+    if request is None:
+        return show(turn, ticket)
+    if request.status not in UNDECIDED:
+        return too_late(request)
+    return _start_modification(turn, request)
+
+
+# --- attachments ------------------------------------------------------------------------------------------------
+
+def attachment_problem(upload: Upload) -> object | None:
+    """Why a file cannot be attached, or None when it can."""
+    if upload.size > MAX_ATTACHMENT_BYTES or (upload.data is not None and len(upload.data) > MAX_ATTACHMENT_BYTES):
+        return t(N_("This file is {size}: attachments can be at most 10 MB. Send a smaller scan, for example as a "
+                    "PDF."), size=FileSize(upload.size))
+    mime = upload.mime.lower()
+    if mime not in SIGNATURES or upload.data is None or not upload.data.startswith(SIGNATURES[mime]):
+        return t(N_("Only PDF, JPEG or PNG files can be attached; \"{name}\" is not one. Send the document as a PDF "
+                    "or a photo."), name=upload.filename[:80])
+    return None
+
+
+def store_attachment(session: Session, member, request: LeaveRequest, upload: Upload, folder: Path) -> Attachment:
+    """Keep a local copy (named by content, so a resend does not clutter the folder) and the Telegram file id."""
+    digest = hashlib.sha256(upload.data).hexdigest()
+    safe = re.sub(r"[^A-Za-z0-9._-]+", "_", upload.filename)[-80:] or "document"
+    relative = Path(str(request.organisation_id)) / str(request.id) / f"{digest[:16]}-{safe}"
+    target = folder / relative
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_bytes(upload.data)
+    return repository.add_attachment(session, Attachment(
+        request_id=request.id, member_id=member.id, filename=upload.filename.replace("\x00", "")[:200] or safe,
+        mime=upload.mime.lower()[:60],
+        size=len(upload.data), sha256=digest, stored_path=str(relative), telegram_file_id=upload.file_id))
+
+
+def focus_of(turn: Turn) -> LeaveRequest | None:
+    """The request last opened in this chat, if opened recently enough for a file to be meant for it."""
+    screen = repository.screen(turn.session, turn.member, turn.inp.channel, turn.inp.chat_key)
+    if screen.focus_request_id is None or screen.focus_at is None:
+        return None
+    if turn.now - _aware(screen.focus_at) >= dt.timedelta(hours=FOCUS_HOURS):
+        return None
+    return repository.request_by_id(turn.session, turn.member.organisation_id, screen.focus_request_id)
+
+
+def _aware(moment: dt.datetime) -> dt.datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
+
+
+@router.upload(needs=Permission.ATTACH)
+def upload(turn: Turn) -> View:
+    request = focus_of(turn)
+    if request is None:
+        return View([t(N_("To attach a document, first open the request: /status followed by its ticket number, "
+                          "then send the file."))])
+    problem = attachment_problem(turn.inp.upload)
+    if problem is not None:
+        return View([t(N_("⚠ {error}"), error=problem)])
+    attachment = store_attachment(turn.session, turn.member, request, turn.inp.upload, turn.options.attachments_dir)
+    note = t(N_("Attached to request {ticket}: {name} ({size})."), ticket=request.ticket, name=attachment.filename,
+             size=FileSize(attachment.size))
+    return consultation(turn, request, [note, ""])
+
+
+@router.action(ATTACHMENT, needs=Permission.FOLLOW)
+def send_attachment(turn: Turn, number: int) -> View:
+    attachment = repository.attachment_by_id(turn.session, turn.member.organisation_id, number)
+    if attachment is None:
+        return View([t(N_("This document is not available."))])
+    request = repository.request_by_id(turn.session, turn.member.organisation_id, attachment.request_id)
+    repository.audit(turn.session, turn.member, "attachment", request, attachment.filename)
+    return View([attachment.filename], document=attachment_document(attachment, turn.options.attachments_dir))
+
+
+def attachment_document(attachment: Attachment, folder: Path) -> Document:
+    path = folder / attachment.stored_path
+    if path.exists():
+        return Document(attachment.filename, data=path.read_bytes())
+    return Document(attachment.filename, file_id=attachment.telegram_file_id)

@@ -1,0 +1,368 @@
+"""The questions of a request, in the manual's order (who files, which worker, which leave, its questions), as form
+steps: the intake asks them all, a modification the leave's own."""
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+from bot.core.forms import Choice, Context, Step
+from bot.dialogs.request_text import born
+from bot.domain.answers import format_hours, parse_date, parse_email, parse_hours, parse_name
+from bot.domain.errors import Invalid
+from bot.domain.identifiers import format_bce, format_niss, parse_bce, parse_niss
+from bot.domain.leaves import (
+    Capacity,
+    Community,
+    LeaveType,
+    Regime,
+    StaffStatus,
+    allowed_months,
+    check_hours,
+    check_notice,
+    check_period,
+    label,
+    leave_availability,
+    needs_employer_agreement,
+    period_end,
+    regimes_for,
+)
+from bot.domain.roles import Role
+from bot.i18n import N_, Capitalized, render, t, tn
+from bot.storage import repository
+from bot.storage.models import LeaveRequest
+
+ROLE_PO = Role.PO_EDUCATION
+ROLE_EMPLOYER = Role.EMPLOYER
+YES, NO = "yes", "no"
+
+
+# --- small pieces shared by the steps ----------------------------------------------------------
+
+def _pick(choices):
+    """A parser for a step answered with buttons; a typed code or label is accepted too."""
+
+    def parse(text: str, ctx: Context) -> str:
+        wanted = text.strip().casefold()
+        for choice in choices(ctx):
+            if wanted in (choice.code.casefold(), render(choice.label, ctx.lang).casefold()):
+                return choice.code
+        raise Invalid(N_("Please choose one of the buttons below."))
+
+    return parse
+
+
+def _yes_no(_ctx: Context) -> list[Choice]:
+    return [Choice(YES, t(N_("Yes"))), Choice(NO, t(N_("No")))]
+
+
+def _label(enum):
+    return lambda value, ctx: label(enum(value))
+
+
+def _yes_no_label(value, ctx):
+    return t(N_("Yes")) if value == YES else t(N_("No"))
+
+
+def _day(value) -> dt.date:
+    return dt.date.fromisoformat(value)
+
+
+def _is_po(ctx: Context) -> bool:
+    return ctx.answers.get("capacity") == Capacity.PO
+
+
+def roles_capacities(roles: frozenset[str]) -> list[Capacity]:
+    """The capacities a member may act in, from their roles."""
+    return ([Capacity.PO] if ROLE_PO in roles else []) + ([Capacity.OWN] if ROLE_EMPLOYER in roles else [])
+
+
+def _leave(ctx: Context) -> LeaveType:
+    return LeaveType(ctx.answers["leave_type"])
+
+
+def _regime(ctx: Context) -> Regime:
+    return Regime(ctx.answers["regime"])
+
+
+def _community(ctx: Context) -> Community | None:
+    code = ctx.answers.get("community")
+    return Community(code) if code and _is_po(ctx) else None
+
+
+def _schools(ctx: Context):
+    key = ("schools", ctx.answers.get("community"))
+    if key not in ctx.cache:
+        ctx.cache[key] = repository.schools_of(ctx.session, ctx.member.organisation_id, ctx.answers.get("community"))
+    return ctx.cache[key]
+
+
+# --- capacity, community, school ----------------------------------------------------------------
+
+def _capacity_choices(ctx):
+    return [Choice(Capacity.PO, t(N_("I act as organising authority (education staff)"))),
+            Choice(Capacity.OWN, t(N_("I act on behalf of my organisation (its own staff)")))]
+
+
+def _community_choices(ctx):
+    return [Choice(c.value, Capitalized(label(c))) for c in Community]
+
+
+def _school_prompt(ctx):
+    community = label(Community(ctx.answers["community"]))
+    if not _schools(ctx):
+        return [t(N_("Your organisation has no school registered in the {community}. Go back and choose another "
+                     "community, or ask your access manager to register the school."), community=community)]
+    return [t(N_("Which school employs the worker? Tap it, or type its enterprise number (BCE), "
+                 "for example {example}."), example=format_bce(_schools(ctx)[0].bce))]
+
+
+def _school_choices(ctx):
+    return [Choice(s.bce, f"{s.name} ({format_bce(s.bce)})") for s in _schools(ctx)]
+
+
+def _parse_school(text, ctx):
+    bce = parse_bce(text)
+    if any(s.bce == bce for s in _schools(ctx)):
+        return bce
+    community = label(Community(ctx.answers["community"]))
+    others = repository.schools_of(ctx.session, ctx.member.organisation_id)
+    elsewhere = next((s for s in others if s.bce == bce), None)
+    if elsewhere is not None:
+        raise Invalid(N_("School {bce} is one of yours, but in the {other}, not in the {community}. "
+                         "Go back to change the community, or tap one of the schools below."),
+                      bce=format_bce(bce), other=label(Community(elsewhere.community)), community=community)
+    raise Invalid(N_("{bce} is not one of your organisation's schools in the {community}. Tap one of the schools "
+                     "below, or type its number like {example}."), bce=format_bce(bce), community=community,
+                  example=format_bce(_schools(ctx)[0].bce) if _schools(ctx) else "0876.543.270")
+
+
+def _show_school(value, ctx):
+    school = next((s for s in _schools(ctx) if s.bce == value), None)
+    return f"{school.name} ({format_bce(value)})" if school else format_bce(value)
+
+
+# --- worker -------------------------------------------------------------------------------------
+
+def _parse_niss(text, ctx):
+    return parse_niss(text).number
+
+
+def echo_niss(value, ctx):
+    return born(value)
+
+
+def _status_choices(ctx):
+    return [Choice(s.value, Capitalized(label(s))) for s in StaffStatus]
+
+
+def _parse_email(text, ctx):
+    return "" if text.strip().casefold() == "skip" else parse_email(text)
+
+
+# --- leave type and form ------------------------------------------------------------------------
+
+def _availability(ctx):
+    return leave_availability(Capacity(ctx.answers["capacity"]), _community(ctx),
+                              StaffStatus(ctx.answers["staff_status"]))
+
+
+def _leave_prompt(ctx):
+    lines = [t(N_("Which leave does the worker ask for?"))]
+    for leave, reason in _availability(ctx):
+        if reason:
+            lines.append(t(N_("Not offered: {leave}. {reason}"), leave=label(leave), reason=t(reason)))
+    return lines
+
+
+def _leave_choices(ctx):
+    return [Choice(leave.value, Capitalized(label(leave))) for leave, reason in _availability(ctx) if not reason]
+
+
+def _parse_leave(text, ctx):
+    wanted = text.strip().casefold()
+    for leave, reason in _availability(ctx):
+        if wanted in (leave.value, render(label(leave), ctx.lang).casefold()) and reason:
+            raise Invalid(reason)
+    return _pick(_leave_choices)(text, ctx)
+
+
+def _regime_choices(ctx):
+    return [Choice(r.value, Capitalized(label(r))) for r in regimes_for(_leave(ctx), Capacity(ctx.answers["capacity"]),
+                                                                      _community(ctx))]
+
+
+def _parse_agreement(text, ctx):
+    if _pick(_yes_no)(text, ctx) == NO:
+        raise Invalid(N_("A parental leave with a 1/10 reduction is only possible with the employer's agreement. "
+                         "Without it, go back and choose another form."))
+    return YES
+
+
+# --- dates and hours ----------------------------------------------------------------------------
+
+def _parse_day(text, ctx):
+    return parse_date(text).isoformat()
+
+
+def _end_prompt(ctx):
+    months = allowed_months(_leave(ctx), _regime(ctx))
+    return [t(N_("Last day of the leave? Tap a duration or type the date, for example {example}."),
+              example=period_end(_day(ctx.answers["start_date"]), months[0]))]
+
+
+def _end_choices(ctx):
+    start = _day(ctx.answers["start_date"])
+    return [Choice(f"m{n}", tn("{n} month, until {end}", "{n} months, until {end}", n, end=period_end(start, n)))
+            for n in allowed_months(_leave(ctx), _regime(ctx))[:4]]
+
+
+def _parse_end(text, ctx):
+    months = re.fullmatch(r"m(\d{1,3})", text.strip(), re.ASCII)
+    if months:  # a duration button (or its code typed)
+        allowed = allowed_months(_leave(ctx), _regime(ctx))
+        if int(months[1]) not in allowed:
+            raise Invalid(N_("Please choose one of the buttons below."))
+        return period_end(_day(ctx.answers["start_date"]), int(months[1])).isoformat()
+    return _parse_day(text, ctx)
+
+
+def _check_end(value, ctx):
+    start, end = _day(ctx.answers["start_date"]), _day(value)
+    check_period(_leave(ctx), _regime(ctx), start, end)
+    modified = ctx.turn.draft.request_id if ctx.turn.draft else None  # a modification does not overlap itself
+    other = repository.overlapping_request(ctx.session, ctx.member.organisation_id, ctx.answers["niss"], start, end,
+                                           exclude=modified)
+    if other is not None:
+        raise Invalid(N_("This worker already has a request from {start} to {end} (ticket {ticket}) that overlaps "
+                         "these dates. Choose other dates, or cancel that request first."),
+                      start=other.start_date, end=other.end_date, ticket=other.ticket)
+    return []
+
+
+def _parse_hours(text, ctx):
+    return parse_hours(text)
+
+
+def _show_hours(value, ctx):
+    return format_hours(value)
+
+
+def _fulltime_choices(ctx):
+    before = ctx.answers.get("hours_before")
+    return [Choice("same", t(N_("Same: {hours}"), hours=format_hours(before)))] if before else []
+
+
+def _parse_fulltime(text, ctx):
+    if text.strip().casefold() == "same" and ctx.answers.get("hours_before"):
+        return ctx.answers["hours_before"]
+    return parse_hours(text)
+
+
+def _check_fulltime(value, ctx):
+    check_hours(_leave(ctx), _regime(ctx), ctx.answers["hours_before"], value)
+    return []
+
+
+def _check_notice(value, ctx):
+    return check_notice(_leave(ctx), _day(value), _day(ctx.answers["start_date"]), ctx.today)
+
+
+def _show_day(value, ctx):
+    return _day(value)
+
+
+# --- the steps, in the manual's order ------------------------------------------------------------
+
+STEPS: list[Step] = [
+    Step("capacity", lambda ctx: [t(N_("In which capacity do you file this request?"))], _pick(_capacity_choices),
+         choices=_capacity_choices, applies=lambda ctx: len(roles_capacities(ctx.member.role_set)) > 1,
+         show=lambda v, ctx: {c.code: c.label for c in _capacity_choices(ctx)}[v], label=N_("Capacity")),
+    Step("community", lambda ctx: [t(N_("For which community do you act as organising authority?"))],
+         _pick(_community_choices), choices=_community_choices, applies=_is_po, show=_label(Community),
+         label=N_("Community"), depends_on=("capacity",)),
+    Step("school", _school_prompt, _parse_school, choices=_school_choices, applies=_is_po, show=_show_school,
+         label=N_("School"), depends_on=("capacity", "community")),
+    Step("niss", lambda ctx: [t(N_("The worker's national number (NISS)? Type it, do not copy it from a list. "
+                                   "For example 85.03.14-123.02."))],
+         _parse_niss, show=lambda v, ctx: format_niss(v), echo=echo_niss, label=N_("NISS")),
+    Step("last_name", lambda ctx: [t(N_("The worker's last name? For example Dupont."))],
+         lambda text, ctx: parse_name(text), label=N_("Last name")),
+    Step("first_name", lambda ctx: [t(N_("The worker's first name? For example Marie."))],
+         lambda text, ctx: parse_name(text), label=N_("First name")),
+    Step("staff_status", lambda ctx: [t(N_("The worker's staff status?"))], _pick(_status_choices),
+         choices=_status_choices, show=_label(StaffStatus), label=N_("Staff status")),
+    Step("email", lambda ctx: [t(N_("The worker's e-mail address (optional)? For example marie.dupont@example.be, "
+                                    "or tap \"No e-mail\"."))],
+         _parse_email, choices=lambda ctx: [Choice("skip", t(N_("No e-mail")))],
+         show=lambda v, ctx: v or t(N_("none")), label=N_("E-mail")),
+    Step("leave_type", _leave_prompt, _parse_leave, choices=_leave_choices, show=_label(LeaveType),
+         label=N_("Leave"), depends_on=("capacity", "community", "staff_status")),
+    Step("regime", lambda ctx: [t(N_("Which form does the {leave} take?"), leave=label(_leave(ctx)))],
+         _pick(_regime_choices), choices=_regime_choices, show=_label(Regime), label=N_("Form"),
+         depends_on=("capacity", "community", "leave_type")),
+    Step("employer_agreement", lambda ctx: [t(N_("A 1/10 reduction needs the employer's agreement. "
+                                                 "Does the employer agree?"))],
+         _parse_agreement, choices=_yes_no, show=_yes_no_label, label=N_("Employer's agreement"),
+         applies=lambda ctx: needs_employer_agreement(_leave(ctx), _regime(ctx)), depends_on=("leave_type", "regime")),
+    Step("start_date", lambda ctx: [t(N_("First day of the leave? For example {example}."),
+                                      example=dt.date(ctx.today.year + (ctx.today.month == 12),
+                                                      ctx.today.month % 12 + 1, 1))],
+         _parse_day, show=_show_day, label=N_("Start date")),
+    Step("end_date", _end_prompt, _parse_end, choices=_end_choices, check=_check_end, show=_show_day,
+         label=N_("End date"), depends_on=("niss", "leave_type", "regime", "start_date")),
+    Step("hours_before", lambda ctx: [t(N_("The worker's weekly working time before the leave? For example 20h00 "
+                                           "or 19h30."))],
+         _parse_hours, show=_show_hours, label=N_("Working time before")),
+    Step("fulltime_hours", lambda ctx: [t(N_("The weekly working time of a full-time colleague (a full-time "
+                                             "schedule is ...)? For example 20h00."))],
+         _parse_fulltime, choices=_fulltime_choices, check=_check_fulltime, show=_show_hours,
+         label=N_("Full-time schedule"), depends_on=("leave_type", "regime", "hours_before")),
+    Step("notice_date", lambda ctx: [t(N_("On which date did the worker notify you in writing? For example {example}."),
+                                       example=ctx.today)],
+         _parse_day, check=_check_notice, show=_show_day, label=N_("Written notice")),
+    Step("rtt", lambda ctx: [t(N_("Is there a working-time reduction scheme (RTT or equivalent)?"))],
+         _pick(_yes_no), choices=_yes_no, show=_yes_no_label, label=N_("RTT scheme")),
+    # Asked only when the user ticks "confirmation e-mail" on the summary and we know no address yet.
+    Step("my_email", lambda ctx: [t(N_("To which address should the confirmation e-mail go? For example "
+                                       "secretariat@school.be."))],
+         lambda text, ctx: parse_email(text), label=N_("Your e-mail"),
+         applies=lambda ctx: bool(ctx.mail_enabled and ctx.answers.get("confirm_email"))),
+]
+STEP = {step.name: step for step in STEPS}
+# What a modification may change after filing: the leave's own answers, not the worker nor the school.
+LEAVE_ANSWERS = ("regime", "employer_agreement", "start_date", "end_date", "hours_before", "fulltime_hours")
+
+
+def draft_request(ctx: Context) -> LeaveRequest:
+    """The answers as a request not yet filed, to be worded like a filed one."""
+    return LeaveRequest(organisation_id=ctx.member.organisation_id, **request_fields(ctx.answers))
+
+
+def request_fields(answers: dict) -> dict:
+    """The columns of the filed request, from the dialog's answers."""
+    return dict(
+        capacity=answers["capacity"], community=answers.get("community") if answers["capacity"] == "po" else None,
+        school_bce=answers.get("school") if answers["capacity"] == "po" else None, niss=answers["niss"],
+        last_name=answers["last_name"], first_name=answers["first_name"], staff_status=answers["staff_status"],
+        email=answers.get("email") or None, leave_type=answers["leave_type"], regime=answers["regime"],
+        start_date=_day(answers["start_date"]), end_date=_day(answers["end_date"]),
+        hours_before=answers["hours_before"], fulltime_hours=answers["fulltime_hours"],
+        notice_date=_day(answers["notice_date"]), rtt=answers["rtt"] == YES,
+        employer_agreement=(answers.get("employer_agreement") == YES) if answers.get("employer_agreement") else None,
+        confirmation_email=bool(answers.get("confirm_email")))
+
+
+def answers_from_request(request: LeaveRequest) -> dict:
+    """The answers a modification dialog starts from: the request as filed."""
+    answers = {"capacity": request.capacity, "niss": request.niss, "last_name": request.last_name,
+               "first_name": request.first_name, "staff_status": request.staff_status, "email": request.email or "",
+               "leave_type": request.leave_type, "regime": request.regime,
+               "start_date": request.start_date.isoformat(), "end_date": request.end_date.isoformat(),
+               "hours_before": request.hours_before, "fulltime_hours": request.fulltime_hours,
+               "notice_date": request.notice_date.isoformat(), "rtt": YES if request.rtt else NO,
+               "ticket": request.ticket}
+    if request.capacity == Capacity.PO:
+        answers |= {"community": request.community, "school": request.school_bce}
+    if request.employer_agreement is not None:
+        answers["employer_agreement"] = YES if request.employer_agreement else NO
+    return answers

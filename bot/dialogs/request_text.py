@@ -1,0 +1,60 @@
+"""A request in sentences, as the manual's confirmation page words it: shared by the summary, the consultation, the
+acknowledgement, the receipt and the e-mail."""
+from __future__ import annotations
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+from sqlmodel import Session
+
+from bot.domain.answers import format_hours
+from bot.domain.identifiers import format_bce, parse_niss
+from bot.domain.leaves import Community, LeaveType, Regime, StaffStatus, label
+from bot.i18n import N_, t
+from bot.storage import repository
+from bot.storage.models import LeaveRequest
+
+CITIZEN_REMINDER = N_("The worker must now complete this request through the citizen web application "
+                      "\"Dossier Interruption de carrière et crédit-temps\".")
+
+
+def filed_on(request) -> dt.date:
+    return request.filed_at.astimezone(ZoneInfo("Europe/Brussels")).date()
+
+
+def request_lines(session: Session, request: LeaveRequest, organisation_name: str) -> list:
+    """The request in sentences, as on the manual's confirmation page (a draft or a filed request)."""
+    lines = [t(N_("Worker: {last} {first}, {status}."), last=request.last_name.upper(), first=request.first_name,
+               status=label(StaffStatus(request.staff_status))), born(request.niss)]
+    if request.school_bce:
+        school = repository.school_by_bce(session, request.organisation_id, request.school_bce)
+        name = f"{school.name} ({format_bce(request.school_bce)})" if school else format_bce(request.school_bce)
+        lines.append(t(N_("School: {school}, {community}."), school=name,
+                       community=label(Community(request.community))))
+    else:
+        lines.append(t(N_("Own staff of {organisation}."), organisation=organisation_name))
+    if request.email:
+        lines.append(t(N_("Worker's e-mail: {email}"), email=request.email))
+    leave = label(LeaveType(request.leave_type))
+    lines += ["", t(N_("The request concerns a {leave}, {regime}, from {start} to {end}."), leave=leave,
+                    regime=label(Regime(request.regime)), start=request.start_date, end=request.end_date)]
+    if request.employer_agreement:
+        lines.append(t(N_("The employer agrees to the 1/10 reduction.")))
+    lines += [t(N_("Before this {leave}, the worker was employed under a contract of {hours} a week."), leave=leave,
+                hours=format_hours(request.hours_before)),
+              t(N_("A full-time schedule amounts to {hours}."), hours=format_hours(request.fulltime_hours)),
+              t(N_("The worker notified me in writing on {date} of their intention to reduce their working time."),
+                date=request.notice_date),
+              t(N_("Is there a working-time reduction scheme (RTT or equivalent)? {answer}"),
+                answer=t(N_("Yes")) if request.rtt else t(N_("No")))]
+    return lines
+
+
+def born(niss_number: str):
+    """What the NISS says of the worker, shown back so that a typo is caught."""
+    niss = parse_niss(niss_number)
+    if niss.birth_date is None:
+        return t(N_("NISS {niss}: a number whose birth date is not known. Check it against the worker's documents."),
+                 niss=niss.formatted)
+    sex = {"M": t(N_("male")), "F": t(N_("female"))}.get(niss.gender, t(N_("sex not known")))
+    return t(N_("NISS {niss}: born {birth}, {sex}."), niss=niss.formatted, birth=niss.birth_date, sex=sex)
