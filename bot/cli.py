@@ -38,8 +38,6 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--webhook", action="store_true", help="serve Telegram webhooks (WEBHOOK_* settings)")
     db = commands.add_parser("db", help="the database schema (Alembic migrations)").add_subparsers(dest="action")
     db.add_parser("upgrade", help="apply every migration not yet applied")
-    bench = commands.add_parser("bench", help="measure the product and write bench/results.md")
-    bench.add_argument("--quick", action="store_true", help="small sizes, for a smoke run")
     commands.add_parser("diagram", help="print the intake dialog as a Mermaid diagram")
     admin = commands.add_parser("admin", help="organisations, schools and invitations").add_subparsers(dest="action")
     org = admin.add_parser("add-organisation", help="register an organising authority")
@@ -244,7 +242,7 @@ def main(argv: list[str] | None = None) -> int:
         if isinstance(value, list) and not all(isinstance(v, str) and v for v in value) or value == []:
             parser.error(f"argument --{name}: expected a value")
     settings = Settings()
-    configure(logging.WARNING if args.command in ("console", "admin", "onem", "diagram", "db", "bench", None)
+    configure(logging.WARNING if args.command in ("console", "admin", "onem", "diagram", "db", None)
               else logging.INFO)
     try:
         if args.command == "admin":
@@ -257,9 +255,6 @@ def main(argv: list[str] | None = None) -> int:
         elif args.command == "db":
             upgrade(make_engine(settings.database))
             print("The database schema is up to date.")
-        elif args.command == "bench":
-            from bot.bench import main as bench_main
-            return bench_main(settings, quick=args.quick)
         elif args.command == "run" or (args.command is None and settings.telegram_bot_token):
             run(settings, webhook=getattr(args, "webhook", False))
         else:

@@ -1,5 +1,8 @@
 """Shared factories: a real Application on a real database, fed updates, recording what it sends.
 
+The fakes themselves (the offline Bot API, the updates) are in tests/fakes.py, shared with the benchmark; test
+modules may take them from here with the fixtures.
+
 The database is a new SQLite file per test, copied from one that the migrations built at the start of the run.
 With BREAKBOT_TEST_DATABASE_URL=postgresql+psycopg://user:password@host:port/name the whole suite runs on that
 PostgreSQL database instead: it is emptied and migrated once per run, and every table is truncated before each
@@ -8,9 +11,6 @@ test. Tests that need PostgreSQL take the `postgres_url` fixture: it skips witho
 """
 from __future__ import annotations
 
-import datetime as dt
-import itertools
-import json
 import os
 import shutil
 import weakref
@@ -20,97 +20,21 @@ import pytest
 import sqlalchemy as sa
 from hypothesis import settings as hypothesis_settings
 from sqlmodel import SQLModel
-from telegram import Update
-from telegram.request import BaseRequest, RequestData
 
 from bot.app import build_engine
-from bot.bench import offline_answer
 from bot.channels.telegram import build_application
-from bot.core.actions import unpack
-from bot.core.forms import FORM_ANSWER
 from bot.core.turn import Options
 from bot.settings import Settings
 from bot.storage import repository
 from bot.storage.database import make_engine, session, upgrade
+from tests.fakes import ORG_BCE, SCHOOL_FWB, SCHOOL_VL, RecordingRequest, button_update, form_code, text_update
 
 # CI explores the same examples on every run, so a landing never depends on the draw.
 hypothesis_settings.register_profile("ci", derandomize=True, database=None)
 if os.environ.get("CI"):
     hypothesis_settings.load_profile("ci")
 
-BOT_USER = {"id": 999000, "is_bot": True, "first_name": "Breakbot", "username": "breakbot_test_bot",
-            "can_join_groups": False, "can_read_all_group_messages": False, "supports_inline_queries": False}
-ORG_BCE, SCHOOL_FWB, SCHOOL_VL = "0234567873", "0876543270", "1020304002"
 OTHER_ORG_BCE = "0555055576"
-
-
-class RecordingRequest(BaseRequest):
-    """Answers the Bot API like Telegram would, without a network, and keeps every call."""
-
-    def __init__(self):
-        self.calls: list[tuple[str, dict]] = []
-        self._ids = itertools.count(100)
-        self.files: dict[str, bytes] = {}  # what users "uploaded": file_id -> bytes
-
-    @property
-    def read_timeout(self):
-        return 1.0
-
-    async def initialize(self):
-        pass
-
-    async def shutdown(self):
-        pass
-
-    async def do_request(self, url, method, request_data: RequestData | None = None, read_timeout=None,
-                         write_timeout=None, connect_timeout=None, pool_timeout=None):
-        if "/file/bot" in url:  # a download of an uploaded file
-            return 200, self.files[url.rsplit("/", 1)[-1]]
-        name = url.rsplit("/", 1)[-1]
-        params = dict(request_data.parameters) if request_data else {}
-        if request_data is not None and request_data.contains_files:
-            # uploaded files: part name -> (filename, bytes, mime type)
-            params["files"] = {key: value for key, value in request_data.multipart_data.items()}
-        self.calls.append((name, params))
-        if name == "getFile":
-            file_id = params["file_id"]
-            result = {"file_id": file_id, "file_unique_id": f"u{file_id}", "file_size": len(self.files[file_id]),
-                      "file_path": file_id}
-        else:
-            result = offline_answer(name, params, self._ids, BOT_USER)
-        return 200, json.dumps({"ok": True, "result": result}).encode()
-
-
-_update_ids = itertools.count(1)
-
-
-def _user(user_id: int, language_code: str | None) -> dict:
-    user = {"id": user_id, "is_bot": False, "first_name": f"User{user_id}"}
-    if language_code:
-        user["language_code"] = language_code
-    return user
-
-
-def text_update(app, user_id: int, text: str, language_code: str | None = "fr", chat_type: str = "private"):
-    message = {"message_id": next(_update_ids), "date": int(dt.datetime.now().timestamp()),
-               "chat": {"id": user_id, "type": chat_type}, "from": _user(user_id, language_code), "text": text}
-    if text.startswith("/"):
-        message["entities"] = [{"type": "bot_command", "offset": 0, "length": len(text.split()[0])}]
-    return Update.de_json({"update_id": next(_update_ids), "message": message}, app.bot)
-
-
-def button_update(app, user_id: int, data: str, message_id: int = 1, language_code: str | None = "fr"):
-    message = {"message_id": message_id, "date": 0, "chat": {"id": user_id, "type": "private"}, "text": "…",
-               "from": BOT_USER}
-    query = {"id": str(next(_update_ids)), "from": _user(user_id, language_code), "chat_instance": "x",
-             "data": data, "message": message}
-    return Update.de_json({"update_id": next(_update_ids), "callback_query": query}, app.bot)
-
-
-def form_code(data: str) -> str | None:
-    """What a form's button answers ("fwb", "edit:niss"), without the draft's version it carries."""
-    unpacked = unpack(data)
-    return unpacked[1][1] if unpacked and unpacked[0] is FORM_ANSWER else None
 
 
 class Chat:

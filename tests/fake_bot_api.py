@@ -8,8 +8,7 @@ import threading
 import time
 import urllib.parse
 
-BOT = {"id": 999000, "is_bot": True, "first_name": "Breakbot", "username": "breakbot_test_bot",
-       "can_join_groups": False, "can_read_all_group_messages": False, "supports_inline_queries": False}
+from tests.fakes import offline_answer
 
 
 class FakeBotApi:
@@ -29,7 +28,7 @@ class FakeBotApi:
                 params = api._params(self.headers.get("Content-Type", ""), body)
                 with api.lock:
                     api.calls.append((method, params))
-                payload = json.dumps({"ok": True, "result": api._result(method, params)}).encode()
+                payload = json.dumps({"ok": True, "result": offline_answer(method, params, api._ids)}).encode()
                 self.send_response(200)
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(payload)))
@@ -56,16 +55,6 @@ class FakeBotApi:
             except ValueError:
                 params[key] = value
         return params
-
-    def _result(self, method: str, params: dict):
-        if method == "getMe":
-            return BOT
-        if method in ("sendMessage", "editMessageText"):
-            return {"message_id": params.get("message_id") or next(self._ids), "date": 0,
-                    "chat": {"id": int(params.get("chat_id", 1)), "type": "private"}, "from": BOT,
-                    "text": params.get("text", ""), **({"reply_markup": params["reply_markup"]}
-                                                       if "reply_markup" in params else {})}
-        return True
 
     def replies(self, chat_id: int) -> list[dict]:
         with self.lock:

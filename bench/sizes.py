@@ -1,0 +1,23 @@
+"""How much each measurement does: the full run, and the quick one that checks the benchmark still runs."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Sizes:
+    organisations: int
+    requests: int
+    largest: int
+    intakes_per_round: int
+    rounds: int
+    query_runs: int
+    export_runs: int
+    dialogs: int
+    pg_seconds: float
+
+
+FULL = Sizes(organisations=2000, requests=1_000_000, largest=50_000, intakes_per_round=10, rounds=5,
+             query_runs=200, export_runs=3, dialogs=10_000, pg_seconds=10.0)
+QUICK = Sizes(organisations=20, requests=20_000, largest=2_000, intakes_per_round=2, rounds=3,
+              query_runs=30, export_runs=1, dialogs=300, pg_seconds=2.0)
