@@ -239,10 +239,12 @@ def organisations(db):
     return db
 
 
-async def make_app(engine, recorder: RecordingRequest, clock=None, rate_limited=False, **options):
+async def make_app(engine, recorder: RecordingRequest, clock=None, rate_limited=False, routers=None, **options):
     settings = Settings(telegram_bot_token="123456:TEST-TOKEN", _env_file=None)
-    options.setdefault("attachments_dir", data_dir(engine) / "attachments")
-    bot_engine = build_engine(engine, Options(default_locale="fr", **options), **({"clock": clock} if clock else {}))
+    if "attachments_dir" not in options:
+        options["attachments_dir"] = data_dir(engine) / "attachments"
+    bot_engine = build_engine(engine, Options(default_locale="fr", **options), routers=routers,
+                              **({"clock": clock} if clock else {}))
     app = build_application(settings, bot_engine, request=recorder, rate_limited=rate_limited)
     await app.initialize()
     return app

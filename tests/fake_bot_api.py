@@ -38,7 +38,12 @@ class FakeBotApi:
             def log_message(self, *args):
                 pass
 
-        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        class Server(http.server.ThreadingHTTPServer):
+            # The bots send replies for many chats at once: a backlog of 5 (the default) would refuse some of them,
+            # which Telegram's servers never do.
+            request_queue_size = 256
+
+        self.server = Server(("127.0.0.1", 0), Handler)
         self.port = self.server.server_port
         self.base_url = f"http://127.0.0.1:{self.port}/bot"
         threading.Thread(target=self.server.serve_forever, daemon=True).start()

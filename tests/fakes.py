@@ -5,6 +5,7 @@ import datetime as dt
 import itertools
 import json
 
+from sqlalchemy import event
 from telegram import Update
 from telegram.request import BaseRequest, RequestData
 
@@ -127,3 +128,35 @@ def form_code(data: str) -> str | None:
     """What a form's button answers ("fwb", "edit:niss"), without the draft's version it carries."""
     unpacked = unpack(data)
     return unpacked[1][1] if unpacked and unpacked[0] is FORM_ANSWER else None
+
+
+class Statements:
+    """What an engine sends the database, update by update: every statement (BEGIN included) and every COMMIT,
+    in order, through SQLAlchemy's events. `mark()` starts the record of the next update."""
+
+    def __init__(self, engine):
+        self.engine = engine
+        self.updates: list[list[str]] = [[]]
+        event.listen(engine, "before_cursor_execute", self._statement)
+        event.listen(engine, "commit", self._commit)
+
+    def _statement(self, _connection, _cursor, statement, *_):
+        self.updates[-1].append(" ".join(statement.split())[:80])
+
+    def _commit(self, _connection):
+        self.updates[-1].append("COMMIT")
+
+    def mark(self) -> None:
+        if self.updates[-1]:
+            self.updates.append([])
+
+    def close(self) -> None:
+        event.remove(self.engine, "before_cursor_execute", self._statement)
+        event.remove(self.engine, "commit", self._commit)
+
+    @staticmethod
+    def inside(update: list[str]) -> list[str]:
+        """The statements of the update's transaction: after its BEGIN (which SQLite gets from SQLAlchemy, while the
+        PostgreSQL driver sends its own, unseen here), before its COMMIT."""
+        begin = next((i + 1 for i, s in enumerate(update) if s.startswith("BEGIN")), 0)
+        return update[begin:update.index("COMMIT")]

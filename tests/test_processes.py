@@ -96,6 +96,9 @@ class Bots:
     def close(self):
         for process in self.processes:
             process.terminate()
+        if os.environ.get("SHOW_BOT_OUTPUT"):
+            for process in self.processes:
+                print(process.stdout.read().decode(errors="replace")[-5000:])
         for process in self.processes:
             try:
                 process.wait(timeout=15)

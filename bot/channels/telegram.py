@@ -217,12 +217,16 @@ async def register_menu(application: Application) -> None:
     await application.bot.set_my_commands(menu(engine, engine.default_locale))
 
 
+async def _close_engine(application: Application) -> None:
+    application.bot_data["engine"].close()
+
+
 def build_application(settings: Settings, engine: Engine, request: BaseRequest | None = None,
                       rate_limited: bool = True, concurrent_updates: int = 64) -> Application:
     builder: ApplicationBuilder = (Application.builder().token(settings.telegram_bot_token)
                                    .base_url(settings.telegram_base_url)
                                    .base_file_url(settings.telegram_base_file_url)
-                                   .post_init(register_menu))
+                                   .post_init(register_menu).post_shutdown(_close_engine))
     if rate_limited:  # notifications to a whole organisation must respect Telegram's limits
         builder = builder.rate_limiter(AIORateLimiter())
     if request is not None:

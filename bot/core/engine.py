@@ -44,13 +44,23 @@ class Engine:
         # A turn on a database server waits for the network and for other chats' locks: it runs in a thread, so
         # the event loop (other chats, the job queue, the webhook server) never waits for it. A turn on SQLite is
         # a few hundred microseconds of local file work, less than a hop to a thread costs: it runs inline.
-        self._threads = None if db.dialect.name == "sqlite" else ThreadPoolExecutor(threads, "turn")
+        self._inline = db.dialect.name == "sqlite"
+        self._thread_count = threads
+        self._threads: ThreadPoolExecutor | None = None
 
     async def run(self, inp: Input) -> Reply:
         """`handle` for the asynchronous channels."""
-        if self._threads is None:
+        if self._inline:
             return self.handle(inp)
+        if self._threads is None:
+            self._threads = ThreadPoolExecutor(self._thread_count, "turn")
         return await asyncio.get_running_loop().run_in_executor(self._threads, self.handle, inp)
+
+    def close(self) -> None:
+        """Let the turn threads go (the application is shutting down); a later turn starts them again."""
+        if self._threads is not None:
+            self._threads.shutdown(wait=True)
+            self._threads = None
 
     @property
     def default_locale(self) -> str:

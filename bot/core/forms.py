@@ -192,6 +192,21 @@ class Form:
         return graph.model.get_graph().draw(None)
 
 
+def checked(step: Step, ctx: Context) -> list:
+    """The step's check of its answer against the others: its warnings, or Invalid. Run once per turn for the same
+    answers (the summary is checked, then shown with its warnings)."""
+    checks = ctx.cache.setdefault("checks", {})
+    if step.name not in checks:
+        try:
+            checks[step.name] = step.check(ctx.answers[step.name], ctx)
+        except Invalid as wrong:
+            checks[step.name] = wrong
+    result = checks[step.name]
+    if isinstance(result, Invalid):
+        raise result
+    return result
+
+
 def error_line(wrong: Invalid):
     return t(N_("⚠ {error}"), error=t(wrong.message, **wrong.params))
 
@@ -275,6 +290,7 @@ def _step_answer(turn: Turn, form: Form, ctx: Context, code: str | None, text: s
         return step_view(turn, ctx, [error_line(wrong)], replace=replace)
     previous = ctx.answers.get(step.name)
     ctx.answers[step.name] = value
+    ctx.cache.pop("checks", None)  # the answers changed: what was checked no longer holds
     if previous is not None and previous != value:
         for name in form.clears[step.name]:
             ctx.answers.pop(name, None)
@@ -315,7 +331,7 @@ def recheck(form: Form, ctx: Context):
             return step.name, None
         try:
             if step.check:
-                step.check(ctx.answers[step.name], ctx)
+                checked(step, ctx)
         except Invalid as wrong:
             return step.name, error_line(wrong)
     return None
@@ -369,7 +385,7 @@ def summary_view(turn: Turn, ctx: Context, lines: list, replace: bool) -> View:
     for step in form.steps:  # warnings (short notice) stay visible until the user confirms
         if step.check and step.applies_to(ctx) and step.name in ctx.answers:
             try:
-                lines = [*lines, *step.check(ctx.answers[step.name], ctx)]
+                lines = [*lines, *checked(step, ctx)]
             except Invalid:
                 pass
     body, rows = form.summary(ctx)
