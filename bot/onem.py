@@ -161,12 +161,14 @@ class _Row:
 
 def _read_rows(path: Path) -> list[tuple[int, dict[str, str]]]:
     """Data rows as (file line, {column: text}), header = line 1; {} for a row with the wrong field count."""
+    # The path as typed may hold line breaks or control characters: shown escaped, on one line.
+    shown = str(path).encode("unicode_escape").decode("ascii")
     try:
         text = path.read_bytes().decode("utf-8-sig")
     except OSError as error:
-        raise Refused(f"Cannot read {path}: {error.strerror or error}.") from None
+        raise Refused(f"Cannot read {shown}: {error.strerror or error}.") from None
     except UnicodeDecodeError as error:
-        raise Refused(f"{path} is not UTF-8 text (byte {error.start + 1}).") from None
+        raise Refused(f"{shown} is not UTF-8 text (byte {error.start + 1}).") from None
     header_line = text.split("\n", 1)[0]
     # Excel in a Belgian locale saves CSV with semicolons, so the header tells which one was used.
     delimiter = ";" if header_line.count(";") > header_line.count(",") else ","
