@@ -131,32 +131,51 @@ def form_code(data: str) -> str | None:
 
 
 class Statements:
-    """What an engine sends the database, update by update: every statement (BEGIN included) and every COMMIT,
-    in order, through SQLAlchemy's events. `mark()` starts the record of the next update."""
+    """What an engine sends its database, update by update, as the driver sees it: every statement, BEGIN and
+    COMMIT included, in order. SQLite reports each statement it runs (its trace callback); on PostgreSQL a counting
+    cursor records each statement and the BEGIN that psycopg sends before the first of a transaction. `mark()`
+    starts the record of the next update."""
 
     def __init__(self, engine):
         self.engine = engine
         self.updates: list[list[str]] = [[]]
-        event.listen(engine, "before_cursor_execute", self._statement)
+        self.sqlite = engine.dialect.name == "sqlite"
+        event.listen(engine, "checkout", self._watch)
         event.listen(engine, "commit", self._commit)
 
-    def _statement(self, _connection, _cursor, statement, *_):
+    def _record(self, statement: str) -> None:
         self.updates[-1].append(" ".join(statement.split())[:80])
 
+    def _watch(self, dbapi_connection, _record, _proxy):
+        if self.sqlite:
+            dbapi_connection.set_trace_callback(self._record)
+            return
+        probe = self
+
+        class Counting(type(dbapi_connection).cursor_factory):
+            def execute(self, query, params=None, **kwargs):
+                if self.connection.info.transaction_status == 0 and not self.connection.autocommit:  # idle
+                    probe._record("BEGIN")
+                probe._record(str(query))
+                return super().execute(query, params, **kwargs)
+
+        dbapi_connection.cursor_factory = Counting
+
     def _commit(self, _connection):
-        self.updates[-1].append("COMMIT")
+        if not self.sqlite:  # SQLite's own trace shows its COMMIT
+            self._record("COMMIT")
 
     def mark(self) -> None:
         if self.updates[-1]:
             self.updates.append([])
 
     def close(self) -> None:
-        event.remove(self.engine, "before_cursor_execute", self._statement)
+        event.remove(self.engine, "checkout", self._watch)
         event.remove(self.engine, "commit", self._commit)
+        self.engine.dispose()  # connections forget the probe
 
     @staticmethod
     def inside(update: list[str]) -> list[str]:
-        """The statements of the update's transaction: after its BEGIN (which SQLite gets from SQLAlchemy, while the
-        PostgreSQL driver sends its own, unseen here), before its COMMIT."""
-        begin = next((i + 1 for i, s in enumerate(update) if s.startswith("BEGIN")), 0)
+        """The statements of the update's transaction: after its BEGIN, before its COMMIT."""
+        begin = next(i + 1 for i, s in enumerate(update) if s.startswith("BEGIN"))
         return update[begin:update.index("COMMIT")]

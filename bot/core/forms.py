@@ -21,6 +21,7 @@ from bot.domain.errors import Invalid
 from bot.i18n import N_, t
 
 if TYPE_CHECKING:
+    from sqlalchemy.engine import Connection
     from sqlmodel import Session
 
     from bot.core.turn import Turn
@@ -53,6 +54,11 @@ class Context:
     @property
     def session(self) -> Session:
         return self.turn.session
+
+    @property
+    def connection(self) -> Connection:
+        """The turn's own connection, for the few Core reads a step makes (no ORM session needed)."""
+        return self.turn.connection
 
     @property
     def today(self) -> dt.date:

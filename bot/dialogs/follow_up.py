@@ -199,7 +199,7 @@ def cancel(turn: Turn, ticket: str) -> View:
 
 def _modification_summary(ctx: Context) -> tuple[list, list[list[Choice]]]:
     lines = [t(N_("Modification of request {ticket}"), ticket=ctx.answers["ticket"]), "",
-             *request_lines(ctx.session, draft_request(ctx), ctx.member.organisation_name), "",
+             *request_lines(ctx.connection, draft_request(ctx), ctx.member.organisation_name), "",
              t(N_("Change the form, the dates or the working time with the buttons, then save. The same rules as for "
                   "a new request apply."))]
     edits = [Choice(f"edit:{name}", t(N_("✏ {label}"), label=t(STEP[name].label))) for name in MODIFIABLE

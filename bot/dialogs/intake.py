@@ -28,7 +28,7 @@ def new_request_button() -> list[Button]:
 
 def _summary(ctx: Context) -> tuple[list, list[list[Choice]]]:
     a = ctx.answers
-    worded = request_lines(ctx.session, draft_request(ctx), ctx.member.organisation_name)
+    worded = request_lines(ctx.connection, draft_request(ctx), ctx.member.organisation_name)
     lines = [t(N_("Confirmation page")), "", *worded, "",
              t(N_("⚠ Legal notice: any incorrect declaration may lead to prosecution.")), ""]
     if ctx.mail_enabled:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from types import SimpleNamespace
 
 from bot.core.forms import Choice, Context, Step
 from bot.dialogs.request_text import born
@@ -92,7 +93,8 @@ def _community(ctx: Context) -> Community | None:
 def _schools(ctx: Context):
     key = ("schools", ctx.answers.get("community"))
     if key not in ctx.cache:
-        ctx.cache[key] = repository.schools_of(ctx.session, ctx.member.organisation_id, ctx.answers.get("community"))
+        ctx.cache[key] = repository.schools_of(ctx.connection, ctx.member.organisation_id,
+                                               ctx.answers.get("community"))
     return ctx.cache[key]
 
 
@@ -125,7 +127,7 @@ def _parse_school(text, ctx):
     if any(s.bce == bce for s in _schools(ctx)):
         return bce
     community = label(Community(ctx.answers["community"]))
-    others = repository.schools_of(ctx.session, ctx.member.organisation_id)
+    others = repository.schools_of(ctx.connection, ctx.member.organisation_id)
     elsewhere = next((s for s in others if s.bce == bce), None)
     if elsewhere is not None:
         raise Invalid(N_("School {bce} is one of yours, but in the {other}, not in the {community}. "
@@ -230,7 +232,7 @@ def _check_end(value, ctx):
     start, end = _day(ctx.answers["start_date"]), _day(value)
     check_period(_leave(ctx), _regime(ctx), start, end)
     modified = ctx.turn.draft.request_id if ctx.turn.draft else None  # a modification does not overlap itself
-    other = repository.overlapping_request(ctx.session, ctx.member.organisation_id, ctx.answers["niss"], start, end,
+    other = repository.overlapping_request(ctx.connection, ctx.member.organisation_id, ctx.answers["niss"], start, end,
                                            exclude=modified)
     if other is not None:
         raise Invalid(N_("This worker already has a request from {start} to {end} (ticket {ticket}) that overlaps "
@@ -333,9 +335,9 @@ STEP = {step.name: step for step in STEPS}
 LEAVE_ANSWERS = ("regime", "employer_agreement", "start_date", "end_date", "hours_before", "fulltime_hours")
 
 
-def draft_request(ctx: Context) -> LeaveRequest:
-    """The answers as a request not yet filed, to be worded like a filed one."""
-    return LeaveRequest(organisation_id=ctx.member.organisation_id, **request_fields(ctx.answers))
+def draft_request(ctx: Context) -> SimpleNamespace:
+    """The answers as a request not yet filed, to be worded like a filed one (not a table row: only read)."""
+    return SimpleNamespace(organisation_id=ctx.member.organisation_id, **request_fields(ctx.answers))
 
 
 def request_fields(answers: dict) -> dict:

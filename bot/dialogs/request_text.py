@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from zoneinfo import ZoneInfo
 
+from sqlalchemy.engine import Connection
 from sqlmodel import Session
 
 from bot.domain.answers import format_hours
@@ -12,7 +13,6 @@ from bot.domain.identifiers import format_bce, parse_niss
 from bot.domain.leaves import Community, LeaveType, Regime, StaffStatus, label
 from bot.i18n import N_, t
 from bot.storage import repository
-from bot.storage.models import LeaveRequest
 
 CITIZEN_REMINDER = N_("The worker must now complete this request through the citizen web application "
                       "\"Dossier Interruption de carrière et crédit-temps\".")
@@ -22,12 +22,12 @@ def filed_on(request) -> dt.date:
     return request.filed_at.astimezone(ZoneInfo("Europe/Brussels")).date()
 
 
-def request_lines(session: Session, request: LeaveRequest, organisation_name: str) -> list:
+def request_lines(db: Session | Connection, request, organisation_name: str) -> list:
     """The request in sentences, as on the manual's confirmation page (a draft or a filed request)."""
     lines = [t(N_("Worker: {last} {first}, {status}."), last=request.last_name.upper(), first=request.first_name,
                status=label(StaffStatus(request.staff_status))), born(request.niss)]
     if request.school_bce:
-        school = repository.school_by_bce(session, request.organisation_id, request.school_bce)
+        school = repository.school_by_bce(db, request.organisation_id, request.school_bce)
         name = f"{school.name} ({format_bce(request.school_bce)})" if school else format_bce(request.school_bce)
         lines.append(t(N_("School: {school}, {community}."), school=name,
                        community=label(Community(request.community))))
