@@ -144,7 +144,7 @@ def _migrated_database(tmp_path_factory):
     engine = make_engine(f"sqlite:///{template}")
     upgrade(engine)
     with engine.connect() as connection:  # everything in the file itself, nothing left in the WAL
-        connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+        connection.connection.driver_connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # outside a transaction
     engine.dispose()
     yield template
 

@@ -103,7 +103,6 @@ class Engine:
     def _turn(self, inp: Input, durable: bool) -> Reply:
         now = self.clock()
         with self.db.connect() as connection:
-            connection.execution_options(sqlite_begin="BEGIN IMMEDIATE")
             turns.prepare(connection, durable)
             transaction = connection.begin()
             try:

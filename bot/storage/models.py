@@ -209,7 +209,8 @@ class ProcessedUpdate(SQLModel, table=True):
 
     __tablename__ = "processed_update"
     update_id: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
-    processed_at: dt.datetime = Field(default_factory=utcnow, index=True)
+    # Not indexed: an index would cost every update a page write; pruning old rows once a day may read them all.
+    processed_at: dt.datetime = Field(default_factory=utcnow)
 
 
 class AuditEntry(SQLModel, table=True):

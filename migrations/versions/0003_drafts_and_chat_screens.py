@@ -115,9 +115,12 @@ def upgrade() -> None:
     op.drop_index(op.f('ix_dialog_member_id'), table_name='dialog')
     op.drop_index('ix_dialog_chat_status', table_name='dialog')
     op.drop_table('dialog')
+    # Every update writes a row here: an index on the time would cost each one a page write.
+    op.drop_index(op.f('ix_processed_update_processed_at'), table_name='processed_update')
 
 
 def downgrade() -> None:
+    op.create_index(op.f('ix_processed_update_processed_at'), 'processed_update', ['processed_at'], unique=False)
     op.create_table('dialog',
         sa.Column('id', sa.Integer(), nullable=False),
         sa.Column('channel', sa.String(length=16), nullable=False),
