@@ -55,7 +55,7 @@ def file_request(db, niss: str) -> str:
                       status="filed")
         s.add(draft)
         s.flush()
-        request = repository.file_request(s, member, draft.id, dict(
+        request = repository.file_request(s.connection(), member, draft.id, dict(
             capacity="po", community="fwb", school_bce=SCHOOL_FWB, niss=niss, last_name="Dupont", first_name="Marie",
             staff_status="statutory", leave_type="parental", regime="full", start_date=dt.date(2025, 9, 1),
             end_date=dt.date(2025, 9, 30), hours_before=1200, fulltime_hours=1200, notice_date=dt.date(2025, 6, 2),

@@ -26,7 +26,7 @@ def file_request(db, user_id=1001, last_name="Dupont", niss="85031412302") -> st
                       status="filed")
         s.add(draft)
         s.flush()
-        request = repository.file_request(s, member, draft.id, dict(
+        request = repository.file_request(s.connection(), member, draft.id, dict(
             capacity="po", community="fwb", school_bce=SCHOOL_FWB, niss=niss, last_name=last_name,
             first_name="Marie", staff_status="statutory", leave_type="parental", regime="full", start_date=START,
             end_date=dt.date(2025, 9, 30), hours_before=1200, fulltime_hours=1200,

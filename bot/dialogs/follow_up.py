@@ -102,7 +102,7 @@ def consultation(turn: Turn, request: LeaveRequest, notes: list | None = None) -
 
 def _focus(turn: Turn, request: LeaveRequest) -> None:
     """Remember the request on screen: a document sent next is attached to it."""
-    repository.set_focus(turn.session, turn.member, turn.inp.channel, turn.inp.chat_key, request, turn.now)
+    repository.set_focus(turn.connection, turn.member, turn.inp.channel, turn.inp.chat_key, request, turn.now)
 
 
 def show(turn: Turn, typed: str) -> View:

@@ -14,7 +14,7 @@ from bot.dialogs.request_text import CITIZEN_REMINDER, request_lines
 from bot.domain.roles import Permission
 from bot.i18n import N_, t
 from bot.storage import repository
-from bot.storage.models import LeaveRequest, Organisation
+from bot.storage.models import Organisation
 
 log = logging.getLogger(__name__)
 router = Router("intake")
@@ -72,26 +72,27 @@ def _on_summary(turn: Turn, ctx: Context, code: str) -> View | None:
 
 def _file(turn: Turn, ctx: Context) -> View:
     INTAKE.advance(ctx, SUMMARY, "confirm")
-    session, member, draft = turn.session, turn.member, turn.draft
-    request = repository.file_request(session, member, draft.id, request_fields(ctx.answers))
+    connection, member = turn.connection, turn.member
+    request = repository.file_request(connection, member, turn.draft.id, request_fields(ctx.answers), turn.now)
     turn.close_draft("filed")
     log.info("request %s filed by member %s", request.ticket, member.id)
     if turn.options.mail_enabled and request.confirmation_email and ctx.answers.get("my_email"):
         from bot.mail import enqueue_acknowledgement  # only with a mail server
 
+        session = turn.session
         if member.email != ctx.answers["my_email"]:
             repository.set_email(session, member.id, ctx.answers["my_email"])  # offered again next time
         organisation = session.get(Organisation, member.organisation_id)
         enqueue_acknowledgement(session, request, organisation, ctx.answers["my_email"], turn.lang)
-    repository.set_focus(session, member, turn.inp.channel, turn.inp.chat_key, request, turn.now)
+    repository.set_focus(connection, member, turn.inp.channel, turn.inp.chat_key, request, turn.now)
     return acknowledgement(turn, request)
 
 
-def acknowledgement(turn: Turn, request: LeaveRequest) -> View:
+def acknowledgement(turn: Turn, request) -> View:
     return View([t(N_("Acknowledgement of receipt")),
                  t(N_("A unique ticket number has been given to this request: {ticket}"), ticket=request.ticket),
                  t(N_("Keep it: /status {ticket} shows the request at any time."), ticket=request.ticket), "",
-                 *request_lines(turn.session, request, turn.member.organisation_name), "",
+                 *request_lines(turn.connection, request, turn.member.organisation_name), "",
                  t(CITIZEN_REMINDER)],
                 [[SHOW_REQUEST.button(t(N_("Show the request")), request.ticket), *new_request_button()]],
                 replace=True)

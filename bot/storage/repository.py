@@ -6,11 +6,14 @@ import datetime as dt
 import hashlib
 import json
 import secrets
+from functools import lru_cache
+from types import SimpleNamespace
 
-from sqlalchemy import bindparam, func, update
+from sqlalchemy import bindparam, case, func, insert, or_, update
 from sqlalchemy import select as sa_select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from bot.domain.identifiers import format_bce, new_ticket
@@ -181,11 +184,24 @@ def screen(session: Session, member, channel: str, chat_key: str) -> ChatScreen:
     return row
 
 
-def set_focus(session: Session, member, channel: str, chat_key: str, request: LeaveRequest,
-              now: dt.datetime) -> None:
-    """The request on screen: a document sent next is attached to it."""
-    row = screen(session, member, channel, chat_key)
-    row.focus_request_id, row.focus_at = request.id, now
+@lru_cache(maxsize=None)
+def _focusing(dialect: str):
+    insert_ = pg_insert if dialect == "postgresql" else sqlite_insert
+    statement = insert_(_screen)
+    same = _screen.c.member_id == statement.excluded.member_id  # another account in this chat starts clean
+    return statement.on_conflict_do_update(index_elements=["channel", "chat_key"], set_={
+        "member_id": statement.excluded.member_id, "focus_request_id": statement.excluded.focus_request_id,
+        "focus_at": statement.excluded.focus_at, "updated_at": statement.excluded.updated_at,
+        "overview": case((same, _screen.c.overview), else_=statement.excluded.overview),
+        "invite_roles": case((same, _screen.c.invite_roles), else_=statement.excluded.invite_roles)})
+
+
+def set_focus(db: Connection, member, channel: str, chat_key: str, request, now: dt.datetime) -> None:
+    """The request on screen: a document sent next is attached to it (one statement, whether the chat has a screen
+    or not)."""
+    db.execute(_focusing(db.dialect.name), {
+        "channel": channel, "chat_key": chat_key, "member_id": member.id, "focus_request_id": request.id,
+        "focus_at": now, "updated_at": now, "overview": {}, "invite_roles": ""})
 
 
 # --- requests -----------------------------------------------------------------------------------
@@ -211,9 +227,10 @@ def count_requests(session: Session, organisation_id: int) -> int:
 
 
 _request = LeaveRequest.__table__
+_screen = ChatScreen.__table__
 _OVERLAPPING = (sa_select(_request.c.ticket, _request.c.start_date, _request.c.end_date)
                 .where(_request.c.organisation_id == bindparam("organisation"), _request.c.niss == bindparam("niss"),
-                       _request.c.status.in_([str(status) for status in LIVE]),
+                       or_(*(_request.c.status == str(status) for status in LIVE)),  # no list: built once
                        _request.c.start_date <= bindparam("end"), _request.c.end_date >= bindparam("start"),
                        _request.c.id != bindparam("exclude"))
                 .limit(1))
@@ -227,22 +244,30 @@ def overlapping_request(db: Session | Connection, organisation_id: int, niss: st
                                      "exclude": exclude or 0}).first()
 
 
-def file_request(session: Session, member, draft_id: int, fields: dict) -> LeaveRequest:
-    """Store the request, once per draft (the row is unique per draft: a second confirmation cannot file again)."""
-    for _attempt in range(5):
-        request = LeaveRequest(ticket=new_ticket(), organisation_id=member.organisation_id, member_id=member.id,
-                               draft_id=draft_id, **fields)
-        try:
-            with session.begin_nested():  # a ticket drawn twice (36^12 to one) is drawn again, nothing else lost
-                session.add(request)
-                session.flush()
-        except IntegrityError:
-            if request_of_draft(session, member.organisation_id, draft_id) is not None:
-                raise
-            continue
-        session.add(RequestEvent(request_id=request.id, kind="filed", status=request.status, member_id=member.id,
-                                 happened_at=request.filed_at))
-        return request
+@lru_cache(maxsize=None)
+def _filing(dialect: str):
+    """The statements that file a request, built once per database: the request (a ticket drawn twice is skipped,
+    not an error) and the first line of its history."""
+    insert_ = pg_insert if dialect == "postgresql" else sqlite_insert
+    return (insert_(_request).on_conflict_do_nothing(index_elements=["ticket"]).returning(_request.c.id),
+            insert(RequestEvent.__table__))
+
+
+def file_request(db: Connection, member, draft_id: int, fields: dict,
+                 now: dt.datetime | None = None) -> SimpleNamespace:
+    """Store the request, once per draft: the row is unique per draft, so a second confirmation of the same draft
+    fails (and its turn, run again, finds the draft filed). Returns the request as filed (read-only)."""
+    now = now or utcnow()
+    request_insert, event_insert = _filing(db.dialect.name)
+    for _attempt in range(5):  # a ticket drawn twice (36^12 to one) is drawn again
+        values = dict(fields, ticket=new_ticket(), organisation_id=member.organisation_id, member_id=member.id,
+                      draft_id=draft_id, status="waiting", office=None, filed_at=now)
+        request_id = db.execute(request_insert, values).scalar()
+        if request_id is not None:
+            db.execute(event_insert, {"request_id": request_id, "kind": "filed", "status": "waiting",
+                                      "member_id": member.id, "happened_at": now, "changes": "{}",
+                                      "source": "chat", "office": None, "effective_date": None})
+            return SimpleNamespace(id=request_id, **values)
     raise RuntimeError("could not draw a unique ticket")
 
 
