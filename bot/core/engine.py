@@ -10,7 +10,9 @@ from __future__ import annotations
 import asyncio
 import logging
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 
+from sqlalchemy.engine import Connection
 from sqlalchemy.engine import Engine as Database
 from sqlalchemy.exc import IntegrityError, OperationalError
 
@@ -47,6 +49,7 @@ class Engine:
         self._inline = db.dialect.name == "sqlite"
         self._thread_count = threads
         self._threads: ThreadPoolExecutor | None = None
+        self._kept: Connection | None = None  # inline: one connection for every turn, none taken from the pool
 
     async def run(self, inp: Input) -> Reply:
         """`handle` for the asynchronous channels."""
@@ -57,10 +60,32 @@ class Engine:
         return await asyncio.get_running_loop().run_in_executor(self._threads, self.handle, inp)
 
     def close(self) -> None:
-        """Let the turn threads go (the application is shutting down); a later turn starts them again."""
+        """Let the turn threads and the kept connection go (the application is shutting down); a later turn takes
+        them again."""
         if self._threads is not None:
             self._threads.shutdown(wait=True)
             self._threads = None
+        if self._kept is not None:
+            self._kept.close()
+            self._kept = None
+
+    @contextmanager
+    def _connection(self):
+        """The turn's connection: from the pool in a thread, or, inline, the one kept for every turn (turns there
+        run one after the other, and a checkout costs as much as a step's own SQL)."""
+        if not self._inline:
+            with self.db.connect() as connection:
+                yield connection
+            return
+        if self._kept is None or self._kept.invalidated:
+            self._kept = self.db.connect()
+        try:
+            yield self._kept
+        except BaseException:
+            if self._kept.invalidated:  # a broken connection is not kept
+                self._kept.close()
+                self._kept = None
+            raise
 
     @property
     def default_locale(self) -> str:
@@ -102,9 +127,10 @@ class Engine:
 
     def _turn(self, inp: Input, durable: bool) -> Reply:
         now = self.clock()
-        with self.db.connect() as connection:
+        with self._connection() as connection:
             turns.prepare(connection, durable)
             transaction = connection.begin()
+            turn = None
             try:
                 loaded = turns.load(connection, inp.channel, inp.user_key, inp.chat_key, inp.update_id, now, durable)
                 if not loaded.fresh:  # already applied, by this process or another
@@ -119,6 +145,9 @@ class Engine:
             except BaseException:
                 transaction.rollback()
                 raise
+            finally:
+                if turn is not None and turn._session is not None:
+                    turn._session.close()
             # The language may have changed during the turn (enrolment, /language).
             return Reply(views, turn.lang)
 
@@ -127,7 +156,6 @@ class Engine:
         that the chat has at most one open draft at any moment)."""
         if turn._session is not None:
             turn._session.flush()
-            turn._session.close()
         for draft in [*turn.closed_drafts, turn.draft]:
             if draft is not None and (draft.changed or draft.new):
                 turns.save(turn.connection, draft, turn.inp.channel, turn.inp.chat_key, turn.member.id)

@@ -3,6 +3,7 @@ acknowledgement, the receipt and the e-mail."""
 from __future__ import annotations
 
 import datetime as dt
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.engine import Connection
@@ -50,8 +51,10 @@ def request_lines(db: Session | Connection, request, organisation_name: str) -> 
     return lines
 
 
+@lru_cache(maxsize=4096)
 def born(niss_number: str):
-    """What the NISS says of the worker, shown back so that a typo is caught."""
+    """What the NISS says of the worker, shown back so that a typo is caught (a stored, valid number: the same
+    sentence every time, so it is worked out once)."""
     niss = parse_niss(niss_number)
     if niss.birth_date is None:
         return t(N_("NISS {niss}: a number whose birth date is not known. Check it against the worker's documents."),
