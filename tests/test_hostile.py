@@ -33,12 +33,13 @@ from stdnum.iso7064 import mod_37_36
 from bot.core.actions import ACTIONS
 from bot.core.engine import FAILED
 from bot.core.forms import FORM_ANSWER, SUMMARY, Context
-from bot.core.turn import Options, Turn, local_today
+from bot.core.turn import Options, Turn
 from bot.core.views import Input
 from bot.dialogs.actions import OVERVIEW_EXPORT, OVERVIEW_PERIOD
 from bot.dialogs.follow_up import MODIFICATION
 from bot.dialogs.intake import INTAKE
 from bot.dialogs.questions import STEP
+from bot.domain.answers import local_today
 from bot.domain.errors import Invalid
 from bot.domain.identifiers import TICKET_ALPHABET, format_bce, format_niss, format_ticket, mask_niss
 from bot.domain.leaves import period_end

@@ -15,8 +15,8 @@ from typing import TYPE_CHECKING, Any, Callable
 from transitions import Machine
 
 from bot.core.actions import Number, Text, action
-from bot.core.turn import local_today
 from bot.core.views import Button, View, as_views
+from bot.domain.answers import local_today
 from bot.domain.errors import Invalid
 from bot.i18n import N_, t
 

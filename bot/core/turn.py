@@ -4,23 +4,14 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
-from zoneinfo import ZoneInfo
+from typing import Any
 
 from sqlalchemy.engine import Connection
 from sqlmodel import Session
 
 from bot.core.views import Input
+from bot.domain.answers import local_today
 from bot.storage.turns import Actor, DraftState
-
-if TYPE_CHECKING:
-    from bot.core.router import Routes
-
-BRUSSELS = ZoneInfo("Europe/Brussels")
-
-
-def local_today(now: dt.datetime) -> dt.date:
-    return now.astimezone(BRUSSELS).date()
 
 
 @dataclass
@@ -43,7 +34,7 @@ class Turn:
     lang: str
     now: dt.datetime
     options: Options
-    routes: Routes
+    routes: Any  # the application's Routes (bot/core/router.py, which sits above this module)
     connection: Connection
     draft: DraftState | None = None
     closed_drafts: list[DraftState] = field(default_factory=list)  # drafts this turn filed, abandoned or ended

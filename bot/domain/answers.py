@@ -4,13 +4,20 @@ from __future__ import annotations
 import calendar
 import re
 import unicodedata
-from datetime import date
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
 from bot.domain.errors import Invalid
 from bot.i18n import N_
 
+BRUSSELS = ZoneInfo("Europe/Brussels")
 _DAY_FIRST = re.compile(r"(\d{1,2})\s*[/.\-]\s*(\d{1,2})\s*[/.\-]\s*(\d{4}|\d{2})")
 _ISO = re.compile(r"(\d{4})\s*[/.\-]\s*(\d{1,2})\s*[/.\-]\s*(\d{1,2})")
+
+
+def local_today(now: datetime) -> date:
+    """The day it is in Belgium at that moment: what "today" means for a notice date or a start date."""
+    return now.astimezone(BRUSSELS).date()
 
 
 def parse_date(text: str) -> date:
