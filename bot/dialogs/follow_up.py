@@ -123,6 +123,16 @@ def _request(turn: Turn, ticket: str) -> LeaveRequest | None:
     return repository.request_by_ticket(turn.session, turn.member.organisation_id, ticket)
 
 
+def _changeable(turn: Turn, ticket: str) -> tuple[LeaveRequest | None, View | None]:
+    """The request if it may still be changed (ONEM has not decided), else why not."""
+    request = _request(turn, ticket)
+    if request is None:
+        return None, show(turn, ticket)  # says there is no such request in this organisation
+    if request.status not in UNDECIDED:
+        return None, too_late(request)
+    return request, None
+
+
 def too_late(request: LeaveRequest) -> View:
     return View([t(N_("Request {ticket} can no longer be changed: its status is \"{status}\"."),
                    ticket=request.ticket, status=label(Status(request.status)))],
@@ -171,11 +181,9 @@ def receipt(turn: Turn, ticket: str) -> View:
 
 @router.action(ASK_CANCEL, needs=Permission.CANCEL)
 def ask_cancel(turn: Turn, ticket: str) -> View:
-    request = _request(turn, ticket)
-    if request is None:
-        return show(turn, ticket)
-    if request.status not in UNDECIDED:
-        return too_late(request)
+    request, refusal = _changeable(turn, ticket)
+    if refusal:
+        return refusal
     return View([t(N_("Cancel request {ticket} ({last} {first}, from {start} to {end})? ONEM will see it as "
                       "cancelled; this cannot be undone."), ticket=request.ticket, last=request.last_name.upper(),
                    first=request.first_name, start=request.start_date, end=request.end_date)],
@@ -263,12 +271,8 @@ MODIFICATION = router.form(Form("modify", [STEP[name] for name in MODIFIABLE], s
 
 @router.action(MODIFY, needs=Permission.MODIFY)
 def modify(turn: Turn, ticket: str) -> View:
-    request = _request(turn, ticket)
-    if request is None:
-        return show(turn, ticket)
-    if request.status not in UNDECIDED:
-        return too_late(request)
-    return _start_modification(turn, request)
+    request, refusal = _changeable(turn, ticket)
+    return refusal or _start_modification(turn, request)
 
 
 # --- attachments ------------------------------------------------------------------------------------------------
