@@ -40,42 +40,58 @@ def message(request: LeaveRequest, event: RequestEvent, lang: str) -> tuple[str,
     return "\n".join(render(line, lang) for line in lines), InlineKeyboardMarkup([[button]])
 
 
-def _give_up(notification: Notification, reason: str) -> None:
-    notification.failed_at = utcnow()
-    notification.error = reason[:200]
+def _pending(db, limit: int, default_locale: str) -> list[tuple[int, int | None, str, InlineKeyboardMarkup | None]]:
+    """The messages owed, as (notification id, chat id or None when the member left, text, button)."""
+    with open_session(db) as session:
+        rows = session.exec(select(Notification, Member, LeaveRequest, RequestEvent)
+                            .join(Member, Member.id == Notification.member_id)
+                            .join(LeaveRequest, LeaveRequest.id == Notification.request_id)
+                            .join(RequestEvent, RequestEvent.id == Notification.event_id)
+                            .where(Notification.sent_at.is_(None), Notification.failed_at.is_(None))
+                            .order_by(Notification.id).limit(limit)).all()
+        owed = []
+        for notification, member, request, event in rows:
+            # Membership may have changed since the change was queued: a former member learns nothing.
+            if member.revoked_at is not None or member.organisation_id != request.organisation_id:
+                owed.append((notification.id, None, "", None))
+                continue
+            text, markup = message(request, event, resolve_language(member, None, default_locale))
+            owed.append((notification.id, int(member.user_key), text, markup))
+        return owed
+
+
+def _record(db, notification_id: int, failure: str | None) -> None:
+    """One by one: a crash re-sends at most the message in flight."""
+    with open_session(db) as session:
+        notification = session.get(Notification, notification_id)
+        if failure is None:
+            notification.sent_at = utcnow()
+        else:
+            notification.failed_at, notification.error = utcnow(), failure[:200]
+        session.add(notification)
+        session.commit()
 
 
 async def deliver(application, engine, limit: int = 100) -> tuple[int, int]:
-    """Send pending notifications; return (sent, given up). Network trouble leaves the rest for the next run."""
+    """Send pending notifications; return (sent, given up). Network trouble leaves the rest for the next run. The
+    database work runs where the engine runs turns (a thread on a database server), not on the event loop."""
     sent = failed = 0
-    with open_session(engine.db) as db:
-        pending = db.exec(select(Notification, Member, LeaveRequest, RequestEvent)
-                          .join(Member, Member.id == Notification.member_id)
-                          .join(LeaveRequest, LeaveRequest.id == Notification.request_id)
-                          .join(RequestEvent, RequestEvent.id == Notification.event_id)
-                          .where(Notification.sent_at.is_(None), Notification.failed_at.is_(None))
-                          .order_by(Notification.id).limit(limit)).all()
-        for notification, member, request, event in pending:
-            # Membership may have changed since the change was queued: a former member learns nothing.
-            if member.revoked_at is not None or member.organisation_id != request.organisation_id:
-                _give_up(notification, "no longer a member of the organisation")
-            else:
-                text, markup = message(request, event, resolve_language(member, None, engine.default_locale))
-                try:
-                    await application.bot.send_message(chat_id=int(member.user_key), text=text, reply_markup=markup)
-                    notification.sent_at = utcnow()
-                except Forbidden as error:  # the user blocked the bot or deleted the account
-                    _give_up(notification, str(error))
-                except BadRequest as error:
-                    # "Chat not found" and any other refusal of this very message: retrying cannot help.
-                    _give_up(notification, str(error))
-                except (RetryAfter, TelegramError) as error:  # flood control or no network: try next run
-                    log.warning("notifications paused: %s", error)
-                    break
-            sent += notification.sent_at is not None
-            failed += notification.failed_at is not None
-            db.add(notification)
-            db.commit()  # one by one: a crash re-sends at most the message in flight
+    for notification_id, chat_id, text, markup in await engine.offload(_pending, engine.db, limit,
+                                                                         engine.default_locale):
+        failure = "no longer a member of the organisation" if chat_id is None else None
+        if chat_id is not None:
+            try:
+                await application.bot.send_message(chat_id=chat_id, text=text, reply_markup=markup)
+            except (Forbidden, BadRequest) as error:
+                # The user blocked the bot or left, or "chat not found" or another refusal of this very message:
+                # retrying cannot help.
+                failure = str(error)
+            except (RetryAfter, TelegramError) as error:  # flood control or no network: try next run
+                log.warning("notifications paused: %s", error)
+                break
+        await engine.offload(_record, engine.db, notification_id, failure)
+        sent += failure is None
+        failed += failure is not None
     if sent or failed:
         log.info("notifications: %d sent, %d given up", sent, failed)
     return sent, failed

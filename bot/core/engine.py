@@ -53,11 +53,15 @@ class Engine:
 
     async def run(self, inp: Input) -> Reply:
         """`handle` for the asynchronous channels."""
+        return await self.offload(self.handle, inp)
+
+    async def offload(self, work, *arguments):
+        """Database work from the event loop: inline on SQLite, in the turn threads on a database server."""
         if self._inline:
-            return self.handle(inp)
+            return work(*arguments)
         if self._threads is None:
             self._threads = ThreadPoolExecutor(self._thread_count, "turn")
-        return await asyncio.get_running_loop().run_in_executor(self._threads, self.handle, inp)
+        return await asyncio.get_running_loop().run_in_executor(self._threads, work, *arguments)
 
     def close(self) -> None:
         """Let the turn threads and the kept connection go (the application is shutting down); a later turn takes
