@@ -36,12 +36,13 @@ def enqueue_acknowledgement(session: Session, request: LeaveRequest, organisatio
     if parseaddr(recipient)[1] != recipient or "@" not in recipient or any(c in recipient for c in ",; \r\n"):
         raise ValueError("recipient must be one e-mail address")
     subject = render(t(N_("Acknowledgement of request {ticket}"), ticket=request.ticket), lang)
-    lines = [t(TITLE), "", *receipt_lines(session, request, organisation), "",
+    # E-mail travels and lingers in mailboxes: the NISS in it is masked, in the text and in the PDF.
+    lines = [t(TITLE), "", *receipt_lines(session, request, organisation, reveal=False), "",
              t(N_("The acknowledgement is attached as a PDF."))]
     mail = OutboxMail(recipient=recipient, subject=" ".join(subject.split())[:200],
                       body="\n".join(render(line, lang) for line in lines) + "\n",
                       attachment_name=f"acknowledgement-{request.ticket}.pdf",
-                      attachment=receipt_pdf(session, request, organisation, lang))
+                      attachment=receipt_pdf(session, request, organisation, lang, reveal=False))
     session.add(mail)  # stored with the turn that filed the request, or not at all
     return mail
 

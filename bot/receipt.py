@@ -24,13 +24,14 @@ STAND_INS = {"☑": "[x]", "✅": "[x]", "✓": "v", "✔": "v", "☐": "[ ]", "
              "\u200b": "", "\u200d": "", "\ufeff": ""}
 
 
-def receipt_lines(session: Session, request: LeaveRequest, organisation: Organisation) -> list:
-    """What the acknowledgement says, after its title, as translatable items ("" is a blank line)."""
+def receipt_lines(session: Session, request: LeaveRequest, organisation: Organisation, reveal: bool = True) -> list:
+    """What the acknowledgement says, after its title, as translatable items ("" is a blank line); without
+    `reveal`, the NISS masked."""
     return [t(N_("Organisation: {name} (BCE {bce})"), name=organisation.name, bce=format_bce(organisation.bce)),
             t(N_("Ticket number: {ticket}"), ticket=request.ticket),
             t(N_("Filed on {date}"), date=filed_on(request)),
             t(N_("Status: {status}"), status=Capitalized(label(Status(request.status)))), "",
-            *request_lines(session, request, organisation.name), "",
+            *request_lines(session, request, organisation.name, reveal), "",
             t(CITIZEN_REMINDER)]
 
 
@@ -59,7 +60,7 @@ def _encodable(char: str) -> bool:
 
 
 def receipt_pdf(session: Session, request: LeaveRequest, organisation: Organisation, lang: str,
-                compress: bool = True) -> bytes:
+                compress: bool = True, reveal: bool = True) -> bytes:
     """The acknowledgement as an A4 PDF; compress=False leaves the text readable in the file, for tests."""
     title = render(t(TITLE), lang)
     pdf = FPDF(format="A4")
@@ -79,7 +80,7 @@ def receipt_pdf(session: Session, request: LeaveRequest, organisation: Organisat
     pdf.multi_cell(0, 9, to_pdf_text(title), align="L", new_x="LMARGIN", new_y="NEXT")
     pdf.ln(4)
     pdf.set_font("Helvetica", "", 11)
-    for item in receipt_lines(session, request, organisation):
+    for item in receipt_lines(session, request, organisation, reveal):
         text = render(item, lang)
         if text:
             pdf.multi_cell(0, 6, to_pdf_text(text), align="L", new_x="LMARGIN", new_y="NEXT")

@@ -82,13 +82,17 @@ def consultation(turn: Turn, request: LeaveRequest, notes: list | None = None) -
              t(N_("Filed on {date}"), date=filed_on(request))]
     if request.office:
         lines.append(t(N_("ONEM office: {office}"), office=request.office))
-    lines += ["", *request_lines(session, request, turn.member.organisation_name), "", t(N_("History:"))]
+    lines += ["", *request_lines(session, request, turn.member.organisation_name,
+                                 reveal=turn.member.may(Permission.READ_NISS)), "", t(N_("History:"))]
     lines += [["• ", _event_line(session, e)] for e in repository.history_of(session, request)]
     attachments = repository.attachments_of(session, request)
     buttons = [[RECEIPT.button(t(N_("📄 Acknowledgement (PDF)")), request.ticket)]]
-    if request.status in UNDECIDED:
-        buttons.append([MODIFY.button(t(N_("✏ Modify")), request.ticket),
-                        ASK_CANCEL.button(t(N_("✖ Cancel the request")), request.ticket)])
+    changes = [button for permission, button in (
+        (Permission.MODIFY, MODIFY.button(t(N_("✏ Modify")), request.ticket)),
+        (Permission.CANCEL, ASK_CANCEL.button(t(N_("✖ Cancel the request")), request.ticket)))
+        if turn.member.may(permission)]
+    if request.status in UNDECIDED and changes:  # only what the member's roles allow
+        buttons.append(changes)
     lines.append("")
     if attachments:
         lines.append(t(N_("Attachments:")))
@@ -171,7 +175,7 @@ def receipt(turn: Turn, ticket: str) -> View:
     if request is None:
         return show(turn, ticket)  # says there is no such request in this organisation
     organisation = turn.session.get(Organisation, turn.member.organisation_id)
-    data = receipt_pdf(turn.session, request, organisation, turn.lang)
+    data = receipt_pdf(turn.session, request, organisation, turn.lang, reveal=turn.member.may(Permission.READ_NISS))
     repository.audit(turn.session, turn.member, "receipt", request)
     return View([t(N_("The acknowledgement of request {ticket}."), ticket=request.ticket)],
                 document=Document(f"acknowledgement-{request.ticket}.pdf", data=data))

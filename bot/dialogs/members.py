@@ -8,6 +8,8 @@ from bot.core.router import Router
 from bot.core.turn import Turn
 from bot.core.views import View
 from bot.dialogs.actions import ASK_REVOKE, INVITE_CREATE, INVITE_ROLE, LOGOUT, MEMBERS, NEW_REQUEST, REVOKE
+from bot.domain.identifiers import format_bce
+from bot.domain.leaves import Community, label
 from bot.domain.roles import ROLE_LABEL, Permission, Role
 from bot.i18n import N_, Capitalized, joined, t
 from bot.storage import repository
@@ -99,6 +101,20 @@ def revoke(turn: Turn, number: int) -> View:
     log.info("member %s revoked by member %s", other.id, turn.member.id)
     return members_view(turn, replace=True, notes=[t(N_("{name} can no longer use this assistant."),
                                                      name=other.display_name or other.user_key)])
+
+
+# --- schools ---------------------------------------------------------------------------------------------
+
+@router.command("schools", menu=N_("Your organisation's schools (access managers)"),
+                help=N_("/schools: the schools registered for your organisation (access managers)"),
+                needs=Permission.MANAGE_SCHOOLS)
+def schools(turn: Turn) -> View:
+    registered = repository.schools_of(turn.connection, turn.member.organisation_id)
+    if not registered:
+        return View([t(N_("No school is registered for your organisation yet."))])
+    return View([t(N_("The schools of your organisation:")),
+                 *(["• ", school.name, " · ", format_bce(school.bce), " · ", label(Community(school.community))]
+                   for school in registered)])
 
 
 # --- invitations ----------------------------------------------------------------------------------------------

@@ -10,7 +10,7 @@ from sqlalchemy.engine import Connection
 from sqlmodel import Session
 
 from bot.domain.answers import format_hours
-from bot.domain.identifiers import format_bce, parse_niss
+from bot.domain.identifiers import format_bce, mask_niss, parse_niss
 from bot.domain.leaves import Community, LeaveType, Regime, StaffStatus, label
 from bot.i18n import N_, t
 from bot.storage import repository
@@ -23,10 +23,12 @@ def filed_on(request) -> dt.date:
     return request.filed_at.astimezone(ZoneInfo("Europe/Brussels")).date()
 
 
-def request_lines(db: Session | Connection, request, organisation_name: str) -> list:
-    """The request in sentences, as on the manual's confirmation page (a draft or a filed request)."""
+def request_lines(db: Session | Connection, request, organisation_name: str, reveal: bool = True) -> list:
+    """The request in sentences, as on the manual's confirmation page (a draft or a filed request). Without
+    `reveal` (a member whose roles do not show the full NISS), the NISS is masked and what it says is left out."""
+    who = born(request.niss) if reveal else t(N_("NISS {niss}"), niss=mask_niss(request.niss))
     lines = [t(N_("Worker: {last} {first}, {status}."), last=request.last_name.upper(), first=request.first_name,
-               status=label(StaffStatus(request.staff_status))), born(request.niss)]
+               status=label(StaffStatus(request.staff_status))), who]
     if request.school_bce:
         school = repository.school_by_bce(db, request.organisation_id, request.school_bce)
         name = f"{school.name} ({format_bce(request.school_bce)})" if school else format_bce(request.school_bce)

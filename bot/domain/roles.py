@@ -13,28 +13,26 @@ class Role(StrEnum):
 
 
 class Permission(StrEnum):
-    FILE = "file"  # start a new request
-    FOLLOW = "follow"  # see the organisation's requests, their history and documents
+    FILE = "file"  # start and file a new request
+    FOLLOW = "follow"  # see the organisation's requests, their history and documents, the NISS masked
+    READ_NISS = "read-niss"  # see a worker's NISS in full on a request
     MODIFY = "modify"
     CANCEL = "cancel"
     EXPORT = "export"  # the CSV of the overview, with full NISS
-    ATTACH = "attach"
-    INVITE = "invite"
-    REVOKE = "revoke"
+    ATTACH = "attach"  # send a document for a request
+    INVITE = "invite"  # make and cancel invitations
+    REVOKE = "revoke"  # take a member's access away
+    MANAGE_SCHOOLS = "manage-schools"
 
 
-ANY_ROLE = frozenset(Role)
-# Who may do what. Any enrolled member follows, modifies, cancels, exports and attaches (as until now); filing
-# needs a role that files; members are managed by access managers.
-MATRIX: dict[Permission, frozenset[Role]] = {
-    Permission.FILE: frozenset({Role.PO_EDUCATION, Role.EMPLOYER}),
-    Permission.FOLLOW: ANY_ROLE,
-    Permission.MODIFY: ANY_ROLE,
-    Permission.CANCEL: ANY_ROLE,
-    Permission.EXPORT: ANY_ROLE,
-    Permission.ATTACH: ANY_ROLE,
-    Permission.INVITE: frozenset({Role.ACCESS_MANAGER}),
-    Permission.REVOKE: frozenset({Role.ACCESS_MANAGER}),
+# The role matrix: who may do what. The two career-break roles work with requests; the access manager manages
+# who may (members, invitations, schools) and, alone, sees no request: it is not a role that files.
+FILER = frozenset({Permission.FILE, Permission.FOLLOW, Permission.READ_NISS, Permission.MODIFY, Permission.CANCEL,
+                   Permission.EXPORT, Permission.ATTACH})
+MATRIX: dict[Role, frozenset[Permission]] = {
+    Role.PO_EDUCATION: FILER,
+    Role.EMPLOYER: FILER,
+    Role.ACCESS_MANAGER: frozenset({Permission.INVITE, Permission.REVOKE, Permission.MANAGE_SCHOOLS}),
 }
 
 # What a member is told when their roles do not allow a permission.
@@ -43,6 +41,7 @@ REFUSAL: dict[Permission, str] = {
                         "\"career break - organising authority for education\" or \"career break\"."),
     Permission.INVITE: N_("Only an access manager of your organisation can do this."),
     Permission.REVOKE: N_("Only an access manager of your organisation can do this."),
+    Permission.MANAGE_SCHOOLS: N_("Only an access manager of your organisation can do this."),
 }
 NOT_ALLOWED = N_("Your roles do not allow this. Ask your organisation's access manager.")
 
@@ -57,7 +56,8 @@ def roles_of(text: str) -> frozenset[Role]:
 
 
 def allows(roles: frozenset[str], permission: Permission) -> bool:
-    return not roles.isdisjoint(MATRIX[permission])
+    """Whether any of these roles gives the permission."""
+    return any(permission in MATRIX.get(role, ()) for role in roles)
 
 
 def refusal(permission: Permission) -> str:
