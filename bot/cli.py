@@ -26,7 +26,8 @@ class OneLineParser(argparse.ArgumentParser):
     """Wrong arguments are one line on stderr, like every other refusal of the command."""
 
     def error(self, message: str):
-        self.exit(2, f"breakbot: {message.encode('ascii', 'backslashreplace').decode()} (see {self.prog} --help)\n")
+        # Escaped: an argument may hold line breaks or control characters, and the refusal stays on one line.
+        self.exit(2, f"breakbot: {message.encode('unicode_escape').decode('ascii')} (see {self.prog} --help)\n")
 
 
 def _parser() -> argparse.ArgumentParser:

@@ -12,6 +12,8 @@ from email.utils import format_datetime, make_msgid, parseaddr
 
 from sqlmodel import Session, select
 
+from bot.domain.answers import parse_email
+from bot.domain.errors import Invalid
 from bot.i18n import N_, render, t
 from bot.receipt import TITLE, receipt_lines, receipt_pdf
 from bot.settings import Settings
@@ -26,15 +28,21 @@ LAST_RETRY = dt.timedelta(hours=1)
 DELIVERY_ERRORS = (OSError, smtplib.SMTPException, ValueError)
 
 
+def checked_address(recipient: str) -> str:
+    """The one rule for an address, the chat's (bot.domain.answers.parse_email); ValueError when it fails."""
+    try:
+        return parse_email(recipient)
+    except Invalid:
+        raise ValueError("recipient must be one e-mail address") from None
+
+
 def enqueue_acknowledgement(session: Session, request: LeaveRequest, organisation: Organisation, recipient: str,
                             lang: str) -> OutboxMail:
     """Queue the acknowledgement of a filed request, with its PDF, in the recipient's language.
 
     Raises ValueError when recipient is not one plain address (a list or a header would be sent as typed).
     """
-    recipient = recipient.strip()
-    if parseaddr(recipient)[1] != recipient or "@" not in recipient or any(c in recipient for c in ",; \r\n"):
-        raise ValueError("recipient must be one e-mail address")
+    recipient = checked_address(recipient)
     subject = render(t(N_("Acknowledgement of request {ticket}"), ticket=request.ticket), lang)
     # E-mail travels and lingers in mailboxes: the NISS in it is masked, in the text and in the PDF.
     lines = [t(TITLE), "", *receipt_lines(session, request, organisation, reveal=False), "",
@@ -44,6 +52,18 @@ def enqueue_acknowledgement(session: Session, request: LeaveRequest, organisatio
                       attachment_name=f"acknowledgement-{request.ticket}.pdf",
                       attachment=receipt_pdf(session, request, organisation, lang, reveal=False))
     session.add(mail)  # stored with the turn that filed the request, or not at all
+    return mail
+
+
+def enqueue_code(session: Session, recipient: str, code: str, minutes: int, lang: str) -> OutboxMail:
+    """Queue the code that proves the member owns this address (sent before any acknowledgement goes there)."""
+    subject = render(t(N_("Your confirmation code: {code}"), code=code), lang)
+    body = [t(N_("Type this code in the chat to confirm that acknowledgements may be sent to this address: {code}"),
+              code=code),
+            t(N_("It is valid {minutes} minutes. If you did not ask for it, ignore this e-mail."), minutes=minutes)]
+    mail = OutboxMail(recipient=checked_address(recipient), subject=subject[:200],
+                      body="\n".join(render(line, lang) for line in body) + "\n")
+    session.add(mail)  # stored with the turn that asked for it
     return mail
 
 

@@ -337,7 +337,7 @@ async def test_the_acknowledgement_is_sent_as_a_pdf(chat):
     assert filename == f"acknowledgement-{ticket}.pdf" and data.startswith(b"%PDF")
 
 
-async def test_the_confirmation_email_asks_for_an_address_once_and_queues_the_mail(organisations):
+async def test_the_confirmation_email_goes_only_to_an_address_proved_by_a_code(organisations):
     from bot.storage.models import OutboxMail
     from tests.conftest import RecordingRequest, make_app
 
@@ -350,16 +350,28 @@ async def test_the_confirmation_email_asks_for_an_address_once_and_queues_the_ma
         await chat.tap("toggle:confirm_email")
         reply = await chat.send("not an address")
         assert "⚠" in reply
+        reply = await chat.send("secretariat(ecole)@school.be")  # a comment, which a mail header reads otherwise
+        assert "⚠" in reply
         reply = await chat.send("secretariat@ecole-a.be")
+        assert "secretariat@ecole-a.be" in reply and not any(b["callback_data"].endswith("confirm")
+                                                            for b in chat.keyboard)
+        with session(organisations) as s:
+            [code_mail] = s.exec(select(OutboxMail)).all()
+        code = re.search(r"\b\d{6}\b", code_mail.body).group(0)
+        assert code_mail.recipient == "secretariat@ecole-a.be" and code in code_mail.subject
+        wrong = f"{(int(code) + 1) % 10 ** 6:06d}"
+        assert "⚠" in await chat.send(wrong)
+        reply = await chat.send(code)
         assert "secretariat@ecole-a.be" in reply and chat.button("confirm")
         ticket = TICKET.search(await confirm(chat)).group(0)
         with session(organisations) as s:
-            [mail] = s.exec(select(OutboxMail)).all()
+            [mail] = s.exec(select(OutboxMail).where(OutboxMail.id != code_mail.id)).all()
             member = repository.member_for(s, "telegram", "1001")
         assert mail.recipient == "secretariat@ecole-a.be" and ticket in mail.subject and mail.sent_at is None
-        assert member.email == "secretariat@ecole-a.be"
+        assert "85.**.**-***.02" in mail.body and "85.03.14-123.02" not in mail.body  # masked in e-mail
+        assert member.email == "secretariat@ecole-a.be" and member.email_verified_at is not None
         await to_summary(chat, start=period_end(START, 1) + dt.timedelta(days=1))
-        await chat.tap("toggle:confirm_email")  # the address is known now: straight back to the summary
+        await chat.tap("toggle:confirm_email")  # the address is proved now: straight back to the summary
         assert chat.button("confirm")
     finally:
         await app.shutdown()

@@ -54,6 +54,7 @@ from bot.storage.models import (
     LeaveRequest,
     Member,
     Notification,
+    OutboxMail,
     RequestEvent,
     School,
     utcnow,
@@ -383,6 +384,10 @@ class World:
         self.run(chat.tap("toggle:confirm_email"))  # no address known yet: asks for it
         at("my_email")
         self.run(chat.send("secretariat@school.be"))
+        at("email_code")
+        with session(self.db) as s:
+            mail = s.exec(select(OutboxMail).order_by(OutboxMail.id.desc())).first()
+        self.run(chat.send(re.search(r"\b\d{6}\b", mail.body).group(0)))
         at(SUMMARY, "summary:mail")
         self.run(chat.tap("edit:niss"))
         at("niss", "editing:niss")
@@ -482,7 +487,7 @@ languages = st.sampled_from(LANGUAGES)
 
 TYPED_STEPS = ["capacity", "community", "school", "niss", "last_name", "first_name", "staff_status", "email",
                "leave_type", "regime", "employer_agreement", "start_date", "end_date", "hours_before", "fulltime_hours",
-               "notice_date", "rtt", "my_email", "summary"]
+               "notice_date", "rtt", "my_email", "email_code", "summary"]
 SNAPSHOT = {name: f"step:{name}" for name in TYPED_STEPS}
 
 

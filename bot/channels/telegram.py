@@ -95,7 +95,7 @@ def _input(update: Update, kind: str, text: str = "", command: str = "", upload:
     user = update.effective_user
     return Input(channel=CHANNEL, user_key=str(user.id), chat_key=str(update.effective_chat.id), kind=kind,
                  text=text, command=command, language_code=user.language_code, display_name=user.full_name or "",
-                 upload=upload, update_id=update.update_id)
+                 upload=upload, update_id=update.update_id, bot_id=update.get_bot().id)
 
 
 async def _post(bot, method: str, **fields) -> None:

@@ -136,7 +136,8 @@ class Engine:
             transaction = connection.begin()
             turn = None
             try:
-                loaded = turns.load(connection, inp.channel, inp.user_key, inp.chat_key, inp.update_id, now, durable)
+                loaded = turns.load(connection, inp.channel, inp.user_key, inp.chat_key, inp.update_id, now, durable,
+                                    inp.bot_id)
                 if not loaded.fresh:  # already applied, by this process or another
                     transaction.rollback()
                     return Reply([], self.default_locale)

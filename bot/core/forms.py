@@ -93,6 +93,7 @@ class Step:
     echo: Callable[[Any, Context], Any] | None = None  # default: "✓ label: answer"
     label: str = ""  # message id naming the answer on the summary's edit button
     depends_on: tuple[str, ...] = ()
+    after: Callable[[Any, Context], list] | None = None  # what taking the answer does (once); returns notes
 
     def applies_to(self, ctx: Context) -> bool:
         return self.applies is None or bool(self.applies(ctx))
@@ -303,6 +304,8 @@ def _step_answer(turn: Turn, form: Form, ctx: Context, code: str | None, text: s
     history = [*draft.history, step.name]
     echo = [step.echo(value, ctx) if step.echo else
             t(N_("✓ {label}: {answer}"), label=t(step.label), answer=step.show(value, ctx)), *notes]
+    if step.after:
+        echo += step.after(value, ctx)
     if draft.editing:
         state = next((s.name for s in form.steps if s.applies_to(ctx) and s.name not in ctx.answers), SUMMARY)
     else:

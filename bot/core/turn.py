@@ -56,7 +56,7 @@ class Turn:
         self.close_draft("abandoned")
         self.draft = DraftState(id=0, form=form, state=state, answers=answers, history=[], editing=False, version=1,
                            request_id=request_id, created_at=self.now, updated_at=self.now, loaded_version=0,
-                           new=True)
+                           new=True, organisation_id=self.member.organisation_id)
         return self.draft
 
     def close_draft(self, status: str) -> DraftState | None:

@@ -19,6 +19,7 @@ class Input:
     display_name: str = ""
     upload: Upload | None = None
     update_id: int | None = None  # Telegram's, so that a redelivered update is applied once
+    bot_id: int = 0  # whose numbering update_id follows (Telegram numbers each bot's updates)
 
 
 @dataclass

@@ -19,7 +19,7 @@ from bot.core.views import Document, Upload, View
 from bot.dialogs.actions import ASK_CANCEL, ATTACHMENT, CANCEL, MODIFY, NEW_REQUEST, RECEIPT, SHOW_REQUEST
 from bot.dialogs.questions import LEAVE_ANSWERS, STEP, answers_from_request, draft_request, request_fields
 from bot.dialogs.request_text import filed_on, request_lines
-from bot.domain.answers import format_hours
+from bot.domain.answers import aware, format_hours
 from bot.domain.errors import Invalid
 from bot.domain.identifiers import mask_niss, parse_ticket
 from bot.domain.leaves import UNDECIDED, Regime, Status, label
@@ -312,13 +312,9 @@ def focus_of(turn: Turn) -> LeaveRequest | None:
     screen = repository.screen(turn.session, turn.member, turn.inp.channel, turn.inp.chat_key)
     if screen.focus_request_id is None or screen.focus_at is None:
         return None
-    if turn.now - _aware(screen.focus_at) >= dt.timedelta(hours=FOCUS_HOURS):
+    if turn.now - aware(screen.focus_at) >= dt.timedelta(hours=FOCUS_HOURS):
         return None
     return repository.request_by_id(turn.session, turn.member.organisation_id, screen.focus_request_id)
-
-
-def _aware(moment: dt.datetime) -> dt.datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
 
 
 @router.upload(needs=Permission.ATTACH)

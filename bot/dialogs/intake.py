@@ -34,12 +34,12 @@ def _summary(ctx: Context) -> tuple[list, list[list[Choice]]]:
     if ctx.mail_enabled:
         lines.append(t(N_("{box} I wish to receive a confirmation e-mail."),
                        box="☑" if a.get("confirm_email") else "☐"))
-        if a.get("confirm_email") and a.get("my_email"):
-            lines.append(t(N_("It will be sent to {email}."), email=a["my_email"]))
+        if a.get("confirm_email") and a.get("email_proved"):
+            lines.append(t(N_("It will be sent to {email}."), email=a["email_proved"]))
     lines.append(t(N_("{box} I certify that all the data on this form are correct. I undertake to report any change "
                       "immediately."), box="☑" if a.get("certified") else "☐"))
     edits = [Choice(f"edit:{s.name}", t(N_("✏ {label}"), label=t(s.label))) for s in STEPS
-             if s.applies_to(ctx) and s.name != "my_email"]
+             if s.applies_to(ctx) and s.name in INTAKE.editable]
     rows = [edits[i:i + 2] for i in range(0, len(edits), 2)]
     if ctx.mail_enabled:
         rows.append([Choice("toggle:confirm_email", t(N_("{box} Confirmation e-mail"),
@@ -56,8 +56,8 @@ def _on_summary(turn: Turn, ctx: Context, code: str) -> View | None:
     if code in toggles:
         key = code.split(":")[1]
         ctx.answers[key] = not ctx.answers.get(key)
-        if key == "confirm_email" and ctx.answers[key] and "my_email" not in ctx.answers:
-            return forms.go(turn, ctx, SUMMARY, [], True)  # asks for the address first
+        if key == "confirm_email" and ctx.answers[key] and "email_proved" not in ctx.answers:
+            return forms.go(turn, ctx, SUMMARY, [], True)  # asks for the address, and proves it, first
         forms.save(turn, SUMMARY)
         return None
     if code == "confirm":
@@ -76,14 +76,11 @@ def _file(turn: Turn, ctx: Context) -> View:
     request = repository.file_request(connection, member, turn.draft.id, request_fields(ctx.answers), turn.now)
     turn.close_draft("filed")
     log.info("request %s filed by member %s", request.ticket, member.id)
-    if turn.options.mail_enabled and request.confirmation_email and ctx.answers.get("my_email"):
+    if turn.options.mail_enabled and request.confirmation_email and ctx.answers.get("email_proved"):
         from bot.mail import enqueue_acknowledgement  # only with a mail server
 
-        session = turn.session
-        if member.email != ctx.answers["my_email"]:
-            repository.set_email(session, member.id, ctx.answers["my_email"])  # offered again next time
-        organisation = session.get(Organisation, member.organisation_id)
-        enqueue_acknowledgement(session, request, organisation, ctx.answers["my_email"], turn.lang)
+        organisation = turn.session.get(Organisation, member.organisation_id)
+        enqueue_acknowledgement(turn.session, request, organisation, ctx.answers["email_proved"], turn.lang)
     repository.set_focus(connection, member, turn.inp.channel, turn.inp.chat_key, request, turn.now)
     return acknowledgement(turn, request)
 
@@ -104,14 +101,15 @@ def _start(turn: Turn) -> list[View]:
     capacities = roles_capacities(member.role_set)
     if len(capacities) == 1:
         answers["capacity"] = capacities[0].value
-    if member.email:
-        answers["my_email"] = member.email
+    if member.email:  # proved before: confirmation e-mails go there without asking
+        answers["my_email"] = answers["email_proved"] = member.email
     intro = t(N_("New request. Answer each question; \"Back\" returns to the previous one, /cancel stops."))
     return [forms.start(turn, INTAKE, answers, notes=[intro])]
 
 
 INTAKE = router.form(Form("intake", STEPS, summary=_summary, on_summary=_on_summary, start=_start,
-                          editable=tuple(s.name for s in STEPS if s.name != "my_email"), durable_codes=("confirm",),
+                          editable=tuple(s.name for s in STEPS if s.name not in ("my_email", "email_code")),
+                          durable_codes=("confirm",),
                           title=N_("Confirmation page")))
 
 

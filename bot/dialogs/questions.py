@@ -3,12 +3,14 @@ steps: the intake asks them all, a modification the leave's own."""
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import re
+import secrets
 from types import SimpleNamespace
 
 from bot.core.forms import Choice, Context, Step
 from bot.dialogs.request_text import born
-from bot.domain.answers import format_hours, parse_date, parse_email, parse_hours, parse_name
+from bot.domain.answers import aware, format_hours, parse_date, parse_email, parse_hours, parse_name
 from bot.domain.errors import Invalid
 from bot.domain.identifiers import format_bce, format_niss, parse_bce, parse_niss
 from bot.domain.leaves import (
@@ -273,6 +275,52 @@ def _show_day(value, ctx):
     return _day(value)
 
 
+# --- the address for the confirmation e-mail, proved by a code sent to it ---------------------------------
+
+EMAIL_CODE_MINUTES = 30
+
+
+def _code_hash(address: str, code: str) -> str:
+    return hashlib.sha256(f"{address}\n{code}".encode()).hexdigest()
+
+
+def _send_email_code(address, ctx) -> list:
+    """A six-digit code, sent to the address (through the outbox, in this turn's transaction); kept hashed."""
+    from bot.mail import enqueue_code  # only with a mail server
+
+    code = f"{secrets.randbelow(10 ** 6):06d}"
+    repository.start_email_check(ctx.session, ctx.member, ctx.turn.inp.channel, ctx.turn.inp.chat_key, address,
+                                 _code_hash(address, code), ctx.turn.now)
+    enqueue_code(ctx.session, address, code, EMAIL_CODE_MINUTES, ctx.lang)
+    return []
+
+
+def _email_code_prompt(ctx):
+    return [t(N_("We sent a six-digit code to {email}. Type it here (it is valid {minutes} minutes). No e-mail? "
+                 "Check the address with \"Back\"."), email=ctx.answers["my_email"], minutes=EMAIL_CODE_MINUTES)]
+
+
+def _parse_email_code(text, ctx):
+    code = re.sub(r"\s", "", text)
+    screen = repository.screen(ctx.session, ctx.member, ctx.turn.inp.channel, ctx.turn.inp.chat_key)
+    address = ctx.answers["my_email"]
+    sent = screen.email_code_sent_at
+    fresh = sent is not None and ctx.turn.now - aware(sent) < dt.timedelta(minutes=EMAIL_CODE_MINUTES)
+    if not re.fullmatch(r"\d{6}", code, re.ASCII) or screen.email_pending != address or not fresh \
+            or not secrets.compare_digest(screen.email_code_hash or "", _code_hash(address, code)):
+        raise Invalid(N_("This is not the code we sent to {email}, or it is more than {minutes} minutes old. Type "
+                         "the six digits of the last e-mail, for example 042517, or go back to send a new code."),
+                      email=address, minutes=EMAIL_CODE_MINUTES)
+    return address
+
+
+def _email_proved(address, ctx) -> list:
+    ctx.answers["email_proved"] = address
+    repository.prove_email(ctx.session, ctx.member.id, address, ctx.turn.now)
+    ctx.member.email = address
+    return []
+
+
 # --- the steps, in the manual's order ------------------------------------------------------------
 
 STEPS: list[Step] = [
@@ -324,11 +372,17 @@ STEPS: list[Step] = [
          _parse_day, check=_check_notice, show=_show_day, label=N_("Written notice")),
     Step("rtt", lambda ctx: [t(N_("Is there a working-time reduction scheme (RTT or equivalent)?"))],
          _pick(_yes_no), choices=_yes_no, show=_yes_no_label, label=N_("RTT scheme")),
-    # Asked only when the user ticks "confirmation e-mail" on the summary and we know no address yet.
+    # Asked only when the user ticks "confirmation e-mail" on the summary and has no proved address yet.
     Step("my_email", lambda ctx: [t(N_("To which address should the confirmation e-mail go? For example "
-                                       "secretariat@school.be."))],
-         lambda text, ctx: parse_email(text), label=N_("Your e-mail"),
-         applies=lambda ctx: bool(ctx.mail_enabled and ctx.answers.get("confirm_email"))),
+                                       "secretariat@school.be. We will first send a code to it, to be sure it is "
+                                       "yours."))],
+         lambda text, ctx: parse_email(text), label=N_("Your e-mail"), after=_send_email_code,
+         applies=lambda ctx: bool(ctx.mail_enabled and ctx.answers.get("confirm_email")
+                                  and "email_proved" not in ctx.answers)),
+    Step("email_code", _email_code_prompt, _parse_email_code, label=N_("Code received by e-mail"),
+         after=_email_proved, depends_on=("my_email",),
+         applies=lambda ctx: bool(ctx.mail_enabled and ctx.answers.get("confirm_email") and ctx.answers.get("my_email")
+                                  and ctx.answers.get("email_proved") != ctx.answers.get("my_email"))),
 ]
 STEP = {step.name: step for step in STEPS}
 # What a modification may change after filing: the leave's own answers, not the worker nor the school.

@@ -53,10 +53,10 @@ def request_lines(db: Session | Connection, request, organisation_name: str, rev
     return lines
 
 
-@lru_cache(maxsize=4096)
+@lru_cache(maxsize=64)
 def born(niss_number: str):
-    """What the NISS says of the worker, shown back so that a typo is caught (a stored, valid number: the same
-    sentence every time, so it is worked out once)."""
+    """What the NISS says of the worker, shown back so that a typo is caught (the same sentence for every screen of
+    a draft: the last few workers' are kept, not every worker's)."""
     niss = parse_niss(niss_number)
     if niss.birth_date is None:
         return t(N_("NISS {niss}: a number whose birth date is not known. Check it against the worker's documents."),

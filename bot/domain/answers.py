@@ -4,7 +4,7 @@ from __future__ import annotations
 import calendar
 import re
 import unicodedata
-from datetime import date, datetime
+from datetime import date, datetime, timezone
 from zoneinfo import ZoneInfo
 
 from bot.domain.errors import Invalid
@@ -13,6 +13,11 @@ from bot.i18n import N_
 BRUSSELS = ZoneInfo("Europe/Brussels")
 _DAY_FIRST = re.compile(r"(\d{1,2})\s*[/.\-]\s*(\d{1,2})\s*[/.\-]\s*(\d{4}|\d{2})")
 _ISO = re.compile(r"(\d{4})\s*[/.\-]\s*(\d{1,2})\s*[/.\-]\s*(\d{1,2})")
+
+
+def aware(moment: datetime) -> datetime:
+    """A stored time as UTC (SQLite may give it back without its zone)."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
 
 
 def local_today(now: datetime) -> date:
@@ -81,7 +86,9 @@ def format_hours(minutes: int) -> str:
     return f"{minutes // 60}h{minutes % 60:02d}"
 
 
-_EMAIL = re.compile(r"[^@\s]{1,64}@((?:[^\W_](?:[\w-]*[^\W_])?\.)+[^\W\d_]{2,})")
+# The local part as mail servers take it without quoting: letters (any script), digits and !#$%&'*+/=?^_`{|}~.-
+# (no parentheses, quotes, commas or angle brackets, which a mail header would read as something else).
+_EMAIL = re.compile(r"(?:[^\W_]|[!#$%&'*+/=?^_`{|}~.-]){1,64}@((?:[^\W_](?:[\w-]*[^\W_])?\.)+[^\W\d_]{2,})")
 
 
 def parse_email(text: str) -> str:
@@ -89,7 +96,7 @@ def parse_email(text: str) -> str:
     text = text.strip()
     match = _EMAIL.fullmatch(text) if len(text) <= 254 else None
     hidden = any(unicodedata.category(ch).startswith("C") for ch in text)  # NUL, escapes, RTL overrides
-    if not match or ".." in text or hidden:
+    if not match or ".." in text or hidden or text.startswith(".") or ".@" in text:
         raise Invalid(N_("This does not look like an e-mail address. Type it like name@school.be."))
     local = text[: match.start(1) - 1]
     return f"{local}@{match[1].lower()}"  # only the domain is case-insensitive by the standard

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import JSON, Column, ForeignKey, Index, Integer, LargeBinary, Text, UniqueConstraint, text
+from sqlalchemy import JSON, BigInteger, Column, ForeignKey, Index, Integer, LargeBinary, Text, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 
@@ -37,6 +37,9 @@ class Invitation(SQLModel, table=True):
     expires_at: dt.datetime
     used_at: dt.datetime | None = None
     used_by: int | None = Field(default=None, foreign_key="member.id")
+    # Who made it (None: the command line). Revoking them cancels what they made and did not see used.
+    created_by: int | None = Field(default=None, foreign_key="member.id", index=True)
+    cancelled_at: dt.datetime | None = None
 
 
 class Member(SQLModel, table=True):
@@ -50,7 +53,8 @@ class Member(SQLModel, table=True):
     display_name: str = Field(default="", max_length=200)
     roles: str = Field(max_length=100)
     locale: str | None = Field(default=None, max_length=5)
-    email: str | None = Field(default=None, max_length=254)  # where confirmation e-mails go
+    email: str | None = Field(default=None, max_length=254)  # where confirmation e-mails go, once proved
+    email_verified_at: dt.datetime | None = None  # when the member typed the code sent to that address
     enrolled_at: dt.datetime = Field(default_factory=utcnow)
     revoked_at: dt.datetime | None = None
 
@@ -72,6 +76,8 @@ class Draft(SQLModel, table=True):
     channel: str = Field(max_length=16)
     chat_key: str = Field(max_length=64)
     member_id: int = Field(foreign_key="member.id", index=True)
+    # The organisation the draft was started for: filing checks that the member still acts for it.
+    organisation_id: int | None = Field(default=None, foreign_key="organisation.id")
     form: str = Field(default="intake", max_length=20)  # which form: intake, modify
     state: str = Field(max_length=40)  # the step being answered, or the summary
     answers: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
@@ -102,6 +108,12 @@ class ChatScreen(SQLModel, table=True):
     focus_request_id: int | None = Field(default=None, foreign_key="leave_request.id")
     focus_at: dt.datetime | None = None
     invite_roles: str = Field(default="", max_length=100)
+    # An invitation to another organisation that the member opened and has not yet accepted or declined.
+    pending_invitation_id: int | None = Field(default=None, foreign_key="invitation.id")
+    # An e-mail address being proved: the code sent to it (hashed) and when, until the member types it back.
+    email_pending: str | None = Field(default=None, max_length=254)
+    email_code_hash: str | None = Field(default=None, max_length=64)
+    email_code_sent_at: dt.datetime | None = None
     updated_at: dt.datetime = Field(default_factory=utcnow)
 
 
@@ -141,6 +153,7 @@ class LeaveRequest(SQLModel, table=True):
     status: str = Field(default="waiting", max_length=12)
     office: str | None = Field(default=None, max_length=40)
     filed_at: dt.datetime = Field(default_factory=utcnow)
+    version: int = 0  # changes at every modification and status change: a save based on an older one is refused
 
 
 class RequestEvent(SQLModel, table=True):
@@ -169,8 +182,9 @@ class Attachment(SQLModel, table=True):
     mime: str = Field(max_length=60)
     size: int
     sha256: str = Field(max_length=64)
+    number: int = 0  # the n-th document of the request: it is sent back as <ticket>-<n>.<extension>
     stored_path: str = Field(max_length=400)  # relative to the attachments folder
-    telegram_file_id: str | None = Field(default=None, max_length=200)
+    telegram_file_id: str | None = Field(default=None, sa_column=Column(Text, nullable=True))  # no set length
     added_at: dt.datetime = Field(default_factory=utcnow)
 
 
@@ -208,7 +222,9 @@ class ProcessedUpdate(SQLModel, table=True):
     """Telegram updates already applied: a redelivered update (same id) is not applied twice."""
 
     __tablename__ = "processed_update"
-    update_id: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
+    # Update ids are numbered per bot: another bot's update with the same number is another update.
+    bot_id: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
+    update_id: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
     # Not indexed: an index would cost every update a page write; pruning old rows once a day may read them all.
     processed_at: dt.datetime = Field(default_factory=utcnow)
 

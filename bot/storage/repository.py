@@ -159,9 +159,16 @@ def set_locale(session: Session, member_id: int, locale: str) -> None:
     session.execute(update(Member).where(Member.id == member_id).values(locale=locale))
 
 
-def set_email(session: Session, member_id: int, email: str) -> None:
-    """Where the member's confirmation e-mails go: offered again next time."""
-    session.execute(update(Member).where(Member.id == member_id).values(email=email))
+def prove_email(session: Session, member_id: int, email: str, now: dt.datetime) -> None:
+    """The member typed the code sent to this address: their confirmation e-mails go there from now on."""
+    session.execute(update(Member).where(Member.id == member_id).values(email=email, email_verified_at=now))
+
+
+def start_email_check(session: Session, member, channel: str, chat_key: str, address: str, code_hash: str,
+                      now: dt.datetime) -> None:
+    """A code was sent to this address: kept (hashed) on the chat's screen until the member types it."""
+    row = screen(session, member, channel, chat_key)
+    row.email_pending, row.email_code_hash, row.email_code_sent_at = address, code_hash, now
 
 
 # --- drafts and chat screens -------------------------------------------------------------------------

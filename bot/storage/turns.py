@@ -59,6 +59,7 @@ class DraftState:
     created_at: dt.datetime
     updated_at: dt.datetime
     status: str = "open"
+    organisation_id: int | None = None  # the organisation it was started for
     loaded_version: int = -1
     new: bool = False  # inserted by this turn
 
@@ -82,9 +83,9 @@ class Loaded:
     draft: DraftState | None
 
 
-_MEMBER = ("m.id, m.organisation_id, o.name, m.roles, m.display_name, m.locale, m.email, "
+_MEMBER = ("m.id, m.organisation_id, o.name, m.roles, m.display_name, m.locale, m.email, m.email_verified_at, "
            "d.id, d.form, d.state, d.answers, d.history, d.editing, d.version, d.request_id, d.created_at, "
-           "d.updated_at")
+           "d.updated_at, d.organisation_id")
 _JOINED = ("member m JOIN organisation o ON o.id = m.organisation_id "
            "LEFT JOIN draft d ON d.channel = m.channel AND d.chat_key = :chat_key AND d.member_id = m.id "
            "AND d.status = 'open'")
@@ -117,30 +118,32 @@ def _statements(dialect: str) -> _Statements:
                 "AND m.revoked_at IS NULL LEFT JOIN organisation o ON o.id = m.organisation_id "
                 "LEFT JOIN draft d ON d.channel = m.channel AND d.chat_key = %(chat_key)s AND d.member_id = m.id "
                 "AND d.status = 'open'")
-        load_fresh = ("WITH fresh AS (INSERT INTO processed_update (update_id, processed_at) "
-                      "VALUES (%(update_id)s, %(now)s) ON CONFLICT DO NOTHING RETURNING update_id) "
+        load_fresh = ("WITH fresh AS (INSERT INTO processed_update (bot_id, update_id, processed_at) "
+                      "VALUES (%(bot_id)s, %(update_id)s, %(now)s) ON CONFLICT DO NOTHING RETURNING update_id) "
                       + load.replace("SELECT 1,", "SELECT (SELECT count(*) FROM fresh),", 1))
         return _Statements(
             dialect, None, load, load_fresh,
             save=("UPDATE draft SET state = %(state)s, answers = %(answers)s::json, history = %(history)s::json, "
                   "editing = %(editing)s, version = %(version)s, status = %(status)s, request_id = %(request_id)s, "
                   "updated_at = %(updated_at)s WHERE id = %(draft_id)s AND version = %(loaded_version)s"),
-            insert=(f"INSERT INTO draft (channel, chat_key, member_id, form, created_at, {_DRAFT_VALUES}) VALUES "
-                    "(%(channel)s, %(chat_key)s, %(member_id)s, %(form)s, %(created_at)s, %(state)s, "
+            insert=(f"INSERT INTO draft (channel, chat_key, member_id, organisation_id, form, created_at, "
+                    f"{_DRAFT_VALUES}) VALUES (%(channel)s, %(chat_key)s, %(member_id)s, %(organisation_id)s, "
+                    "%(form)s, %(created_at)s, %(state)s, "
                     "%(answers)s::json, %(history)s::json, %(editing)s, %(version)s, %(status)s, %(request_id)s, "
                     "%(updated_at)s) RETURNING id"))
     return _Statements(
         dialect,
-        deduplicate=("INSERT INTO processed_update (update_id, processed_at) VALUES (:update_id, :now) "
-                     "ON CONFLICT DO NOTHING RETURNING update_id"),
+        deduplicate=("INSERT INTO processed_update (bot_id, update_id, processed_at) VALUES (:bot_id, :update_id, "
+                     ":now) ON CONFLICT DO NOTHING RETURNING update_id"),
         load=(f"SELECT 1, NULL, {_MEMBER} FROM {_JOINED} WHERE m.channel = :channel "
               "AND m.user_key = :user_key AND m.revoked_at IS NULL"),
         load_fresh="",
         save=("UPDATE draft SET state = :state, answers = :answers, history = :history, editing = :editing, "
               "version = :version, status = :status, request_id = :request_id, updated_at = :updated_at "
               "WHERE id = :draft_id AND version = :loaded_version"),
-        insert=(f"INSERT INTO draft (channel, chat_key, member_id, form, created_at, {_DRAFT_VALUES}) VALUES "
-                "(:channel, :chat_key, :member_id, :form, :created_at, :state, :answers, :history, :editing, "
+        insert=(f"INSERT INTO draft (channel, chat_key, member_id, organisation_id, form, created_at, "
+                f"{_DRAFT_VALUES}) VALUES (:channel, :chat_key, :member_id, :organisation_id, :form, :created_at, "
+                ":state, :answers, :history, :editing, "
                 ":version, :status, :request_id, :updated_at) RETURNING id"))
 
 
@@ -173,10 +176,10 @@ def prepare(connection: Connection, durable: bool) -> None:
 
 
 def load(connection: Connection, channel: str, user_key: str, chat_key: str, update_id: int | None,
-         now: dt.datetime, durable: bool) -> Loaded:
+         now: dt.datetime, durable: bool, bot_id: int = 0) -> Loaded:
     sql = _statements(connection.dialect.name)
     to_db, from_db = _moments(connection.dialect)
-    params = {"channel": channel, "user_key": user_key, "chat_key": chat_key, "update_id": update_id,
+    params = {"channel": channel, "user_key": user_key, "chat_key": chat_key, "update_id": update_id, "bot_id": bot_id,
               "now": to_db(now), "synchronous_commit": "on" if durable else "off"}
     if update_id is not None and sql.deduplicate:
         if _execute(connection, sql.deduplicate, params).fetchone() is None:
@@ -190,12 +193,13 @@ def load(connection: Connection, channel: str, user_key: str, chat_key: str, upd
     if row[2] is None:
         return Loaded(True, None, None)
     actor = Actor(id=row[2], organisation_id=row[3], organisation_name=row[4], roles=row[5], channel=channel,
-                  user_key=user_key, display_name=row[6], locale=row[7], email=row[8])
-    if row[9] is None:
+                  user_key=user_key, display_name=row[6], locale=row[7],
+                  email=row[8] if row[9] is not None else None)  # an address not yet proved is not used
+    if row[10] is None:
         return Loaded(True, actor, None)
-    state = DraftState(id=row[9], form=row[10], state=row[11], answers=sql.loads(row[12]),
-                       history=sql.loads(row[13]), editing=bool(row[14]), version=row[15], request_id=row[16],
-                       created_at=from_db(row[17]), updated_at=from_db(row[18]))
+    state = DraftState(id=row[10], form=row[11], state=row[12], answers=sql.loads(row[13]),
+                       history=sql.loads(row[14]), editing=bool(row[15]), version=row[16], request_id=row[17],
+                       created_at=from_db(row[18]), updated_at=from_db(row[19]), organisation_id=row[20])
     return Loaded(True, actor, state)
 
 
@@ -209,7 +213,7 @@ def save(connection: Connection, state: DraftState, channel: str, chat_key: str,
     if state.new:
         state.id = _execute(connection, sql.insert, values | {
             "channel": channel, "chat_key": chat_key, "member_id": member_id, "form": state.form,
-            "created_at": to_db(state.created_at)}).fetchone()[0]
+            "organisation_id": state.organisation_id, "created_at": to_db(state.created_at)}).fetchone()[0]
         state.new = False
     elif _execute(connection, sql.save, values | {"draft_id": state.id, "loaded_version": state.loaded_version}
                   ).rowcount != 1:
