@@ -150,13 +150,16 @@ class Statements:
         if self.sqlite:
             dbapi_connection.set_trace_callback(self._record)
             return
-        probe = self
+        if getattr(dbapi_connection.cursor_factory, "probe", None) is self:
+            return
 
-        class Counting(type(dbapi_connection).cursor_factory):
+        class Counting(dbapi_connection.cursor_factory):
+            probe = self
+
             def execute(self, query, params=None, **kwargs):
                 if self.connection.info.transaction_status == 0 and not self.connection.autocommit:  # idle
-                    probe._record("BEGIN")
-                probe._record(str(query))
+                    self.probe._record("BEGIN")
+                self.probe._record(str(query))
                 return super().execute(query, params, **kwargs)
 
         dbapi_connection.cursor_factory = Counting
