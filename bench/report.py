@@ -101,7 +101,8 @@ def table_rows(r: dict) -> list[tuple[str, str, str, str]]:
     rows.append((EXPORT_LINE, f"{e['seconds']:.2f} s ({e['rows']:,} rows, {e['bytes'] / 1e6:.1f} MB)", "≤ 2 s",
                  verdict(e["seconds"], 2)))
     m = r["memory"]
-    rows.append((MEMORY_LINE, f"{m['mb']:+.2f} MB ({m['open_dialogs'] - 1:,} dialogs)", "≤ 2 MB",
+    rows.append((MEMORY_LINE, f"{m['mb']:+.2f} MB ({m['open_dialogs'] - 1:,} dialogs, through the product's "
+                 f"{m['processor']})", "≤ 2 MB",
                  verdict(m["mb"], 2)))
     pg = r.get("postgres")
     for key, label in OVERVIEW_LINES.items():
@@ -186,14 +187,16 @@ def render_report(r: dict, quick: bool) -> str:
         "latest request.",
         f"- Export: `bot.dialogs.overview.export_csv(session, member, state, 'fr')` for the largest organisation, "
         f"all periods, median of {r['export']['runs']}.",
-        f"- Memory: a fresh process (spawn) builds the Application and engine on a SQLite file and handles a "
-        f"warm-up (a full intake and an open draft); VmRSS after gc.collect(); then {s.dialogs:,} enrolled users "
-        f"each send 1 to {intake['updates_per_intake'] - 2} updates of an intake, so that drafts are open at every "
-        f"step up to the summary ({memory['updates']:,} updates in {memory['seconds']:.0f} s; the file without "
-        f"disk syncs, which changes no memory); VmRSS again after gc.collect(): {memory['before_kb'] / 1024:.1f} MB "
-        f"before, {memory['after_kb'] / 1024:.1f} MB after; halfway: "
-        f"{(memory['middle_kb'] - memory['before_kb']) / 1024:+.2f} MB; Python memory blocks still allocated at "
-        f"the end: {memory['blocks']:+,}.",
+        f"- Memory: a fresh process (spawn) builds the Application and engine on a SQLite file, starts it "
+        "(`app.start()`), and hands every update to the update queue, whence the Application's update processor "
+        f"(the product's {memory['processor']}, {memory['max_concurrent']} at once) takes them, as polling and "
+        "webhooks do; a warm-up (a full intake and an open draft); VmRSS after gc.collect(); then "
+        f"{s.dialogs:,} enrolled users each send 1 to {intake['updates_per_intake'] - 2} updates of an intake, "
+        "so that drafts are open at every step up to the summary, 50 users' updates queued together "
+        f"({memory['updates']:,} updates in {memory['seconds']:.0f} s, the product's own durability); VmRSS "
+        f"again after gc.collect(): {memory['before_kb'] / 1024:.1f} MB before, {memory['after_kb'] / 1024:.1f} MB "
+        f"after; halfway: {(memory['middle_kb'] - memory['before_kb']) / 1024:+.2f} MB; Python memory blocks still "
+        f"allocated at the end: {memory['blocks']:+,}; chats left in the processor: {memory['chats_in_progress']}.",
         "- Two processes: two OS processes (spawn), each with its own Application, engine (the product's "
         "`make_engine`) and request object on the same PostgreSQL database (holding the generated data), each "
         f"driving full intakes for 10 users of one organisation, their steps interleaved, for {s.pg_seconds:.0f} s "
