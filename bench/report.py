@@ -15,11 +15,19 @@ from pathlib import Path
 import sqlalchemy
 import telegram
 
+from bench.chats import chats_on_postgres
 from bench.dataset import ANCHOR, SEED, YEARS, first_build_seconds, sqlite_dataset
 from bench.intake import INTAKE_NISS_BASE
 from bench.memory import measure_memory
 from bench.overview import time_export, time_overview
-from bench.postgres import postgres_dataset, postgres_round_trip_ms, postgres_url, processes_on_postgres
+from bench.postgres import (
+    intake_on_postgres,
+    postgres_dataset,
+    postgres_round_trip_ms,
+    postgres_url,
+    processes_on_postgres,
+    statements_on_postgres,
+)
 from bench.rounds import intake_on_sqlite
 from bench.sizes import FULL, QUICK
 from bench.statements import KINDS, statements_on_sqlite
@@ -33,6 +41,7 @@ ECHO_LINE = "bare python-telegram-bot echo"
 FILING_LINE = "intake step: the filing update (synchronous=FULL) / the other updates"
 RATIO_LINE = "intake step ÷ echo, SQLite, durable (the product's own settings)"
 LOADED_LINE = "intake step ÷ echo, SQLite, with other drafts open and the generated requests"
+PG_RATIO_LINE = "intake step ÷ echo, PostgreSQL on this machine"
 STATEMENTS_LINE = "statements and COMMITs per update (whole intake; per kind below)"
 OVERVIEW_LINES = {  # key -> label
     "default": "overview page + count: default (last 2 years)",
@@ -45,10 +54,12 @@ EXPORT_RATIO_LINE = "CSV export ÷ a bare csv.writer writing the same rows from 
 MEMORY_LINE = "resident memory: open dialogs minus none"
 PG_OVERVIEW_PREFIX = "PostgreSQL "
 TWO_PROCESS_LINE = "two processes on one PostgreSQL: updates/s"
-POSTGRES_LINES = [*(PG_OVERVIEW_PREFIX + label for label in OVERVIEW_LINES.values()), TWO_PROCESS_LINE]
-FIGURE_LINES = [INTAKE_LINE, ECHO_LINE, FILING_LINE, RATIO_LINE, LOADED_LINE, STATEMENTS_LINE,
+CHATS_LINE = "one process with concurrent updates on PostgreSQL: updates/s"
+POSTGRES_LINES = [PG_RATIO_LINE, *(PG_OVERVIEW_PREFIX + label for label in OVERVIEW_LINES.values()),
+                  TWO_PROCESS_LINE, CHATS_LINE]
+FIGURE_LINES = [INTAKE_LINE, ECHO_LINE, FILING_LINE, RATIO_LINE, LOADED_LINE, PG_RATIO_LINE, STATEMENTS_LINE,
                 *OVERVIEW_LINES.values(), EXPORT_LINE, EXPORT_RATIO_LINE, MEMORY_LINE,
-                *(PG_OVERVIEW_PREFIX + label for label in OVERVIEW_LINES.values()), TWO_PROCESS_LINE]
+                *(PG_OVERVIEW_PREFIX + label for label in OVERVIEW_LINES.values()), TWO_PROCESS_LINE, CHATS_LINE]
 STATEMENTS_TOTAL = "whole intake, mean per update"
 STATEMENT_LINES = [*KINDS, STATEMENTS_TOTAL]  # the rows of the table of statements, also checked by the tests
 NOT_MEASURED = "not measured (no PostgreSQL configured)"
@@ -122,9 +133,11 @@ def _us(values) -> str:
     return ", ".join(str(round(v)) for v in values)
 
 
-def missing(pg: dict) -> str:
+def missing(pg: dict, key: str) -> str:
     """Why a PostgreSQL figure is not there: not configured, or how its measurement failed."""
-    return pg.get("error", NOT_MEASURED) if pg else NOT_MEASURED
+    if not pg:
+        return NOT_MEASURED
+    return pg.get("error") or pg.get("errors", {}).get(key) or "not measured"
 
 
 def _statements(counted: dict) -> str:
@@ -152,7 +165,16 @@ def table_rows(r: dict) -> list[tuple[str, str, str, str, str]]:
                      f"{loaded['open_drafts']:,} drafts open, {loaded['requests']:,} requests; "
                      f"{loaded['us']:.0f} µs per update)",
         f"within {LOADED_LIMIT_PCT} % of an empty database", verdict(intake["difference_pct"], LOADED_LIMIT_PCT))
-    row(STATEMENTS_LINE, f"SQLite: {_statements(r['statements'])}", "printed", "—")
+    if "intake" in pg:
+        p = pg["intake"]
+        row(PG_RATIO_LINE, f"{p['ratio']:.2f} × ({p['us']:.0f} µs per update, echo {p['echo_us']:.0f} µs; "
+                           f"filing update {p['filing_us']:.0f} µs, the others {p['rest_us']:.0f} µs)",
+            "≤ 8 ×", verdict(p["ratio"], 8))
+    else:
+        row(PG_RATIO_LINE, missing(pg, "intake"), "≤ 8 ×", "—")
+    row(STATEMENTS_LINE, f"SQLite: {_statements(r['statements'])}; PostgreSQL: "
+                         f"{_statements(pg['statements']) if 'statements' in pg else missing(pg, 'statements')}",
+        "printed", "—")
     for key, label in OVERVIEW_LINES.items():
         o = r["overview"][key]
         row(label, f"p50 {o['p50']:.2f} ms, p95 {o['p95']:.2f} ms ({o['total']:,} match)", "p95 ≤ 10 ms",
@@ -170,14 +192,20 @@ def table_rows(r: dict) -> list[tuple[str, str, str, str, str]]:
             row(PG_OVERVIEW_PREFIX + label, f"p50 {o['p50']:.2f} ms, p95 {o['p95']:.2f} ms",
                 "reported (p95 ≤ 10 ms)", verdict(o["p95"], 10))
         else:
-            row(PG_OVERVIEW_PREFIX + label, missing(pg), "reported", "—")
-    if "two" in pg:
+            row(PG_OVERVIEW_PREFIX + label, missing(pg, "overview"), "reported", "—")
+    if "two" in pg and "one" in pg:
         t, one = pg["two"], pg["one"]
         row(TWO_PROCESS_LINE, f"{t['per_second']:,.0f} updates/s ({' + '.join(map(str, t['per_process']))}; "
                               f"{t['filed']:,} requests filed in {t['seconds']:.1f} s; one process alone: "
                               f"{one['per_second']:,.0f} updates/s)", "≥ 400", verdict_at_least(t["per_second"], 400))
     else:
-        row(TWO_PROCESS_LINE, missing(pg), "≥ 400", "—")
+        row(TWO_PROCESS_LINE, missing(pg, "two" if "one" in pg else "one"), "≥ 400", "—")
+    if "chats" in pg:
+        c = pg["chats"]
+        row(CHATS_LINE, f"{c['per_second']:,.0f} updates/s ({c['chats']} chats, up to {c['most_in_progress']} in "
+                        f"progress at once; {c['intakes']:,} intakes filed)", "reported", "—")
+    else:
+        row(CHATS_LINE, missing(pg, "chats"), "reported", "—")
     return rows
 
 
@@ -194,17 +222,24 @@ def _counts(counted: list[dict]) -> str:
             + (f" (+{outside} outside the transaction)" if outside else ""))
 
 
-def statement_rows(r: dict) -> list[tuple[str, str, str]]:
-    """(kind of update, how many of the intake's updates are of that kind, SQLite)."""
+def statement_rows(r: dict) -> list[tuple[str, str, str, str]]:
+    """(kind of update, how many of the intake's updates are of that kind, SQLite, PostgreSQL)."""
     sqlite = r["statements"]
+    pg = r.get("postgres") or {}
+    pg_counted = pg.get("statements")
     rows = []
     for kind in KINDS:
         counted = sqlite["kinds"][kind]
         in_intake = str(len(counted)) if kind.startswith("intake") or kind.startswith("confirm") else "—"
-        rows.append((kind, in_intake, _counts(counted)))
-    mean = (f"{sqlite['intake_inside']:.2f} + {sqlite['intake_commits']:.2f} COMMIT"
-            + (f" (+{sqlite['intake_outside']:.2f} outside)" if sqlite["intake_outside"] else ""))
-    rows.append((STATEMENTS_TOTAL, str(sqlite["updates_per_intake"]), mean))
+        rows.append((kind, in_intake, _counts(counted), _counts(pg_counted["kinds"][kind]) if pg_counted else "—"))
+    total = sqlite["updates_per_intake"]
+
+    def mean(counted):
+        return (f"{counted['intake_inside']:.2f} + {counted['intake_commits']:.2f} COMMIT"
+                + (f" (+{counted['intake_outside']:.2f} outside)" if counted["intake_outside"] else ""))
+
+    rows.append((STATEMENTS_TOTAL, str(total), mean(sqlite),
+                 mean(pg_counted) if pg_counted else missing(pg, "statements")))
     return rows
 
 
@@ -215,7 +250,8 @@ def render_table(rows) -> str:
 
 
 def render_statements(rows) -> str:
-    lines = ["| update | of the intake's | SQLite: statements in the transaction + COMMITs |", "|---|---|---|"]
+    lines = ["| update | of the intake's | SQLite: statements in the transaction + COMMITs | PostgreSQL: the same |",
+             "|---|---|---|---|"]
     lines += [f"| {' | '.join(row)} |" for row in rows]
     return "\n".join(lines)
 
@@ -288,11 +324,19 @@ def render_report(r: dict, quick: bool) -> str:
         f"ratio {loaded['ratio']:.2f} × against {intake['ratio']:.2f} × on the empty file "
         f"({intake['difference_pct']:+.1f} %). Per round, µs per update: {_us(loaded['rounds_us'])}.",
     ]
+    if "intake" in pg:
+        p = pg["intake"]
+        lines.append(
+            "- PostgreSQL intake step: the same rounds, the bot's engine (the product's `make_engine`) on "
+            "`BENCH_POSTGRES_URL` (holding the generated data), its turns in the engine's thread pool, against a "
+            f"fresh echo. Per round, µs per update: bot {_us(p['rounds_us'])}; echo {_us(p['echo_rounds_us'])}; "
+            f"ratios {', '.join(map(str, p['ratios']))}. The filing update (synchronous_commit on) "
+            f"{p['filing_us']:.0f} µs, the others (off) {p['rest_us']:.0f} µs.")
     lines += [
         "- Statements per update: the tests' probe `tests.fakes.Statements` attached to a fresh engine of the "
         "product before the bot takes a connection, `mark()` before each update: one whole intake, then /status, "
-        "a tap on the first request it lists, /overview and /status with that ticket, on a new SQLite file. What "
-        "runs outside a transaction is SQLite's `PRAGMA synchronous` being "
+        "a tap on the first request it lists, /overview and /status with that ticket; on a new SQLite file, and on "
+        "PostgreSQL when configured. What runs outside a transaction is SQLite's `PRAGMA synchronous` being "
         "switched (to FULL before the filing turn, back to NORMAL on the next turn).",
         f"- Overview: {s.organisations:,} organisations, {s.requests:,} requests (Zipf-like, the largest "
         f"{s.largest:,}), filed over {YEARS} years up to {ANCHOR:%d/%m/%Y}, with workers' NISS drawn from a pool "
@@ -323,6 +367,13 @@ def render_report(r: dict, quick: bool) -> str:
         "one after the other (the update processor is bypassed); the sum of the updates divided by the time; "
         "every finished intake must have filed its request. Then the same with one process alone, for comparison. "
         "The database server runs on the same machine and shares its cores.",
+        f"- Concurrent updates: one OS process (spawn) with the Application of `build_application` (update "
+        "processor: the product's ChatOrder, 64 updates at once; turns in the engine's thread pool), started with "
+        f"`app.start()`; {s.chats} chats, each putting a whole intake's updates on `app.update_queue` (the chats' "
+        "puts mixed, as Telegram delivers them), waiting until its last update is handled, then starting the next "
+        f"intake; the updates handled within {s.pg_seconds:.0f} s after a warm-up intake, counted by a handler in "
+        "a group after the product's, divided by that time. Every finished intake must have filed its request "
+        "(an update handled out of its chat's order would break the intake).",
         "",
         "For scale (from the issue): the same 12-step form measured this way costs 1.6 × its echo in "
         "python-telegram-bot's ConversationHandler and 1.9–2.6 × in aiogram and aiogram_dialog, all keeping state "
@@ -332,6 +383,48 @@ def render_report(r: dict, quick: bool) -> str:
     if r.get("notes"):
         lines += ["", "## Notes", "", *[f"- {note}" for note in r["notes"]]]
     return "\n".join(lines) + "\n"
+
+
+def _attempt(pg: dict, key: str, measure) -> None:
+    """One PostgreSQL measurement: a failure is reported on its own lines, and the next measurement still runs."""
+    try:
+        pg[key] = measure()
+    except Exception as error:  # noqa: BLE001 - reported in the table; the other figures still stand
+        pg.setdefault("errors", {})[key] = f"failed: {type(error).__name__}: {str(error).splitlines()[0][:160]}"
+
+
+def measure_postgres(url: str, sizes, data, recorded, folder: Path, notes: list[str]) -> dict:
+    pg: dict = {}
+    say("PostgreSQL: loading the generated data…")
+    try:
+        load_seconds, loaded_now, pg["version"] = postgres_dataset(url, sizes, SEED, data)
+    except Exception as error:  # noqa: BLE001 - without the data no PostgreSQL figure stands
+        pg["error"] = f"failed: {type(error).__name__}: {str(error).splitlines()[0][:160]}"
+        return pg
+    notes.append(f"PostgreSQL: the generated data {'were' if loaded_now else 'had been'} loaded in "
+                 f"{load_seconds:.0f} s (COPY, then VACUUM ANALYZE as autovacuum would)"
+                 f"{'' if loaded_now else ' by an earlier run'}.")
+    _attempt(pg, "round_trip_ms", lambda: postgres_round_trip_ms(url))
+
+    def overview():
+        db = make_engine(url)
+        try:
+            return time_overview(db, data, sizes.query_runs)
+        finally:
+            db.dispose()
+
+    say("PostgreSQL: overview…")
+    _attempt(pg, "overview", overview)
+    say("PostgreSQL: intake step and echo…")
+    _attempt(pg, "intake", lambda: asyncio.run(intake_on_postgres(url, sizes, recorded, folder)))
+    say("PostgreSQL: statements per update…")
+    _attempt(pg, "statements", lambda: asyncio.run(statements_on_postgres(url, folder)))
+    say(f"PostgreSQL: one process with {sizes.chats} chats at once…")
+    _attempt(pg, "chats", lambda: chats_on_postgres(url, sizes, recorded))
+    say("PostgreSQL: one process, then two…")
+    _attempt(pg, "one", lambda: processes_on_postgres(url, sizes, recorded, 1))
+    _attempt(pg, "two", lambda: processes_on_postgres(url, sizes, recorded, 2))
+    return pg
 
 
 def say(text: str) -> None:
@@ -373,26 +466,7 @@ def main(quick: bool = False, output: Path | str | None = None,
         results["memory"] = measure_memory(sizes, recorded, folder)
         url = postgres_url()
         if url:
-            pg: dict = {}
-            results["postgres"] = pg
-            try:
-                say("PostgreSQL: loading the generated data…")
-                load_seconds, loaded_now, pg["version"] = postgres_dataset(url, sizes, SEED, data)
-                results["notes"].append(f"PostgreSQL: the generated data {'were' if loaded_now else 'had been'} "
-                                        f"loaded in {load_seconds:.0f} s (COPY, then VACUUM ANALYZE as autovacuum "
-                                        f"would){'' if loaded_now else ' by an earlier run'}.")
-                pg["round_trip_ms"] = postgres_round_trip_ms(url)
-                pg_db = make_engine(url)
-                try:
-                    say("PostgreSQL: overview…")
-                    pg["overview"] = time_overview(pg_db, data, sizes.query_runs)
-                finally:
-                    pg_db.dispose()
-                say("PostgreSQL: one process, then two…")
-                pg["one"] = processes_on_postgres(url, sizes, recorded, 1)
-                pg["two"] = processes_on_postgres(url, sizes, recorded, 2)
-            except Exception as error:  # reported in the table; the other figures still stand
-                pg["error"] = f"failed: {type(error).__name__}: {str(error).splitlines()[0][:160]}"
+            results["postgres"] = measure_postgres(url, sizes, data, recorded, folder, results["notes"])
     built = seconds if seconds is not None else first_build_seconds(path)
     results["notes"].append(f"The generated SQLite database ({path.stat().st_size / 1e6:.0f} MB) "
                             + (f"was built in {seconds:.0f} s by this run" if seconds is not None else
