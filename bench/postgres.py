@@ -39,6 +39,7 @@ from tests.fakes import number_updates_from
 NISS_PROCESSES = INTAKE_NISS_BASE + 100_000  # and 1,000,000 further for the second process
 NISS_ROUNDS = INTAKE_NISS_BASE + 2_100_000
 NISS_STATEMENTS = INTAKE_NISS_BASE + 4_100_000
+UPDATE_RANGE = 1_000_000  # update ids a process may use in one measurement
 
 
 def postgres_url() -> str | None:
@@ -166,8 +167,10 @@ def processes_on_postgres(url: str, sizes: Sizes, recorded: Recorded, count: int
     for p in range(count):
         receiver, sender = context.Pipe(duplex=False)
         niss_base = NISS_PROCESSES + filed_before + p * 1_000_000
+        # Each process numbers its updates from its own start, far above what the other uses in a run (two numbers
+        # per update), yet close: the column is a 32-bit integer, and every run starts above the last.
         process = context.Process(target=_pg_worker, args=(url, p, users[p], niss_base,
-                                                           first_update + p * 50_000_000, sizes.pg_seconds,
+                                                           first_update + p * UPDATE_RANGE, sizes.pg_seconds,
                                                            recorded.steps, start, sender))
         process.start()
         sender.close()
