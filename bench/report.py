@@ -1,4 +1,4 @@
-"""The run and its report: every measurement in turn, the table printed, the report written with the machine."""
+"""The run and its report: every measurement in turn, the tables printed, the report written with the machine."""
 from __future__ import annotations
 
 import asyncio
