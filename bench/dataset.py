@@ -231,7 +231,7 @@ def sqlite_dataset(sizes: Sizes, seed: int, data_dir: Path) -> tuple[Path, Datas
     data = Dataset(sizes, seed)
     path = data_dir / f"overview-{dataset_key(sizes, seed)}.sqlite3"
     if path.exists():
-        _as_the_bot_opens_it(path)
+        as_the_bot_opens_it(path)
         return path, data, None
     data_dir.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
@@ -253,11 +253,11 @@ def sqlite_dataset(sizes: Sizes, seed: int, data_dir: Path) -> tuple[Path, Datas
     seconds = time.perf_counter() - started
     path.with_suffix(".json").write_text(json.dumps({"built_in_seconds": round(seconds, 1)}))
     building.rename(path)
-    _as_the_bot_opens_it(path)
+    as_the_bot_opens_it(path)
     return path, data, seconds
 
 
-def _as_the_bot_opens_it(path: Path) -> None:
+def as_the_bot_opens_it(path: Path) -> None:
     """The schema at the newest migration and fresh statistics, as `breakbot run` leaves its database at start."""
     engine = make_engine(f"sqlite:///{path}")
     upgrade(engine)

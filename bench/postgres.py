@@ -1,4 +1,5 @@
-"""The generated data on PostgreSQL: the overview's database, and two bot processes serving intakes on it."""
+"""The generated data on PostgreSQL: the overview's database, the intake step against the echo, the statements per
+update, and two bot processes serving intakes on it."""
 from __future__ import annotations
 
 import asyncio
@@ -16,11 +17,29 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
 from bench.dataset import Dataset, dataset_key
-from bench.intake import INTAKE_NISS_BASE, Recorded, bot_application, count_filed, setup_intake_organisation
+from bench.intake import (
+    INTAKE_NISS_BASE,
+    INTAKE_USER,
+    Recorded,
+    bot_application,
+    count_filed,
+    echo_application,
+    setup_intake_organisation,
+)
+from bench.rounds import Contender, compared, niss_from, timed_rounds, warm_up
 from bench.sizes import Sizes
+from bench.statements import STATEMENTS_USER, statements_per_kind
 from bot.storage.database import make_engine, upgrade
 from bot.storage.models import LeaveRequest, Member, Organisation, School
 from tests.fakes import number_updates_from
+
+# Every intake needs a worker (NISS) of its own: the overlap rule refuses a second leave of the same worker, and the
+# database keeps the requests of earlier runs. Each measurement draws from its own range, moved on by the requests
+# already filed.
+NISS_PROCESSES = INTAKE_NISS_BASE + 100_000  # and 1,000,000 further for the second process
+NISS_ROUNDS = INTAKE_NISS_BASE + 2_100_000
+NISS_STATEMENTS = INTAKE_NISS_BASE + 4_100_000
+UPDATE_RANGE = 1_000_000  # update ids a process may use in one measurement
 
 
 def postgres_url() -> str | None:
@@ -147,10 +166,11 @@ def processes_on_postgres(url: str, sizes: Sizes, recorded: Recorded, count: int
     pipes, processes = [], []
     for p in range(count):
         receiver, sender = context.Pipe(duplex=False)
-        # a new worker (NISS) for every intake of every run: the overlap rule would refuse a second leave
-        niss_base = INTAKE_NISS_BASE + 100_000 + filed_before + p * 1_000_000
+        niss_base = NISS_PROCESSES + filed_before + p * 1_000_000
+        # Each process numbers its updates from its own start, far above what the other uses in a run (two numbers
+        # per update), yet close: the column is a 32-bit integer, and every run starts above the last.
         process = context.Process(target=_pg_worker, args=(url, p, users[p], niss_base,
-                                                           first_update + p * 50_000_000, sizes.pg_seconds,
+                                                           first_update + p * UPDATE_RANGE, sizes.pg_seconds,
                                                            recorded.steps, start, sender))
         process.start()
         sender.close()
@@ -177,3 +197,33 @@ def processes_on_postgres(url: str, sizes: Sizes, recorded: Recorded, count: int
     seconds = max(r["seconds"] for r in results)
     return {"per_second": updates / seconds, "updates": updates, "seconds": seconds, "filed": filed,
             "per_process": [round(r["updates"] / r["seconds"]) for r in results]}
+
+
+async def intake_on_postgres(url: str, sizes: Sizes, recorded: Recorded, folder: Path) -> dict:
+    """The bot on PostgreSQL against the echo, in the same interleaved rounds as on SQLite."""
+    db = make_engine(url)
+    organisation_id = setup_intake_organisation(db, [INTAKE_USER])
+    number_updates_from(first_free_update_id(db))
+    filed = count_filed(db, organisation_id)
+    apps = [await bot_application(db, folder / "attachments"), await echo_application()]
+    try:
+        contenders = {"bot": Contender(apps[0], niss_from(NISS_ROUNDS + filed), db, organisation_id),
+                      "echo": Contender(apps[1], niss_from(NISS_ROUNDS))}
+        await warm_up(contenders, recorded)
+        await timed_rounds(contenders, recorded, sizes.rounds, sizes.intakes_per_round)
+    finally:
+        for app in apps:
+            await app.shutdown()
+        db.dispose()
+    return compared(contenders["bot"], contenders["echo"])
+
+
+async def statements_on_postgres(url: str, folder: Path) -> dict:
+    """The statements per kind of update on PostgreSQL, on a fresh engine with the probe."""
+    db = make_engine(url)
+    try:
+        organisation_id = setup_intake_organisation(db, [STATEMENTS_USER])
+        number_updates_from(first_free_update_id(db))
+        return await statements_per_kind(db, folder, NISS_STATEMENTS + count_filed(db, organisation_id))
+    finally:
+        db.dispose()
