@@ -16,6 +16,9 @@ from bot.storage import repository
 from bot.storage.database import make_engine, session, upgrade
 
 COMMUNITIES = ("vl", "fwb", "dg")
+# A chat waits this long at most for a command line's write on SQLite, then is told to try again; the event loop
+# (other chats) waits with it, so it is short. Commands wait longer, and keep their own transactions short.
+BOT_BUSY_SECONDS = 2
 
 
 class Refused(Exception):
@@ -190,7 +193,7 @@ def console(settings: Settings, lang: str | None) -> None:
     from bot.channels import console as terminal
     from bot.demo import seed_and_enrol
 
-    engine = make_engine(settings.database)
+    engine = make_engine(settings.database, busy_seconds=BOT_BUSY_SECONDS)
     upgrade(engine)
     user = terminal.console_user()
     with session(engine) as db:
@@ -208,7 +211,7 @@ def run(settings: Settings, webhook: bool = False) -> None:
         raise Refused("--webhook needs WEBHOOK_URL (the public https address) and WEBHOOK_SECRET (1-256 characters "
                       "A-Z, a-z, 0-9, _ and -).")
     check_token(settings)
-    engine = make_engine(settings.database)
+    engine = make_engine(settings.database, busy_seconds=BOT_BUSY_SECONDS)
     upgrade(engine)
     (run_webhook if webhook else run_polling)(settings, make_bot_engine(settings, engine))
 

@@ -127,6 +127,7 @@ def _apply(session: Session, request: LeaveRequest, status: Status, office: str 
     if not changes:
         return None
     request.status, request.office = status.value, office
+    request.version += 1  # a modification begun before this change is refused, not written over it
     event = RequestEvent(request_id=request.id, kind="status", status=status.value, office=office,
                          changes=json.dumps(changes, ensure_ascii=False), member_id=None, source=source,
                          effective_date=effective_date)

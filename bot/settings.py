@@ -32,7 +32,7 @@ class Settings(BaseSettings):
     smtp_from: str | None = None
     smtp_user: str | None = None
     smtp_password: SecretStr | None = None  # SecretStr: never shown by repr() or in logs
-    smtp_tls: Literal["none", "starttls", "ssl"] = "none"
+    smtp_tls: Literal["none", "starttls", "ssl"] = "starttls"  # plain text only when asked for
 
     @field_validator("telegram_bot_token", "database_url", "telegram_bot_username", "smtp_host", "smtp_from",
                      "smtp_user")
@@ -43,7 +43,7 @@ class Settings(BaseSettings):
     @field_validator("smtp_tls", mode="before")
     @classmethod
     def _tls_lower_case(cls, value):
-        return value.strip().lower() or "none" if isinstance(value, str) else value
+        return value.strip().lower() or "starttls" if isinstance(value, str) else value
 
     @property
     def mail_enabled(self) -> bool:

@@ -243,6 +243,7 @@ async def make_app(engine, recorder: RecordingRequest, clock=None, rate_limited=
     settings = Settings(telegram_bot_token="123456:TEST-TOKEN", _env_file=None)
     if "attachments_dir" not in options:
         options["attachments_dir"] = data_dir(engine) / "attachments"
+    options.setdefault("export_pause", 0)  # tests export several times in a row; the pause has a test of its own
     bot_engine = build_engine(engine, Options(default_locale="fr", **options), routers=routers,
                               **({"clock": clock} if clock else {}))
     app = build_application(settings, bot_engine, request=recorder, rate_limited=rate_limited)

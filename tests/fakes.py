@@ -51,6 +51,8 @@ class RecordingRequest(BaseRequest):
         self.keyboard: list[str] = []
         self.keyboard_message = 1
         self.files: dict[str, bytes] = {}  # what users "uploaded": file_id -> bytes
+        self.refused: dict[str, str] = {}  # method -> the error Telegram answers it with (400 Bad Request)
+        self.silent_sizes = False  # getFile answers without file_size, as Telegram may
         self._ids = itertools.count(100)
 
     @property
@@ -75,10 +77,13 @@ class RecordingRequest(BaseRequest):
                 # uploaded files: part name -> (filename, bytes, mime type)
                 params["files"] = dict(request_data.multipart_data)
             self.calls.append((name, params))
+        if name in self.refused:
+            return 400, json.dumps({"ok": False, "error_code": 400, "description": self.refused[name]}).encode()
         if name == "getFile":
             file_id = params["file_id"]
-            result = {"file_id": file_id, "file_unique_id": f"u{file_id}", "file_size": len(self.files[file_id]),
-                      "file_path": file_id}
+            result = {"file_id": file_id, "file_unique_id": f"u{file_id}", "file_path": file_id}
+            if not self.silent_sizes:
+                result["file_size"] = len(self.files[file_id])
         else:
             result = offline_answer(name, params, self._ids)
         if self.watch_keyboard and isinstance(result, dict) and "reply_markup" in result:

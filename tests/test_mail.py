@@ -77,7 +77,9 @@ def smtp_server():
 
 
 def settings_for(port: int, **extra) -> Settings:
-    return Settings(_env_file=None, smtp_host="127.0.0.1", smtp_port=port, smtp_from=SENDER, **extra)
+    """The test server speaks plain SMTP (the default is STARTTLS): said so, unless a test asks for TLS."""
+    return Settings(_env_file=None, smtp_host="127.0.0.1", smtp_port=port, smtp_from=SENDER,
+                    **({"smtp_tls": "none"} | extra))
 
 
 def outbox(db) -> list[OutboxMail]:
@@ -245,5 +247,5 @@ def test_smtp_settings_from_the_environment(monkeypatch):
 
 def test_defaults_leave_mail_off():
     settings = Settings(_env_file=None)
-    assert (settings.smtp_host, settings.smtp_port, settings.smtp_tls, settings.mail_enabled) == (None, 25, "none",
-                                                                                                   False)
+    assert (settings.smtp_host, settings.smtp_port, settings.smtp_tls, settings.mail_enabled) == (None, 25,
+                                                                                                   "starttls", False)

@@ -25,6 +25,8 @@ def show(view: View, lang: str, out: TextIO, downloads: Path | None = None) -> l
     """Print a view (a document is saved to the downloads folder); returns the data behind each number shown."""
     for line in view.lines:
         out.write(render(line, lang) + "\n")
+    if view.document is not None and view.document.produce is not None:
+        view.document.data = view.document.produce()
     if view.document is not None and view.document.data is not None and downloads is not None:
         downloads.mkdir(parents=True, exist_ok=True)
         target = downloads / Path(view.document.filename).name

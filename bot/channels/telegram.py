@@ -23,7 +23,7 @@ from telegram.warnings import PTBUserWarning
 
 from bot.core.engine import Engine
 from bot.core.views import Input, Reply, Upload, View
-from bot.dialogs.follow_up import MAX_ATTACHMENT_BYTES, SIGNATURES
+from bot.dialogs.follow_up import MAX_ATTACHMENT_BYTES
 from bot.i18n import LANGUAGES, N_, render, resolve_language, t
 from bot.settings import Settings
 
@@ -72,12 +72,31 @@ class ChatOrder(BaseUpdateProcessor):
         pass
 
 
+def utf16_length(text: str) -> int:
+    """A text's length as Telegram counts it: in UTF-16 code units (an emoji or a rare character counts two)."""
+    return len(text.encode("utf-16-le")) // 2
+
+
+def _fitting(text: str, limit: int) -> int:
+    """How many characters of the text fit in `limit` UTF-16 code units."""
+    if utf16_length(text) <= limit:
+        return len(text)
+    units = 0
+    for index, char in enumerate(text):
+        units += 2 if ord(char) > 0xFFFF else 1
+        if units > limit:
+            return index
+    return len(text)
+
+
 def split_text(text: str, limit: int = MessageLimit.MAX_TEXT_LENGTH) -> list[str]:
-    """Cut a long text into messages Telegram accepts, at line breaks where possible."""
+    """Cut a long text into messages Telegram accepts (at most `limit` UTF-16 code units), at line breaks where
+    possible."""
     parts = []
-    while len(text) > limit:
-        cut = text.rfind("\n", 0, limit)
-        cut = cut if cut > 0 else limit
+    while utf16_length(text) > limit:
+        fits = _fitting(text, limit)
+        cut = text.rfind("\n", 0, fits)
+        cut = cut if cut > 0 else fits
         parts.append(text[:cut])
         text = text[cut:].lstrip("\n")
     return parts + [text or "…"]
@@ -110,7 +129,9 @@ async def _send(update: Update, context: ContextTypes.DEFAULT_TYPE, reply: Reply
         markup = keyboard(view, reply.lang)
         if view.document is not None:
             document = view.document
-            caption = parts[0] if len(parts) == 1 and len(parts[0]) <= MessageLimit.CAPTION_LENGTH else None
+            if document.produce is not None:  # long to make (an export): in a thread, never on the event loop
+                document.data = await asyncio.to_thread(document.produce)
+            caption = parts[0] if len(parts) == 1 and utf16_length(parts[0]) <= MessageLimit.CAPTION_LENGTH else None
             if caption is None:
                 for part in parts:
                     await _post(bot, "sendMessage", chat_id=chat_id, text=part)
@@ -166,7 +187,10 @@ async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     query = update.callback_query
-    await query.answer()  # stops the button's spinner at once
+    try:
+        await query.answer()  # stops the button's spinner at once
+    except TelegramError as error:  # too old to answer ("query is too old"): the tap still acts
+        log.info("callback query not answered: %s", error)
     if update.effective_chat is None or not await _private_only(update, context):
         return
     reply = await _engine(context).run(_input(update, "button", query.data or ""))
@@ -174,7 +198,7 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 async def on_upload(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """A document or photo: fetched only when its announced size and type can be accepted."""
+    """A document or photo: downloaded only once the engine has said it would take it."""
     if not await _private_only(update, context):
         return
     message = update.effective_message
@@ -183,14 +207,21 @@ async def on_upload(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     else:
         item = message.photo[-1]
         name, mime = f"photo-{item.file_unique_id}.jpg", "image/jpeg"
-    mime, size = (mime or "application/octet-stream").lower(), item.file_size or 0
-    data = None
-    if size <= MAX_ATTACHMENT_BYTES and mime in SIGNATURES:
-        telegram_file = await context.bot.get_file(item.file_id)
-        data = bytes(await telegram_file.download_as_bytearray())
-    upload = Upload(filename=name, mime=mime, size=size or len(data or b""), data=data, file_id=item.file_id)
-    await _send(update, context, await _engine(context).run(_input(update, "upload", upload=upload)),
-                edit_first=False)
+    upload = Upload(filename=name, mime=(mime or "application/octet-stream").lower(), size=item.file_size or 0,
+                    file_id=item.file_id)
+    engine = _engine(context)
+    refusal = await engine.check_upload(_input(update, "upload", upload=upload))
+    if refusal is not None:  # not enrolled, no request open, too big, not a type we take: nothing downloaded
+        await _send(update, context, refusal, edit_first=False)
+        return
+    telegram_file = await context.bot.get_file(item.file_id)
+    upload.size = telegram_file.file_size or upload.size
+    if upload.size <= MAX_ATTACHMENT_BYTES:
+        # Telegram serves bots files of at most 20 MB: a file whose size was not announced is read up to that, and
+        # then refused like any other too big (the turn checks the bytes it got).
+        upload.data = bytes(await telegram_file.download_as_bytearray())
+        upload.size = len(upload.data)
+    await _send(update, context, await engine.run(_input(update, "upload", upload=upload)), edit_first=False)
 
 
 async def on_other(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -243,11 +274,21 @@ def build_application(settings: Settings, engine: Engine, request: BaseRequest |
     return application
 
 
+async def prune_job(context) -> None:
+    """Once a day: the ids of updates older than a week are forgotten (Telegram redelivers within a day)."""
+    from bot.storage.repository import prune_processed_updates
+
+    engine = context.application.bot_data["engine"]
+    removed = await engine.offload(prune_processed_updates, engine.db, engine.clock())
+    log.info("processed updates pruned: %d", removed)
+
+
 def schedule(application: Application, settings: Settings) -> None:
     """The background work of the bot process: status notifications and the e-mail outbox."""
     from bot import notifications
 
     application.job_queue.run_repeating(notifications.deliver_job, interval=10, first=3, name="notifications")
+    application.job_queue.run_repeating(prune_job, interval=24 * 3600, first=60, name="prune")
     if settings.mail_enabled:
         from bot import mail
 

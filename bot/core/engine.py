@@ -14,7 +14,7 @@ from contextlib import contextmanager
 
 from sqlalchemy.engine import Connection
 from sqlalchemy.engine import Engine as Database
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 
 from bot.core import forms
 from bot.core.actions import unpack
@@ -98,26 +98,67 @@ class Engine:
     def handle(self, inp: Input) -> Reply:
         """One turn, whole or not at all."""
         durable = self._durable(inp)
+        busy = Reply([View([t(BUSY)])], resolve_language(None, inp.language_code, self.default_locale))
         for _attempt in range(ATTEMPTS):
             try:
                 return self._turn(inp, durable)
-            except (turns.Conflict, IntegrityError) as race:  # another process got there first: look again
-                log.info("turn of %s input run again: %s", inp.kind, type(race).__name__)
-            except OperationalError as error:
-                if error.connection_invalidated:  # the server dropped the connection: a fresh one is taken
-                    log.warning("database connection lost during a turn: run again")
-                    continue
-                if "locked" not in str(error).lower() and "busy" not in str(error).lower():
-                    return self._failed(inp, error)
-                log.warning("database busy for a %s input", inp.kind)
-                return Reply([View([t(BUSY)])], resolve_language(None, inp.language_code, self.default_locale))
             except Exception as error:  # noqa: BLE001 - whatever broke, the user gets an answer
-                return self._failed(inp, error)
-        return Reply([View([t(BUSY)])], resolve_language(None, inp.language_code, self.default_locale))
+                kind = self._what_failed(error)
+                if kind == "race":  # another process got there first (a draft's version, a unique row): look again
+                    log.info("turn of %s input run again: %s", inp.kind, type(error).__name__)
+                elif kind == "lost":  # the server dropped the connection: a fresh one is taken
+                    log.warning("database connection lost during a turn: run again")
+                elif kind == "busy":  # another process holds the database: nothing stored, the user sends again
+                    log.warning("database busy for a %s input", inp.kind)
+                    return busy
+                else:
+                    return self._failed(inp, error)
+        return busy
+
+    def _what_failed(self, error: Exception) -> str:
+        """race, lost, busy or failed; the hot path speaks to the driver, so its errors come unwrapped."""
+        dbapi = self.db.dialect.loaded_dbapi
+        if isinstance(error, (turns.Conflict, IntegrityError, dbapi.IntegrityError)):
+            return "race"
+        if isinstance(error, DBAPIError) and error.connection_invalidated:
+            return "lost"
+        if isinstance(error, (OperationalError, dbapi.OperationalError)):
+            text = str(getattr(error, "orig", error)).lower()
+            if "locked" in text or "busy" in text or "lock timeout" in text or "could not obtain lock" in text:
+                return "busy"
+        return "failed"
 
     def _failed(self, inp: Input, error: Exception) -> Reply:
         log.error("could not handle %s input %r", inp.kind, inp.command or "(answer)", exc_info=error)
         return Reply([View([t(FAILED)])], resolve_language(None, inp.language_code, self.default_locale))
+
+    async def check_upload(self, inp: Input) -> Reply | None:
+        """Before a document is downloaded: why it would be refused (not enrolled, no request open, too big, a type
+        we do not take, the request's limits), or None. Reads only: the update is not recorded, so the turn that
+        follows with the bytes is its turn."""
+        return await self.offload(self._check_upload, inp)
+
+    def _check_upload(self, inp: Input) -> Reply | None:
+        with self._connection() as connection:
+            transaction = connection.begin()
+            turn = None
+            try:
+                loaded = turns.load(connection, inp.channel, inp.user_key, inp.chat_key, None, self.clock(), False)
+                turn = Turn(inp=inp, member=loaded.member, now=self.clock(), options=self.options,
+                            routes=self.routes, connection=connection, draft=loaded.draft,
+                            lang=resolve_language(loaded.member, inp.language_code, self.default_locale))
+                handler, needs, check = self.routes.upload
+                if turn.member is None:
+                    views = as_views(self.routes.anonymous(turn))
+                elif needs is not None and not turn.member.may(needs):
+                    views = [View([t(refusal(needs))])]
+                else:
+                    views = as_views(check(turn)) if check and check(turn) is not None else []
+                return Reply(views, turn.lang) if views else None
+            finally:
+                if turn is not None and turn._session is not None:
+                    turn._session.close()
+                transaction.rollback()
 
     def _durable(self, inp: Input) -> bool:
         """Whether this input may file, change or cancel a request: its commit then waits for the disk."""
@@ -186,7 +227,7 @@ class Engine:
                 return [View([t(N_("This button is no longer valid. Type /help to see what I can do."))])]
             return _guarded(turn, route.needs, route.handler, *unpacked[1])
         if inp.kind == "upload":
-            handler, needs = routes.upload
+            handler, needs, _check = routes.upload
             return _guarded(turn, needs, handler)
         if inp.kind == "other":
             views = [View([t(N_("I can only read typed answers, buttons and documents here."))])]

@@ -69,9 +69,11 @@ class Router:
         self.text_handler = handler
         return handler
 
-    def upload(self, *, needs: Permission | None = None):
+    def upload(self, *, needs: Permission | None = None, check: Handler | None = None):
+        """A document sent. `check(turn)` says, before anything is downloaded, why the file would be refused (a
+        View), or None: it sees what Telegram announces (name, type, size), not the bytes."""
         def register(handler: Handler) -> Handler:
-            self.upload_handler = (handler, needs)
+            self.upload_handler = (handler, needs, check)
             return handler
         return register
 

@@ -22,6 +22,8 @@ class Options:
     attachments_dir: Path = Path("data") / "attachments"
     mail_enabled: bool = False
     bot_username: str | None = None  # for invitation links; set once the Telegram bot knows its name
+    export_pause: float = 10.0  # seconds between two exports of one member
+    process: dict = field(default_factory=dict)  # what features keep for this process, not per user
 
 
 @dataclass

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Callable
 
 
 @dataclass
@@ -35,11 +35,13 @@ class Upload:
 
 @dataclass
 class Document:
-    """A file to send: bytes we made or kept, or a Telegram file id to send again."""
+    """A file to send: bytes we made or kept, a Telegram file id to send again, or a way to make it that takes
+    long (an export): the channel runs `produce` off the event loop, after the turn, and sends what it gives."""
 
     filename: str
     data: bytes | None = None
     file_id: str | None = None
+    produce: Callable[[], bytes] | None = None
 
 
 @dataclass

@@ -34,9 +34,13 @@ OVERVIEW_RESET = action("overview.reset")
 OVERVIEW_EXPORT = action("overview.csv")
 
 # members and account
+JOIN = action("join")  # accept the invitation of another organisation that the member opened
+STAY = action("stay")  # decline it: nothing changes
 INVITE_ROLE = action("invite.role", Word("role", tuple(Role)))
 INVITE_CREATE = action("invite.create")
-MEMBERS = action("members")
+INVITATIONS = action("invitations", Number("page"))
+CANCEL_INVITATION = action("invitation.cancel", Number("invitation"))
+MEMBERS = action("members", Number("page"))
 ASK_REVOKE = action("revoke?", Number("member"))
 REVOKE = action("revoke!", Number("member"))
 LOGOUT = action("logout!")

@@ -6,7 +6,7 @@ import datetime as dt
 import hashlib
 import json
 import logging
-import re
+import unicodedata
 from pathlib import Path
 
 from sqlmodel import Session
@@ -23,7 +23,7 @@ from bot.domain.answers import aware, format_hours
 from bot.domain.errors import Invalid
 from bot.domain.identifiers import mask_niss, parse_ticket
 from bot.domain.leaves import UNDECIDED, Regime, Status, label
-from bot.domain.roles import Permission
+from bot.domain.roles import Permission, refusal
 from bot.i18n import N_, Capitalized, FileSize, joined, t, tn
 from bot.storage import repository
 from bot.storage.models import Attachment, LeaveRequest, Member, Organisation, RequestEvent
@@ -31,8 +31,10 @@ from bot.storage.models import Attachment, LeaveRequest, Member, Organisation, R
 log = logging.getLogger(__name__)
 router = Router("follow-up")
 MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024
+MAX_ATTACHMENTS, MAX_REQUEST_BYTES = 20, 50 * 1024 * 1024  # per request: one user cannot fill the disk
 # What the first bytes of each accepted type look like: the name and Telegram's MIME type can lie.
 SIGNATURES = {"application/pdf": (b"%PDF-",), "image/jpeg": (b"\xff\xd8\xff",), "image/png": (b"\x89PNG\r\n\x1a\n",)}
+EXTENSIONS = {"application/pdf": "pdf", "image/jpeg": "jpg", "image/png": "png"}
 FOCUS_HOURS = 24
 
 
@@ -55,7 +57,8 @@ def _shown(field: str, value):
 
 def _event_line(session: Session, event: RequestEvent) -> object:
     day = event.effective_date or event.happened_at.date()
-    who = session.get(Member, event.member_id).display_name if event.member_id else t(N_("ONEM"))
+    person = session.get(Member, event.member_id) if event.member_id else None
+    who = (person.display_name or person.user_key) if person else t(N_("ONEM"))
     if event.kind == "filed":
         return t(N_("{date}: filed by {who}"), date=day, who=who or "-")
     if event.kind == "cancelled":
@@ -235,14 +238,28 @@ def _on_modification_summary(turn: Turn, ctx: Context, code: str) -> View | None
 
 
 def _save_modification(turn: Turn, ctx: Context) -> View:
+    if not turn.member.may(Permission.MODIFY):  # the member's roles changed since the modification began
+        turn.close_draft("abandoned")
+        return View([t(refusal(Permission.MODIFY))])
     request = repository.request_by_id(turn.session, turn.member.organisation_id, turn.draft.request_id)
     if request is None or request.status not in UNDECIDED:
         turn.close_draft("abandoned")
         return too_late(request) if request else View([t(N_("This request no longer exists."))])
     if forms.recheck(MODIFICATION, ctx) is not None:
         return forms.go(turn, ctx, SUMMARY, [], True)
-    fields = request_fields(ctx.answers)
-    changes = repository.modify_request(turn.session, turn.member, request, {name: fields[name] for name in SAVED})
+    # Only what this member changed is written, and only onto the request as they saw it.
+    fields, filed = request_fields(ctx.answers), ctx.answers.get("filed", {})
+    changed = {name: fields[name] for name in SAVED if ctx.answers.get(name) != filed.get(name)}
+    try:
+        changes = repository.modify_request(turn.session, turn.member, request, changed,
+                                            ctx.answers.get("request_version", request.version))
+    except repository.Outdated:
+        turn.close_draft("abandoned")
+        meanwhile = repository.events_since(turn.session, request.id, ctx.answers.get("last_event", 0))
+        return consultation(turn, request, [
+            t(N_("Request {ticket} was changed meanwhile, so your changes were not saved:"), ticket=request.ticket),
+            *(["• ", _event_line(turn.session, event)] for event in meanwhile),
+            t(N_("Here it is as it is now: modify it again if it still needs it.")), ""])
     turn.close_draft("done")
     if changes:
         repository.audit(turn.session, turn.member, "modified", request, ", ".join(sorted(changes)))
@@ -259,8 +276,12 @@ def _restart_modification(turn: Turn) -> list[View]:
 
 
 def _start_modification(turn: Turn, request: LeaveRequest) -> View:
-    return forms.start(turn, MODIFICATION, answers_from_request(request), state=SUMMARY, request_id=request.id,
-                       replace=True)
+    answers = answers_from_request(request)
+    # What the request was when the member began: a save writes only what differs from it, and only if the
+    # request is still at this version (otherwise, what happened after the last event is shown).
+    answers |= {"filed": {name: answers.get(name) for name in SAVED}, "request_version": request.version,
+                "last_event": repository.last_event_id(turn.session, request.id)}
+    return forms.start(turn, MODIFICATION, answers, state=SUMMARY, request_id=request.id, replace=True)
 
 
 # What a modification asks again when the rules want it, and saves: every answer of the leave.
@@ -281,30 +302,45 @@ def modify(turn: Turn, ticket: str) -> View:
 
 # --- attachments ------------------------------------------------------------------------------------------------
 
-def attachment_problem(upload: Upload) -> object | None:
-    """Why a file cannot be attached, or None when it can."""
-    if upload.size > MAX_ATTACHMENT_BYTES or (upload.data is not None and len(upload.data) > MAX_ATTACHMENT_BYTES):
+def shown_name(name: str) -> str:
+    """A file name as the user typed it, without what could make it read as something else: invisible and
+    bidirectional characters (\u202e turns "avis\u202efdp.exe" into "avisexe.pdf" on screen), control characters."""
+    kept = "".join(ch for ch in name if unicodedata.category(ch) not in ("Cc", "Cf", "Co", "Cs", "Cn", "Zl", "Zp"))
+    return " ".join(kept.split())[:200] or "document"
+
+
+def attachment_problem(upload: Upload, request: LeaveRequest, stored: list[Attachment]) -> object | None:
+    """Why a file cannot be attached to the request, or None when it can. Called first with what Telegram
+    announces (no bytes yet: nothing is downloaded for a file that will be refused), then with the bytes."""
+    if len(stored) >= MAX_ATTACHMENTS:
+        return t(N_("Request {ticket} already has {count} documents, the most it can have."), ticket=request.ticket,
+                 count=MAX_ATTACHMENTS)
+    size = len(upload.data) if upload.data is not None else upload.size
+    if size > MAX_ATTACHMENT_BYTES:
         return t(N_("This file is {size}: attachments can be at most 10 MB. Send a smaller scan, for example as a "
-                    "PDF."), size=FileSize(upload.size))
+                    "PDF."), size=FileSize(size))
+    if sum(a.size for a in stored) + size > MAX_REQUEST_BYTES:
+        return t(N_("The documents of request {ticket} would weigh more than {size} in all. Send a smaller scan."),
+                 ticket=request.ticket, size=FileSize(MAX_REQUEST_BYTES))
     mime = upload.mime.lower()
-    if mime not in SIGNATURES or upload.data is None or not upload.data.startswith(SIGNATURES[mime]):
+    if mime not in SIGNATURES or (upload.data is not None and not upload.data.startswith(SIGNATURES[mime])):
         return t(N_("Only PDF, JPEG or PNG files can be attached; \"{name}\" is not one. Send the document as a PDF "
-                    "or a photo."), name=upload.filename[:80])
+                    "or a photo."), name=shown_name(upload.filename)[:80])
     return None
 
 
-def store_attachment(session: Session, member, request: LeaveRequest, upload: Upload, folder: Path) -> Attachment:
-    """Keep a local copy (named by content, so a resend does not clutter the folder) and the Telegram file id."""
-    digest = hashlib.sha256(upload.data).hexdigest()
-    safe = re.sub(r"[^A-Za-z0-9._-]+", "_", upload.filename)[-80:] or "document"
-    relative = Path(str(request.organisation_id)) / str(request.id) / f"{digest[:16]}-{safe}"
+def store_attachment(session: Session, member, request: LeaveRequest, upload: Upload, folder: Path,
+                     number: int) -> Attachment:
+    """Keep a copy named by the request, not by the sender (<ticket>-<n>.<type>), and the Telegram file id."""
+    mime = upload.mime.lower()
+    relative = Path(str(request.organisation_id)) / str(request.id) / f"{request.ticket}-{number}.{EXTENSIONS[mime]}"
     target = folder / relative
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_bytes(upload.data)
     return repository.add_attachment(session, Attachment(
-        request_id=request.id, member_id=member.id, filename=upload.filename.replace("\x00", "")[:200] or safe,
-        mime=upload.mime.lower()[:60],
-        size=len(upload.data), sha256=digest, stored_path=str(relative), telegram_file_id=upload.file_id))
+        request_id=request.id, member_id=member.id, filename=shown_name(upload.filename), mime=mime, number=number,
+        size=len(upload.data), sha256=hashlib.sha256(upload.data).hexdigest(), stored_path=str(relative),
+        telegram_file_id=upload.file_id))
 
 
 def focus_of(turn: Turn) -> LeaveRequest | None:
@@ -317,16 +353,24 @@ def focus_of(turn: Turn) -> LeaveRequest | None:
     return repository.request_by_id(turn.session, turn.member.organisation_id, screen.focus_request_id)
 
 
-@router.upload(needs=Permission.ATTACH)
-def upload(turn: Turn) -> View:
+def _upload_refusal(turn: Turn) -> View | None:
     request = focus_of(turn)
     if request is None:
         return View([t(N_("To attach a document, first open the request: /status followed by its ticket number, "
                           "then send the file."))])
-    problem = attachment_problem(turn.inp.upload)
-    if problem is not None:
-        return View([t(N_("⚠ {error}"), error=problem)])
-    attachment = store_attachment(turn.session, turn.member, request, turn.inp.upload, turn.options.attachments_dir)
+    problem = attachment_problem(turn.inp.upload, request, repository.attachments_of(turn.session, request))
+    return View([t(N_("⚠ {error}"), error=problem)]) if problem is not None else None
+
+
+@router.upload(needs=Permission.ATTACH, check=_upload_refusal)
+def upload(turn: Turn) -> View:
+    refusal_view = _upload_refusal(turn)  # again, now with the bytes: their type, and the request's limits
+    if refusal_view is not None:
+        return refusal_view
+    request = focus_of(turn)
+    number = repository.last_attachment_number(turn.session, request.id) + 1
+    attachment = store_attachment(turn.session, turn.member, request, turn.inp.upload, turn.options.attachments_dir,
+                                  number)
     note = t(N_("Attached to request {ticket}: {name} ({size})."), ticket=request.ticket, name=attachment.filename,
              size=FileSize(attachment.size))
     return consultation(turn, request, [note, ""])
@@ -339,11 +383,14 @@ def send_attachment(turn: Turn, number: int) -> View:
         return View([t(N_("This document is not available."))])
     request = repository.request_by_id(turn.session, turn.member.organisation_id, attachment.request_id)
     repository.audit(turn.session, turn.member, "attachment", request, attachment.filename)
-    return View([attachment.filename], document=attachment_document(attachment, turn.options.attachments_dir))
+    return View([attachment.filename], document=attachment_document(attachment, request.ticket,
+                                                                    turn.options.attachments_dir))
 
 
-def attachment_document(attachment: Attachment, folder: Path) -> Document:
+def attachment_document(attachment: Attachment, ticket: str, folder: Path) -> Document:
+    """The document as it is sent back: named <ticket>-<n>.<type>, whatever the sender called it."""
+    name = f"{ticket}-{attachment.number}.{EXTENSIONS.get(attachment.mime, 'bin')}"
     path = folder / attachment.stored_path
     if path.exists():
-        return Document(attachment.filename, data=path.read_bytes())
-    return Document(attachment.filename, file_id=attachment.telegram_file_id)
+        return Document(name, data=path.read_bytes())
+    return Document(name, file_id=attachment.telegram_file_id)

@@ -11,6 +11,7 @@ from bot.core.views import Button, View
 from bot.dialogs.actions import NEW_REQUEST, SHOW_REQUEST
 from bot.dialogs.questions import STEPS, draft_request, request_fields, roles_capacities
 from bot.dialogs.request_text import CITIZEN_REMINDER, request_lines
+from bot.domain.leaves import Capacity
 from bot.domain.roles import Permission
 from bot.i18n import N_, t
 from bot.storage import repository
@@ -18,6 +19,8 @@ from bot.storage.models import Organisation
 
 log = logging.getLogger(__name__)
 router = Router("intake")
+NOT_FILED = N_("This request was started for another organisation, or in a capacity your roles no longer give you: "
+               "nothing was filed. Type /new to start again.")
 
 
 def new_request_button() -> list[Button]:
@@ -73,6 +76,11 @@ def _on_summary(turn: Turn, ctx: Context, code: str) -> View | None:
 def _file(turn: Turn, ctx: Context) -> View:
     INTAKE.advance(ctx, SUMMARY, "confirm")
     connection, member = turn.connection, turn.member
+    capacity = Capacity(ctx.answers["capacity"])
+    if turn.draft.organisation_id not in (None, member.organisation_id) or not member.may(Permission.FILE) \
+            or capacity not in roles_capacities(member.role_set):  # the member moved, or their roles changed
+        turn.close_draft("abandoned")
+        return View([t(NOT_FILED)], [new_request_button()])
     request = repository.file_request(connection, member, turn.draft.id, request_fields(ctx.answers), turn.now)
     turn.close_draft("filed")
     log.info("request %s filed by member %s", request.ticket, member.id)

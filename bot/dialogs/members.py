@@ -7,7 +7,19 @@ import logging
 from bot.core.router import Router
 from bot.core.turn import Turn
 from bot.core.views import View
-from bot.dialogs.actions import ASK_REVOKE, INVITE_CREATE, INVITE_ROLE, LOGOUT, MEMBERS, NEW_REQUEST, REVOKE
+from bot.dialogs.actions import (
+    ASK_REVOKE,
+    CANCEL_INVITATION,
+    INVITATIONS,
+    INVITE_CREATE,
+    INVITE_ROLE,
+    JOIN,
+    LOGOUT,
+    MEMBERS,
+    NEW_REQUEST,
+    REVOKE,
+    STAY,
+)
 from bot.domain.identifiers import format_bce
 from bot.domain.leaves import Community, label
 from bot.domain.roles import ROLE_LABEL, Permission, Role
@@ -45,30 +57,96 @@ def start(turn: Turn) -> View:
     if not code:
         return not_enrolled(turn) if turn.member is None else welcome(turn)
     try:
-        member, organisation = repository.enrol(turn.session, turn.inp.channel, turn.inp.user_key, code[:64],
-                                                turn.inp.display_name, now=turn.now)
+        invitation = repository.invitation_for_code(turn.session, code[:64], turn.now)
     except repository.NotAllowed as refusal:
         return View([t(refusal.reason, **refusal.params)])
+    member = turn.member
+    if member is None:
+        return _enrol(turn, invitation)
+    if invitation.organisation_id == member.organisation_id and set(_roles_of(invitation)) == set(member.role_set):
+        return View([t(N_("You already act for {organisation} with these roles: nothing changes."),
+                       organisation=member.organisation_name)])  # the code stays unused
+    # Joining another organisation, or other roles, is a decision: asked first, and nothing changes until then.
+    _screen(turn).pending_invitation_id = invitation.id
+    other = repository.organisation_of(turn.session, invitation.organisation_id)
+    return View([t(N_("This invitation is for {other}, with the roles: {new_roles}. You now act for {organisation}, "
+                      "with the roles: {roles}."), other=other.name, new_roles=_roles(_roles_of(invitation)),
+                   organisation=member.organisation_name, roles=_roles(member.role_set)),
+                 t(N_("If you accept, the requests in progress and the screens you have open here are closed, and "
+                      "your roles become the new ones."))],
+                [[JOIN.button(t(N_("Accept: act for {other}"), other=other.name[:60]))],
+                 [STAY.button(t(N_("Stay with {organisation}"), organisation=member.organisation_name[:60]))]])
+
+
+def _roles_of(invitation) -> list[str]:
+    return [r for r in invitation.roles.split(",") if r]
+
+
+def _enrol(turn: Turn, invitation) -> View:
+    member, organisation = repository.enrol(turn.session, turn.inp.channel, turn.inp.user_key, invitation,
+                                            turn.inp.display_name, now=turn.now)
     turn.member = Actor(id=member.id, organisation_id=organisation.id, organisation_name=organisation.name,
                         roles=member.roles, channel=member.channel, user_key=member.user_key,
-                        display_name=member.display_name, locale=member.locale, email=member.email)
+                        display_name=member.display_name, locale=member.locale,
+                        email=member.email if member.email_verified_at else None)
     log.info("member %s enrolled in organisation %s", member.id, organisation.id)
     return welcome(turn)
 
 
+@router.action(JOIN)
+def join(turn: Turn) -> View:
+    invitation_id = _screen(turn).pending_invitation_id
+    if invitation_id is None:
+        return welcome(turn)
+    try:
+        invitation = repository.usable_invitation(turn.session, invitation_id, turn.now)
+    except repository.NotAllowed as refusal:
+        _screen(turn).pending_invitation_id = None
+        return View([t(refusal.reason, **refusal.params)], replace=True)
+    before = turn.member.organisation_id
+    draft = turn.close_draft("abandoned")
+    repository.leave_organisation(turn.session, turn.member.id, turn.now, keep_draft=draft.id if draft else None)
+    view = _enrol(turn, invitation)
+    log.info("member %s moved from organisation %s to %s", turn.member.id, before, invitation.organisation_id)
+    return view
+
+
+@router.action(STAY)
+def stay(turn: Turn) -> View:
+    _screen(turn).pending_invitation_id = None
+    return View([t(N_("Nothing changed: you still act for {organisation}."),
+                   organisation=turn.member.organisation_name)], replace=True)
+
+
 # --- the members of the organisation -----------------------------------------------------------------------------
 
-def members_view(turn: Turn, notes: list | None = None, replace=False) -> View:
+PAGE = 20  # a page of a list: Telegram shows at most 100 buttons under a message, and a phone far fewer
+
+
+def paged(items: list, page: int, action) -> tuple[list, int, list]:
+    """One page of a long list, its number (past the end: the last), and the buttons to move between pages."""
+    pages = max(1, -(-len(items) // PAGE))
+    page = min(page, pages - 1)
+    moves = ([action.button(t(N_("◀ Previous")), page - 1)] if page > 0 else []) + \
+        ([action.button(t(N_("Next ▶")), page + 1)] if page + 1 < pages else [])
+    return items[page * PAGE:(page + 1) * PAGE], page, [moves] if moves else []
+
+
+def members_view(turn: Turn, notes: list | None = None, replace=False, page: int = 0) -> View:
     member = turn.member
+    everyone = repository.members_of(turn.session, member.organisation_id)
+    shown, page, moves = paged(everyone, page, MEMBERS)
     lines = [*(notes or []), t(N_("Enrolled members of your organisation:"))]
     buttons = []
-    for other in repository.members_of(turn.session, member.organisation_id):
+    for other in shown:
         lines.append(["• ", other.display_name or other.user_key, " · ", *_roles(other.role_set), " · ",
                       t(N_("since {date}"), date=other.enrolled_at.date())])
         if other.id != member.id and member.may(Permission.REVOKE):
             buttons.append([ASK_REVOKE.button(t(N_("Revoke {name}"), name=(other.display_name or other.user_key)[:30]),
                                               other.id)])
-    return View(lines, buttons, replace)
+    if moves:
+        lines.append(t(N_("Page {page} of {pages}."), page=page + 1, pages=-(-len(everyone) // PAGE)))
+    return View(lines, buttons + moves, replace)
 
 
 @router.command("members", menu=N_("The members of your organisation"),
@@ -78,8 +156,8 @@ def members(turn: Turn) -> View:
 
 
 @router.action(MEMBERS)
-def members_button(turn: Turn) -> View:
-    return members_view(turn, replace=True)
+def members_button(turn: Turn, page: int) -> View:
+    return members_view(turn, replace=True, page=page)
 
 
 @router.action(ASK_REVOKE, needs=Permission.REVOKE)
@@ -89,7 +167,7 @@ def ask_revoke(turn: Turn, number: int) -> View:
         return members_view(turn, replace=True)
     return View([t(N_("Revoke the access of {name}? They will no longer see anything of your organisation."),
                    name=other.display_name or other.user_key)],
-                [[REVOKE.button(t(N_("Yes, revoke")), other.id), MEMBERS.button(t(N_("No")))]], replace=True)
+                [[REVOKE.button(t(N_("Yes, revoke")), other.id), MEMBERS.button(t(N_("No")), 0)]], replace=True)
 
 
 @router.action(REVOKE, needs=Permission.REVOKE)
@@ -97,7 +175,7 @@ def revoke(turn: Turn, number: int) -> View:
     other = repository.member_of_organisation(turn.session, turn.member.organisation_id, number)
     if other is None or other.id == turn.member.id:
         return members_view(turn, replace=True)
-    repository.revoke(turn.session, other, turn.now)
+    repository.revoke(turn.session, other.id, turn.now)
     log.info("member %s revoked by member %s", other.id, turn.member.id)
     return members_view(turn, replace=True, notes=[t(N_("{name} can no longer use this assistant."),
                                                      name=other.display_name or other.user_key)])
@@ -153,7 +231,8 @@ def invite_create(turn: Turn) -> View:
     if not chosen:
         return invite_view(chosen, replace=True)
     organisation = repository.organisation_of(turn.session, turn.member.organisation_id)
-    code, invitation = repository.create_invitation(turn.session, organisation, chosen, now=turn.now)
+    code, invitation = repository.create_invitation(turn.session, organisation, chosen, now=turn.now,
+                                                    made_by=turn.member.id)
     username = turn.options.bot_username
     link = f"https://t.me/{username}?start={code}" if username else None
     lines = [t(N_("Invitation for {organisation}, roles: {roles}. Valid once, until {date}."),
@@ -161,6 +240,42 @@ def invite_create(turn: Turn) -> View:
     lines.append(t(N_("Send this link to your colleague: {link}"), link=link) if link else
                  t(N_("Your colleague types: /start {code}"), code=code))
     return View(lines, replace=True)
+
+
+def invitations_view(turn: Turn, notes: list | None = None, replace=False, page: int = 0) -> View:
+    pending = repository.pending_invitations(turn.session, turn.member.organisation_id, turn.now)
+    if not pending:
+        return View([*(notes or []), t(N_("There is no invitation waiting to be used."))], replace=replace)
+    shown, page, moves = paged(pending, page, INVITATIONS)
+    lines = [*(notes or []), t(N_("Invitations not used yet:"))]
+    buttons = []
+    for number, (invitation, maker) in enumerate(shown, 1 + page * PAGE):
+        lines.append([f"{number}. ", *_roles(_roles_of(invitation)), " · ",
+                      t(N_("made by {name}, valid until {date}"),
+                        name=(maker.display_name or maker.user_key) if maker else t(N_("the administrator")),
+                        date=invitation.expires_at.date())])
+        buttons.append([CANCEL_INVITATION.button(t(N_("Cancel invitation {number}"), number=number), invitation.id)])
+    return View(lines, buttons + moves, replace)
+
+
+@router.command("invitations", menu=N_("Invitations not used yet (access managers)"),
+                help=N_("/invitations: the invitations not used yet, to cancel one (access managers)"),
+                needs=Permission.INVITE)
+def invitations(turn: Turn) -> View:
+    return invitations_view(turn)
+
+
+@router.action(INVITATIONS, needs=Permission.INVITE)
+def invitations_page(turn: Turn, page: int) -> View:
+    return invitations_view(turn, replace=True, page=page)
+
+
+@router.action(CANCEL_INVITATION, needs=Permission.INVITE)
+def cancel_invitation(turn: Turn, number: int) -> View:
+    done = repository.cancel_invitation(turn.session, turn.member.organisation_id, number, turn.now)
+    note = t(N_("The invitation is cancelled: its link no longer works.")) if done else \
+        t(N_("This invitation can no longer be cancelled (used, cancelled or expired)."))
+    return invitations_view(turn, [note, ""], replace=True)
 
 
 # --- logging out ------------------------------------------------------------------------------------------------
@@ -174,6 +289,6 @@ def logout(turn: Turn) -> View:
 @router.action(LOGOUT)
 def logout_confirmed(turn: Turn) -> View:
     turn.close_draft("abandoned")
-    repository.revoke_by_id(turn.session, turn.member.id, turn.now)
+    repository.revoke(turn.session, turn.member.id, turn.now)
     return View([t(N_("You are logged out. To come back, ask your access manager for a new invitation."))],
                 replace=True)

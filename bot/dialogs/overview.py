@@ -7,6 +7,8 @@ import io
 import json
 import logging
 import re
+import threading
+import time
 from functools import lru_cache
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -28,7 +30,7 @@ from bot.dialogs.actions import (
     SHOW_REQUEST,
 )
 from bot.dialogs.request_text import filed_on
-from bot.domain.answers import format_hours, parse_date
+from bot.domain.answers import aware, format_hours, local_today, parse_date
 from bot.domain.errors import Invalid
 from bot.domain.identifiers import format_bce, format_niss, mask_niss, parse_niss, parse_ticket
 from bot.domain.leaves import Community, LeaveType, Regime, StaffStatus, Status, label
@@ -272,8 +274,13 @@ def reset(turn: Turn) -> View:
 
 @router.action(OVERVIEW_EXPORT, needs=Permission.EXPORT)
 def export(turn: Turn) -> View:
+    exports = turn.options.process.setdefault("exports", Exports(turn.options.export_pause))
+    wait = exports.start(turn.member.id)
+    if wait:
+        return View([t(N_("An export of yours is being made or was made a moment ago: try again in {seconds} s."),
+                       seconds=wait)])
     _screen, filters = _filters(turn)
-    view = export_view(turn.session, turn.member, filters, turn.today, turn.lang)
+    view = export_view(turn, filters, exports)
     repository.audit(turn.session, turn.member, "exported", detail=json_of(filters.described()))
     return view
 
@@ -288,30 +295,82 @@ COLUMNS = (N_("Ticket"), N_("NISS"), N_("Last name"), N_("First name"), N_("Leav
            N_("RTT scheme"), N_("Employer's agreement"), N_("E-mail"))
 
 
+def cell(text: str | None) -> str:
+    """A typed value as a spreadsheet cell that cannot run: one that a spreadsheet would read as a formula (=, +,
+    -, @, a tab or a carriage return first) gets a leading apostrophe, as OWASP advises for CSV files."""
+    if not text:
+        return ""
+    return "'" + text if text[0] in "=+-@\t\r" else text
+
+
 def export_csv(session: Session, member, filters: Filters, lang: str) -> bytes:
     """Every matching request, every column, full NISS: UTF-8 with a BOM and semicolons, as Belgian Excel reads it."""
     rows = repository.request_rows(session, member.organisation_id, **filters.query())
     # Tens of thousands of rows share few dates, labels and numbers: each is rendered once.
     day = lru_cache(maxsize=None)(lambda d: render(d, lang) if d else "")
     word = lru_cache(maxsize=None)(lambda enum, code: render(label(enum(code)), lang) if code else "")
-    niss, hours = lru_cache(maxsize=None)(format_niss), lru_cache(maxsize=None)(format_hours)
+    niss, hours, school = (lru_cache(maxsize=None)(format_niss), lru_cache(maxsize=None)(format_hours),
+                           lru_cache(maxsize=None)(lambda bce: format_bce(bce) if bce else ""))
+    # Brussels is a whole number of hours from UTC: the day of a filing depends only on its hour.
+    filed = lru_cache(maxsize=None)(lambda hour: day(local_today(aware(hour))))
     yes_no = {None: "", True: render(t(N_("Yes")), lang), False: render(t(N_("No")), lang)}
+
+    def line(r) -> list:
+        (ticket, number, last, first, leave, regime, start, end, filed_at, status, office, community, bce, staff,
+         before, fulltime, notice, rtt, agreement, email) = r
+        return [ticket, niss(number), cell(last), cell(first), word(LeaveType, leave), word(Regime, regime),
+                day(start), day(end), filed(filed_at.replace(minute=0, second=0, microsecond=0)),
+                word(Status, status), cell(office), word(Community, community), school(bce), word(StaffStatus, staff),
+                hours(before), hours(fulltime), day(notice), yes_no[rtt], yes_no[agreement], cell(email)]
+
     out = io.StringIO()
     writer = csv.writer(out, delimiter=";", quoting=csv.QUOTE_MINIMAL, lineterminator="\r\n")
     writer.writerow([render(t(c), lang) for c in COLUMNS])
-    for r in rows:
-        writer.writerow([r.ticket, niss(r.niss), r.last_name, r.first_name, word(LeaveType, r.leave_type),
-                         word(Regime, r.regime), day(r.start_date), day(r.end_date), day(filed_on(r)),
-                         word(Status, r.status), r.office or "", word(Community, r.community),
-                         format_bce(r.school_bce) if r.school_bce else "", word(StaffStatus, r.staff_status),
-                         hours(r.hours_before), hours(r.fulltime_hours), day(r.notice_date), yes_no[r.rtt],
-                         yes_no[r.employer_agreement], r.email or ""])
+    writer.writerows(map(line, rows))
     return ("\ufeff" + out.getvalue()).encode("utf-8")
 
 
-def export_view(session: Session, member, filters: Filters, today: dt.date, lang: str) -> View:
-    organisation = session.get(Organisation, member.organisation_id)
+class Exports:
+    """One export at a time per member, and a pause between two: an export reads every matching request, and one
+    user must not keep the others waiting. Kept by this process (several processes each apply it)."""
+
+    STALE = 300.0  # an export whose turn failed is never made: after this, it no longer counts as running
+
+    def __init__(self, pause: float = 10.0):
+        self.pause, self._lock = pause, threading.Lock()
+        self._running: dict[int, float] = {}
+        self._finished: dict[int, float] = {}
+
+    def start(self, member_id: int) -> int:
+        """0 when this member may export now (and is then counted as exporting), else the seconds to wait."""
+        now = time.monotonic()
+        with self._lock:
+            if now - self._running.get(member_id, -self.STALE) < self.STALE:
+                return round(self.pause)
+            waited = now - self._finished.get(member_id, -self.pause)
+            if waited < self.pause:
+                return max(1, round(self.pause - waited))
+            self._running[member_id] = now
+            return 0
+
+    def finish(self, member_id: int) -> None:
+        with self._lock:
+            self._running.pop(member_id, None)
+            self._finished[member_id] = time.monotonic()
+
+
+def export_view(turn: Turn, filters: Filters, exports: Exports) -> View:
+    """The export, made after the turn and off the event loop (it may take seconds), in its own session."""
+    organisation = turn.session.get(Organisation, turn.member.organisation_id)
     slug = re.sub(r"[^A-Za-z0-9]+", "-", organisation.name).strip("-")[:40] or organisation.bce
-    data = export_csv(session, member, filters, lang)
+    db, member, lang = turn.connection.engine, turn.member, turn.lang
+
+    def produce() -> bytes:
+        try:
+            with Session(db) as session:
+                return export_csv(session, member, filters, lang)
+        finally:
+            exports.finish(member.id)
+
     return View([t(N_("The export of the requests matching your filters, with full NISS: keep it safe."))],
-                document=Document(f"{slug}_{today.isoformat()}.csv", data=data))
+                document=Document(f"{slug}_{turn.today.isoformat()}.csv", produce=produce))

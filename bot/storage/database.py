@@ -16,9 +16,13 @@ MIGRATIONS = Path(__file__).resolve().parent.parent.parent / "migrations"
 _MIGRATION_LOCK = 0x6272_6B62
 
 
-def make_engine(url: str) -> Engine:
+def make_engine(url: str, busy_seconds: float = 30) -> Engine:
+    """The database engine. Its errors and logs never show the values of a statement (a worker's name, a NISS):
+    hide_parameters. `busy_seconds`: how long SQLite waits for another process's write before giving up (the
+    bot waits little, and says "busy, try again"; a command line waits longer)."""
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": busy_seconds},
+                               hide_parameters=True)
 
         @event.listens_for(engine, "connect")
         def _pragmas(dbapi_connection, _record):
@@ -44,7 +48,7 @@ def make_engine(url: str) -> Engine:
     else:
         # No ping at checkout (a round trip per turn): a connection the server dropped fails its turn, which the
         # engine runs again on a fresh one; connections are recycled before a server or proxy would drop them.
-        engine = create_engine(url, pool_size=16, max_overflow=16, pool_recycle=1800)
+        engine = create_engine(url, pool_size=16, max_overflow=16, pool_recycle=1800, hide_parameters=True)
     return engine
 
 

@@ -9,13 +9,14 @@ import secrets
 from functools import lru_cache
 from types import SimpleNamespace
 
-from sqlalchemy import bindparam, case, func, insert, or_, update
+from sqlalchemy import bindparam, case, delete, func, insert, or_, update
 from sqlalchemy import select as sa_select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection
 from sqlmodel import Session, select
 
+from bot.domain.answers import aware
 from bot.domain.identifiers import format_bce, new_ticket
 from bot.domain.leaves import LIVE, UNDECIDED
 from bot.i18n import N_
@@ -28,6 +29,7 @@ from bot.storage.models import (
     LeaveRequest,
     Member,
     Organisation,
+    ProcessedUpdate,
     RequestEvent,
     School,
     utcnow,
@@ -100,12 +102,13 @@ def _hash(code: str) -> str:
 
 
 def create_invitation(session: Session, organisation: Organisation, roles: list[str],
-                      now: dt.datetime | None = None) -> tuple[str, Invitation]:
-    """A one-time code: 128 random bits, URL-safe (22 characters, fits a /start payload)."""
+                      now: dt.datetime | None = None, made_by: int | None = None) -> tuple[str, Invitation]:
+    """A one-time code: 128 random bits, URL-safe (22 characters, fits a /start payload). `made_by`: the member
+    who made it (None: the command line)."""
     now = now or utcnow()
     code = secrets.token_urlsafe(16)
     invitation = Invitation(organisation_id=organisation.id, code_hash=_hash(code),
-                            roles=",".join(sorted(set(roles))),
+                            roles=",".join(sorted(set(roles))), created_by=made_by,
                             created_at=now, expires_at=now + dt.timedelta(days=INVITATION_DAYS))
     session.add(invitation)
     session.flush()
@@ -120,19 +123,42 @@ def member_for(session: Session, channel: str, user_key: str) -> Member | None:
                                              Member.revoked_at.is_(None))).first()
 
 
-def enrol(session: Session, channel: str, user_key: str, code: str, display_name: str = "",
-          now: dt.datetime | None = None) -> tuple[Member, Organisation]:
-    now = now or utcnow()
-    invitation = session.exec(select(Invitation).where(Invitation.code_hash == _hash(code.strip()))
-                              .with_for_update()).first()
+def _usable(session: Session, invitation: Invitation | None, now: dt.datetime) -> Invitation:
+    """The invitation if it can still be used; otherwise NotAllowed saying why."""
     if invitation is None:
         raise NotAllowed(N_("This invitation code is unknown. Check the link, or ask your access manager for a "
                             "new one."))
     if invitation.used_at is not None:
         raise NotAllowed(N_("This invitation code has already been used. Ask your access manager for a new one."))
-    if invitation.expires_at < now:
+    if invitation.cancelled_at is not None:
+        raise NotAllowed(N_("This invitation was cancelled. Ask your access manager for a new one."))
+    if aware(invitation.expires_at) < now:
         raise NotAllowed(N_("This invitation code expired on {date}. Ask your access manager for a new one."),
                          date=invitation.expires_at.date())
+    maker = session.get(Member, invitation.created_by) if invitation.created_by else None
+    if maker is not None and maker.revoked_at is not None:  # revoked since: what they made goes with them
+        raise NotAllowed(N_("This invitation was made by someone who no longer has access. Ask your access manager "
+                            "for a new one."))
+    return invitation
+
+
+def invitation_for_code(session: Session, code: str, now: dt.datetime) -> Invitation:
+    """The invitation a code opens, if it can still be used (locked until the turn ends: used once)."""
+    return _usable(session, session.exec(select(Invitation).where(Invitation.code_hash == _hash(code.strip()))
+                                         .with_for_update()).first(), now)
+
+
+def usable_invitation(session: Session, invitation_id: int, now: dt.datetime) -> Invitation:
+    return _usable(session, session.exec(select(Invitation).where(Invitation.id == invitation_id)
+                                         .with_for_update()).first(), now)
+
+
+def enrol(session: Session, channel: str, user_key: str, code_or_invitation: str | Invitation,
+          display_name: str = "", now: dt.datetime | None = None) -> tuple[Member, Organisation]:
+    """Make the chat account a member of the invitation's organisation with its roles, and use the invitation."""
+    now = now or utcnow()
+    invitation = (code_or_invitation if isinstance(code_or_invitation, Invitation)
+                  else invitation_for_code(session, code_or_invitation, now))
     member = session.exec(select(Member).where(Member.channel == channel, Member.user_key == user_key)).first()
     if member is None:
         member = Member(channel=channel, user_key=user_key, organisation_id=invitation.organisation_id,
@@ -149,6 +175,35 @@ def enrol(session: Session, channel: str, user_key: str, code: str, display_name
     session.add(invitation)
     session.flush()
     return member, session.get(Organisation, member.organisation_id)
+
+
+def leave_organisation(session: Session, member_id: int, now: dt.datetime, keep_draft: int | None = None) -> None:
+    """Everything a member had open closes when they act for another organisation: their drafts and modifications
+    (in every chat; `keep_draft`, the turn's own, is closed by the turn) and their chats' screens."""
+    session.execute(update(Draft).where(Draft.member_id == member_id, Draft.status == "open",
+                                        Draft.id != (keep_draft or 0))
+                    .values(status="abandoned", version=Draft.version + 1, updated_at=now))
+    for screen_row in session.exec(select(ChatScreen).where(ChatScreen.member_id == member_id)):
+        session.delete(screen_row)
+    session.flush()
+
+
+def pending_invitations(session: Session, organisation_id: int,
+                        now: dt.datetime) -> list[tuple[Invitation, Member | None]]:
+    """The organisation's invitations not used, cancelled or expired, newest first, with who made each (None: the
+    command line)."""
+    rows = session.exec(select(Invitation, Member).join(Member, Member.id == Invitation.created_by, isouter=True)
+                        .where(Invitation.organisation_id == organisation_id, Invitation.used_at.is_(None),
+                               Invitation.cancelled_at.is_(None), Invitation.expires_at >= now)
+                        .order_by(Invitation.id.desc())).all()
+    return [(invitation, maker) for invitation, maker in rows]
+
+
+def cancel_invitation(session: Session, organisation_id: int, invitation_id: int, now: dt.datetime) -> bool:
+    """Cancel one of the organisation's unused invitations; False when there is no such invitation."""
+    return bool(session.execute(update(Invitation).where(
+        Invitation.id == invitation_id, Invitation.organisation_id == organisation_id, Invitation.used_at.is_(None),
+        Invitation.cancelled_at.is_(None)).values(cancelled_at=now)).rowcount)
 
 
 def organisation_of(session: Session, organisation_id: int) -> Organisation:
@@ -324,11 +379,18 @@ def requests_of(session: Session, organisation_id: int, *, offset: int = 0, limi
     return list(page), total
 
 
+EXPORT_COLUMNS = ("ticket", "niss", "last_name", "first_name", "leave_type", "regime", "start_date", "end_date",
+                  "filed_at", "status", "office", "community", "school_bce", "staff_status", "hours_before",
+                  "fulltime_hours", "notice_date", "rtt", "employer_agreement", "email")
+
+
 def request_rows(session: Session, organisation_id: int, **filters):
-    """Every matching request as plain rows, newest first: for exports, where building objects would cost most."""
+    """Every matching request as plain tuples of EXPORT_COLUMNS, newest first: for exports, where building objects
+    would cost most."""
     table = LeaveRequest.__table__
-    return session.connection().execute(sa_select(table).where(*_request_filters(organisation_id, **filters))
-                                         .order_by(*NEWEST_FIRST))
+    return session.connection().execute(sa_select(*(table.c[name] for name in EXPORT_COLUMNS))
+                                         .where(*_request_filters(organisation_id, **filters))
+                                         .order_by(*NEWEST_FIRST)).tuples()
 
 
 def request_by_id(session: Session, organisation_id: int, request_id: int) -> LeaveRequest | None:
@@ -336,19 +398,38 @@ def request_by_id(session: Session, organisation_id: int, request_id: int) -> Le
                                                    LeaveRequest.id == request_id)).first()
 
 
-def modify_request(session: Session, member: Member, request: LeaveRequest, fields: dict) -> dict:
-    """Apply changed fields and record who changed what, and what it was before; returns the changes."""
-    changes = {}
-    for name, value in fields.items():
-        before = getattr(request, name)
-        if before != value:
-            changes[name] = [_jsonable(before), _jsonable(value)]
-            setattr(request, name, value)
-    if changes:
-        session.add(request)
-        session.add(RequestEvent(request_id=request.id, kind="modified", status=request.status, member_id=member.id,
-                                 changes=json.dumps(changes)))
+class Outdated(Exception):
+    """The request changed since the member's modification started (someone else, or ONEM): nothing saved."""
+
+
+def modify_request(session: Session, member, request: LeaveRequest, changed: dict, version: int) -> dict:
+    """Write the fields the member changed, only if the request is still at `version` and not decided (one
+    conditional UPDATE: a change made meanwhile, by a colleague or ONEM, is never overwritten), and record who
+    changed what, from what; returns the changes. Raises Outdated otherwise."""
+    if not changed:
+        return {}
+    before = {name: getattr(request, name) for name in changed}
+    done = session.execute(update(LeaveRequest).where(
+        LeaveRequest.id == request.id, LeaveRequest.organisation_id == member.organisation_id,
+        LeaveRequest.version == version, LeaveRequest.status.in_([str(status) for status in UNDECIDED]))
+        .values(**changed, version=LeaveRequest.version + 1)).rowcount
+    if done != 1:
+        raise Outdated(request.id)
+    session.expire(request)
+    changes = {name: [_jsonable(before[name]), _jsonable(value)] for name, value in changed.items()}
+    session.add(RequestEvent(request_id=request.id, kind="modified", status=request.status, member_id=member.id,
+                             changes=json.dumps(changes)))
     return changes
+
+
+def events_since(session: Session, request_id: int, event_id: int) -> list[RequestEvent]:
+    """What happened to a request after one of its events, oldest first."""
+    return list(session.exec(select(RequestEvent).where(RequestEvent.request_id == request_id,
+                                                        RequestEvent.id > event_id).order_by(RequestEvent.id)))
+
+
+def last_event_id(session: Session, request_id: int) -> int:
+    return session.exec(select(func.max(RequestEvent.id)).where(RequestEvent.request_id == request_id)).one() or 0
 
 
 def cancel_request(session: Session, member: Member, request: LeaveRequest) -> bool:
@@ -357,6 +438,7 @@ def cancel_request(session: Session, member: Member, request: LeaveRequest) -> b
     if request.status not in UNDECIDED:
         return False
     request.status = "cancelled"
+    request.version += 1
     session.add(request)
     session.add(RequestEvent(request_id=request.id, kind="cancelled", status="cancelled", member_id=member.id))
     return True
@@ -377,6 +459,10 @@ def attachment_by_id(session: Session, organisation_id: int, attachment_id: int)
                                LeaveRequest.organisation_id == organisation_id)).first()
 
 
+def last_attachment_number(session: Session, request_id: int) -> int:
+    return session.exec(select(func.max(Attachment.number)).where(Attachment.request_id == request_id)).one() or 0
+
+
 def add_attachment(session: Session, attachment: Attachment) -> Attachment:
     session.add(attachment)
     session.flush()
@@ -388,13 +474,11 @@ def member_of_organisation(session: Session, organisation_id: int, member_id: in
                                              Member.revoked_at.is_(None))).first()
 
 
-def revoke(session: Session, member: Member, now: dt.datetime | None = None) -> None:
-    member.revoked_at = now or utcnow()
-    session.add(member)
-
-
-def revoke_by_id(session: Session, member_id: int, now: dt.datetime) -> None:
+def revoke(session: Session, member_id: int, now: dt.datetime) -> None:
+    """The member can no longer act, and the invitations they made and nobody used are cancelled with them."""
     session.execute(update(Member).where(Member.id == member_id).values(revoked_at=now))
+    session.execute(update(Invitation).where(Invitation.created_by == member_id, Invitation.used_at.is_(None),
+                                             Invitation.cancelled_at.is_(None)).values(cancelled_at=now))
 
 
 def audit(session: Session, member, action: str, request: LeaveRequest | None = None,
@@ -403,3 +487,13 @@ def audit(session: Session, member, action: str, request: LeaveRequest | None = 
     session.add(AuditEntry(organisation_id=member.organisation_id, member_id=member.id, action=action,
                            request_id=request.id if request is not None else None,
                            detail=detail[:200] if detail else None))
+
+
+PROCESSED_UPDATE_DAYS = 7
+
+
+def prune_processed_updates(db, now: dt.datetime) -> int:
+    """Forget the ids of updates handled more than a week ago; returns how many. A short transaction of its own."""
+    with db.begin() as connection:
+        return connection.execute(delete(ProcessedUpdate).where(
+            ProcessedUpdate.processed_at < now - dt.timedelta(days=PROCESSED_UPDATE_DAYS))).rowcount
