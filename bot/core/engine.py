@@ -24,6 +24,7 @@ from bot.core.views import Input, Reply, View, as_views
 from bot.domain.roles import Permission, refusal
 from bot.i18n import N_, resolve_language, t
 from bot.storage import turns
+from bot.storage.database import BEGIN
 from bot.storage.models import utcnow
 
 log = logging.getLogger(__name__)
@@ -83,6 +84,7 @@ class Engine:
             return
         if self._kept is None or self._kept.invalidated:
             self._kept = self.db.connect()
+            self._kept.info[BEGIN] = "BEGIN IMMEDIATE"  # a turn reads then writes: the lock first
         try:
             yield self._kept
         except BaseException:

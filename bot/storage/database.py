@@ -12,6 +12,7 @@ from bot.storage import models  # noqa: F401  (registers the tables)
 # The migrations live next to the package (the repository's root, /app in the Docker image), found from here
 # so that any working folder will do.
 MIGRATIONS = Path(__file__).resolve().parent.parent.parent / "migrations"
+BEGIN = "sqlite_begin"  # a connection's own BEGIN statement on SQLite, in its info (see make_engine)
 # Any fixed number: the PostgreSQL advisory lock that keeps two processes from migrating at once.
 _MIGRATION_LOCK = 0x6272_6B62
 
@@ -40,10 +41,11 @@ def make_engine(url: str, busy_seconds: float = 30) -> Engine:
 
         @event.listens_for(engine, "begin")
         def _begin(connection):
-            # Every transaction takes the write lock at once (BEGIN IMMEDIATE): two of them never both read, then
-            # both wait to write (which SQLite can only end by failing one). Sent to the driver directly: a turn
-            # begins with it, and SQLAlchemy's statement machinery would cost more than SQLite's work.
-            connection.connection.driver_connection.execute("BEGIN IMMEDIATE")
+            # A turn takes the write lock at once (BEGIN IMMEDIATE, asked for on its connection): two turns never
+            # both read, then both wait to write (which SQLite can only end by failing one). Other work begins
+            # deferred, so that reading (a command's checks, a job) never holds the lock. Sent to the driver
+            # directly: SQLAlchemy's statement machinery would cost more than SQLite's own work.
+            connection.connection.driver_connection.execute(connection.info.get(BEGIN, "BEGIN"))
 
     else:
         # No ping at checkout (a round trip per turn): a connection the server dropped fails its turn, which the
