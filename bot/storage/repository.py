@@ -390,7 +390,7 @@ def request_rows(session: Session, organisation_id: int, **filters):
     table = LeaveRequest.__table__
     return session.connection().execute(sa_select(*(table.c[name] for name in EXPORT_COLUMNS))
                                          .where(*_request_filters(organisation_id, **filters))
-                                         .order_by(*NEWEST_FIRST)).tuples()
+                                         .order_by(*NEWEST_FIRST))
 
 
 def request_by_id(session: Session, organisation_id: int, request_id: int) -> LeaveRequest | None:
