@@ -37,9 +37,13 @@ def test_leap_day():
     ("1/11", "day/month/year", {}),
 ])
 def test_wrong_dates_are_explained_with_an_example(text, fault, params):
-    error = refusal(parse_date, text)
-    assert fault in error.message and error.params == params
-    assert error.message.endswith("like 01/11/2024.")
+    today = date(2026, 11, 30)
+    with pytest.raises(Invalid) as caught:
+        parse_date(text, today)
+    error = caught.value
+    assert fault in error.message
+    assert error.params == {**params, "example": today}  # an example near the dates being typed, not a fixed one
+    assert error.message.endswith("like {example}.")
 
 
 @pytest.mark.parametrize("text, minutes", [

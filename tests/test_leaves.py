@@ -273,7 +273,7 @@ TODAY = date(2024, 10, 15)
 
 def test_notice_cannot_be_in_the_future():
     error = refusal(check_notice, L.PARENTAL, date(2024, 10, 16), NOV_1, TODAY)
-    assert "future" in error.message and error.params == {"today": TODAY}
+    assert "future" in error.message and error.params == {"today": TODAY, "example": min(TODAY, NOV_1)}
 
 
 def test_notice_cannot_be_after_the_start():

@@ -391,10 +391,10 @@ def step_view(turn: Turn, ctx: Context, lines: list, replace=False) -> View:
 
 def summary_view(turn: Turn, ctx: Context, lines: list, replace: bool) -> View:
     form = form_of(turn)
-    for step in form.steps:  # warnings (short notice) stay visible until the user confirms
+    for step in form.steps:  # warnings (short notice) stay visible until the user confirms, each once
         if step.check and step.applies_to(ctx) and step.name in ctx.answers:
             try:
-                lines = [*lines, *checked(step, ctx)]
+                lines = [*lines, *(warning for warning in checked(step, ctx) if warning not in lines)]
             except Invalid:
                 pass
     body, rows = form.summary(ctx)

@@ -105,7 +105,7 @@ def parse_filters(text: str, filters: Filters, today: dt.date) -> Filters:
                               value=wrong[0][:30], key=key, allowed=", ".join(c.value for c in FILTERS[key]))
             filters = filters.model_copy(update={FIELD[key]: [type(FILTERS[key][0])(c) for c in codes]})
         elif key in ("from", "to"):
-            day = None if value.lower() in ("-", "all") else parse_date(value)
+            day = None if value.lower() in ("-", "all") else parse_date(value, today)
             filters = filters.model_copy(update={"period_from" if key == "from" else "period_to": day})
         elif key == "ticket":
             filters = filters.model_copy(update={"ticket": parse_ticket(value)})
@@ -311,15 +311,18 @@ def export_csv(session: Session, member, filters: Filters, lang: str) -> bytes:
     word = lru_cache(maxsize=None)(lambda enum, code: render(label(enum(code)), lang) if code else "")
     niss, hours, school = (lru_cache(maxsize=None)(format_niss), lru_cache(maxsize=None)(format_hours),
                            lru_cache(maxsize=None)(lambda bce: format_bce(bce) if bce else ""))
-    # Brussels is a whole number of hours from UTC: the day of a filing depends only on its hour.
-    filed = lru_cache(maxsize=None)(lambda hour: day(local_today(aware(hour))))
+    # Brussels is a whole number of hours from UTC: the day of a filing depends only on its hour (SQLite gives the
+    # stored text, whose first 13 characters are that hour; PostgreSQL a datetime).
+    filed = lru_cache(maxsize=None)(lambda hour: day(local_today(
+        dt.datetime.fromisoformat(hour + ":00").replace(tzinfo=dt.UTC) if isinstance(hour, str) else aware(hour))))
     yes_no = {None: "", True: render(t(N_("Yes")), lang), False: render(t(N_("No")), lang)}
 
     def line(r) -> list:
         (ticket, number, last, first, leave, regime, start, end, filed_at, status, office, community, bce, staff,
          before, fulltime, notice, rtt, agreement, email) = r
         return [ticket, niss(number), cell(last), cell(first), word(LeaveType, leave), word(Regime, regime),
-                day(start), day(end), filed(filed_at.replace(minute=0, second=0, microsecond=0)),
+                day(start), day(end), filed(filed_at[:13] if isinstance(filed_at, str) else
+                                            filed_at.replace(minute=0, second=0, microsecond=0)),
                 word(Status, status), cell(office), word(Community, community), school(bce), word(StaffStatus, staff),
                 hours(before), hours(fulltime), day(notice), yes_no[rtt], yes_no[agreement], cell(email)]
 

@@ -155,6 +155,23 @@ def echo_niss(value, ctx):
     return born(value)
 
 
+def _check_age(value, ctx) -> list:
+    """A worker younger than 16 or older than 70 is almost surely a typo in the NISS: said, not refused."""
+    age = parse_niss(value).age_on(ctx.today)
+    if age is not None and not 16 <= age <= 70:
+        return [t(N_("⚠ By this NISS the worker is {age} years old: check the number against the worker's documents (it is "
+                     "probably mistyped)."), age=age)]
+    return []
+
+
+def _check_start(value, ctx) -> list:
+    """A start in the past is a late request: ONEM decides what it means, the bot only says so."""
+    if _day(value) < ctx.today:
+        return [t(N_("⚠ The leave starts on {start}, in the past: this is a late request. It can be filed; ONEM "
+                     "decides what the delay means for the allowances."), start=_day(value))]
+    return []
+
+
 def _status_choices(ctx):
     return [Choice(s.value, Capitalized(label(s))) for s in StaffStatus]
 
@@ -205,7 +222,7 @@ def _parse_agreement(text, ctx):
 # --- dates and hours ----------------------------------------------------------------------------
 
 def _parse_day(text, ctx):
-    return parse_date(text).isoformat()
+    return parse_date(text, ctx.today).isoformat()
 
 
 def _end_prompt(ctx):
@@ -334,7 +351,7 @@ STEPS: list[Step] = [
          label=N_("School"), depends_on=("capacity", "community")),
     Step("niss", lambda ctx: [t(N_("The worker's national number (NISS)? Type it, do not copy it from a list. "
                                    "For example 85.03.14-123.02."))],
-         _parse_niss, show=lambda v, ctx: format_niss(v), echo=echo_niss, label=N_("NISS")),
+         _parse_niss, check=_check_age, show=lambda v, ctx: format_niss(v), echo=echo_niss, label=N_("NISS")),
     Step("last_name", lambda ctx: [t(N_("The worker's last name? For example Dupont."))],
          lambda text, ctx: parse_name(text), label=N_("Last name")),
     Step("first_name", lambda ctx: [t(N_("The worker's first name? For example Marie."))],
@@ -357,7 +374,7 @@ STEPS: list[Step] = [
     Step("start_date", lambda ctx: [t(N_("First day of the leave? For example {example}."),
                                       example=dt.date(ctx.today.year + (ctx.today.month == 12),
                                                       ctx.today.month % 12 + 1, 1))],
-         _parse_day, show=_show_day, label=N_("Start date")),
+         _parse_day, check=_check_start, show=_show_day, label=N_("Start date")),
     Step("end_date", _end_prompt, _parse_end, choices=_end_choices, check=_check_end, show=_show_day,
          label=N_("End date"), depends_on=("niss", "leave_type", "regime", "start_date")),
     Step("hours_before", lambda ctx: [t(N_("The worker's weekly working time before the leave? For example 20h00 "

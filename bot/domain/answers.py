@@ -25,8 +25,10 @@ def local_today(now: datetime) -> date:
     return now.astimezone(BRUSSELS).date()
 
 
-def parse_date(text: str) -> date:
-    """Read a date written day first (01/11/2024, 1.11.24, 01-11-2024) or as 2024-11-01."""
+def parse_date(text: str, today: date | None = None) -> date:
+    """Read a date written day first (01/11/2024, 1.11.24, 01-11-2024) or as 2024-11-01. The example an error gives
+    is today's date, not a day long past."""
+    example = today or date.today()
     text = text.strip().rstrip(".")  # "1. 11. 2024." is how some German speakers write it
     if match := _ISO.fullmatch(text):
         year, month, day = map(int, match.groups())
@@ -35,17 +37,18 @@ def parse_date(text: str) -> date:
         if len(match[3]) == 2:
             year += 2000  # leave and notice dates, never birth dates, are typed here
     else:
-        raise Invalid(N_("Type the date as day/month/year, like 01/11/2024."))
+        raise Invalid(N_("Type the date as day/month/year, like {example}."), example=example)
     if not 1900 <= year <= 2099:
-        raise Invalid(N_("The year {year} is not plausible. Type the date like 01/11/2024."),
-                      year=year)
+        raise Invalid(N_("The year {year} is not plausible. Type the date like {example}."),
+                      year=year, example=example)
     if not 1 <= month <= 12:
         raise Invalid(N_("There is no month {month}: type the date as day/month/year, "
-                         "like 01/11/2024."), month=month)
+                         "like {example}."), month=month, example=example)
     days = calendar.monthrange(year, month)[1]
     if not 1 <= day <= days:
         raise Invalid(N_("This date does not exist: month {month} of {year} has {days} days. "
-                         "Type a real date, like 01/11/2024."), month=month, year=year, days=days)
+                         "Type a real date, like {example}."), month=month, year=year, days=days,
+                      example=example)
     return date(year, month, day)
 
 

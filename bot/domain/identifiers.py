@@ -29,8 +29,9 @@ def _is_digits(text: str) -> bool:
 # NISS ----------------------------------------------------------------------------------------
 
 def format_niss(number: str) -> str:
-    """85031412302 -> 85.03.14-123.02"""
-    return ssn.format(_compact(number, " -./"))
+    """85031412302 -> 85.03.14-123.02 (python-stdnum's layout, written out: an export formats tens of thousands)"""
+    n = _compact(number, " -./")
+    return f"{n[:2]}.{n[2:4]}.{n[4:6]}-{n[6:9]}.{n[9:]}" if len(n) == 11 else ssn.format(n)
 
 
 def mask_niss(number: str) -> str:

@@ -298,17 +298,19 @@ def check_period(leave: LeaveType, regime: Regime, start: date, end: date) -> in
         raise Invalid(N_("The end date ({end}) must come after the start date ({start})."),
                       end=end, start=start)
     months = whole_months(start, end)
+    duration = _duration(leave, regime)
     if months is None:
-        after = max(1, (end.year - start.year) * 12 + end.month - start.month - 1)
-        while period_end(start, after) <= end:
-            after += 1
-        if after == 1:
-            raise Invalid(N_("A leave lasts whole months: starting on {start}, the first month "
-                             "ends on {after}."), start=start, after=period_end(start, 1))
+        # The ends offered are ends this leave and form allow: the allowed durations around the date typed.
+        earlier = [n for n in duration.months if period_end(start, n) < end]
+        later = [n for n in duration.months if period_end(start, n) > end]
+        if not earlier:
+            raise Invalid(N_("A leave lasts whole months: starting on {start}, it can end on {after} at the "
+                             "earliest."), start=start, after=period_end(start, later[0]))
+        if not later:  # past the longest this leave allows
+            raise Invalid(duration.rule, months=(end.year - start.year) * 12 + end.month - start.month)
         raise Invalid(N_("A leave lasts whole months: starting on {start}, it can end on {before} "
                          "or on {after}, not on {end}."), start=start, end=end,
-                      before=period_end(start, after - 1), after=period_end(start, after))
-    duration = _duration(leave, regime)
+                      before=period_end(start, earlier[-1]), after=period_end(start, later[0]))
     if months not in duration.months:
         raise Invalid(duration.rule, months=months)
     return months
@@ -339,11 +341,12 @@ def check_notice(leave: LeaveType, notice: date, start: date, today: date) -> li
     """Refuse an impossible notice date; warn (without refusing) about a short notice."""
     if notice > today:
         raise Invalid(N_("The written notice cannot be dated in the future (today is {today}). "
-                         "Type the date of the worker's letter, like 01/05/2024."), today=today)
+                         "Type the date of the worker's letter, like {example}."), today=today,
+                      example=min(today, start))
     if notice > start:
         raise Invalid(N_("The written notice ({notice}) cannot be dated after the start of the "
-                         "leave ({start}). Type the date of the worker's letter, like 01/05/2024."),
-                      notice=notice, start=start)
+                         "leave ({start}). Type the date of the worker's letter, like {example}."),
+                      notice=notice, start=start, example=min(today, start))
     rules = CATALOGUE[leave]
     months, days = rules.notice
     latest = add_months(start, -months) - timedelta(days=days)

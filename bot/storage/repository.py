@@ -9,7 +9,7 @@ import secrets
 from functools import lru_cache
 from types import SimpleNamespace
 
-from sqlalchemy import bindparam, case, delete, func, insert, or_, update
+from sqlalchemy import String, bindparam, case, delete, func, insert, or_, type_coerce, update
 from sqlalchemy import select as sa_select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -388,7 +388,9 @@ def request_rows(session: Session, organisation_id: int, **filters):
     """Every matching request as plain tuples of EXPORT_COLUMNS, newest first: for exports, where building objects
     would cost most."""
     table = LeaveRequest.__table__
-    return session.connection().execute(sa_select(*(table.c[name] for name in EXPORT_COLUMNS))
+    # The filing time as stored (no conversion per row: the export needs only its hour).
+    columns = [type_coerce(table.c[name], String) if name == "filed_at" else table.c[name] for name in EXPORT_COLUMNS]
+    return session.connection().execute(sa_select(*columns)
                                          .where(*_request_filters(organisation_id, **filters))
                                          .order_by(*NEWEST_FIRST))
 
