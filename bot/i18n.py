@@ -4,6 +4,7 @@ from __future__ import annotations
 import datetime as dt
 import gettext
 import io
+import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -108,14 +109,28 @@ def format_day(day: dt.date, lang: str) -> str:
     return f"{day.day:02d}/{day.month:02d}/{day.year:04d}"
 
 
+# French typography: a non-breaking space before ":", ";", "?" and "!" (a narrow one is as good). Applied to the
+# translated messages, never to what users typed (an e-mail address, a name); a sign with no space before it in a
+# template gets one too, but not in "https://", "20:00" or "?start=", where no space follows it.
+_FRENCH_SIGN = re.compile(r"(?<=\S) ?([:;?!])(?=\s|$)")
+SEMICOLON = N_("; ")  # a list's separator: " ; " in French
+
+
+@lru_cache(maxsize=4096)
+def _french(text: str) -> str:
+    return _FRENCH_SIGN.sub("\u00a0\\1", text)
+
+
+def _translate(item: T, lang: str) -> str:
+    tr = translations(lang)
+    text = tr.gettext(item.message) if item.plural is None else tr.ngettext(item.message, item.plural, item.n)
+    return _french(text) if lang == "fr" else text
+
+
 def render(item, lang: str) -> str:
     """Translate a T (recursively through its parameters) into the user's language."""
     if isinstance(item, T):
-        tr = translations(lang)
-        if item.plural is not None:
-            text = tr.ngettext(item.message, item.plural, item.n)
-        else:
-            text = tr.gettext(item.message)
+        text = _translate(item, lang)
         if item.params:
             text = text.format(**{k: render(v, lang) for k, v in item.params.items()})
         return text

@@ -100,8 +100,9 @@ def test_an_unknown_role_is_refused_by_the_parser(env, capsys):
 
 def test_the_terminal_chat_walks_a_newcomer_to_a_ticket(tmp_path, child_env):
     start = START.strftime("%d/%m/%Y")
-    script = ["/new", "1", "2", "1", "85.03.14-123.02", "Dupont", "Marie", "1", "1", "parental", "full", start,
-              period_end(START, 1).strftime("%d/%m/%Y"), "20h00", "1", dt.date.today().strftime("%d/%m/%Y"),
+    # Options are numbered where they are the only answers, lettered where a value is typed (school, e-mail, hours).
+    script = ["/new", "1", "2", "a", "85.03.14-123.02", "Dupont", "Marie", "1", "a", "parental", "full", start,
+              period_end(START, 1).strftime("%d/%m/%Y"), "20h00", "a", dt.date.today().strftime("%d/%m/%Y"),
               "2"]
     env = child_env
     run = subprocess.run([sys.executable, "-m", "bot"], input="\n".join(script) + "\n", capture_output=True,

@@ -389,6 +389,7 @@ class World:
             mail = s.exec(select(OutboxMail).order_by(OutboxMail.id.desc())).first()
         self.run(chat.send(re.search(r"\b\d{6}\b", mail.body).group(0)))
         at(SUMMARY, "summary:mail")
+        self.run(chat.tap("answers"))
         self.run(chat.tap("edit:niss"))
         at("niss", "editing:niss")
         self.run(chat.tap("keep"))
@@ -531,7 +532,7 @@ def test_any_typed_answer_is_refused_or_taken_never_a_failure(world, step_name, 
         before.state, before.version, before.answers, before.history)
     if expected is None:  # the summary only takes buttons
         assert unchanged
-        assert render(t(N_("Use the buttons below: edit an answer, tick the certification, then confirm.")), lang) \
+        assert render(t(N_("Use the buttons below: modify an answer, tick the certification, then confirm.")), lang) \
             in sent.text
         return
     if expected[0] == "refused":

@@ -164,6 +164,7 @@ async def test_back_returns_to_the_previous_step_and_keeps_answers(chat):
 async def test_edit_from_the_summary_comes_back_to_the_summary(chat):
     db = chat.app.bot_data["engine"].db
     await to_summary(chat)
+    await chat.tap("answers")
     await chat.tap("edit:last_name")
     assert state(db).state == "last_name"
     reply = await chat.send("Martin")
@@ -173,6 +174,7 @@ async def test_edit_from_the_summary_comes_back_to_the_summary(chat):
 async def test_changing_the_leave_from_the_summary_asks_again_what_depends_on_it(chat):
     db = chat.app.bot_data["engine"].db
     await to_summary(chat)
+    await chat.tap("answers")
     await chat.tap("edit:leave_type")
     await chat.tap("medical")
     assert state(db).state == "regime"

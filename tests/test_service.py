@@ -9,6 +9,7 @@ from sqlmodel import select
 from bot.dialogs.actions import MODIFY
 from bot.storage.database import session
 from bot.storage.models import LeaveRequest, RequestEvent
+from tests.fakes import form_code
 from tests.test_intake_dialog import TICKET, TODAY, confirm, to_summary
 
 
@@ -46,3 +47,198 @@ async def test_a_modification_may_change_the_rtt_answer(chat):
     assert ticket in reply
     with session(db) as s:
         assert s.exec(select(LeaveRequest).where(LeaveRequest.ticket == ticket)).one().rtt is True
+
+
+# --- entitlements: ceilings over the organisation's own requests, warned, never refused ------------------------
+
+def _earlier(ticket, leave, regime, start, months):
+    from types import SimpleNamespace
+
+    from bot.domain.leaves import period_end
+    return SimpleNamespace(ticket=ticket, leave_type=leave, regime=regime, start_date=start,
+                           end_date=period_end(start, months))
+
+
+def test_parental_ceiling_counts_full_time_equivalent():
+    from fractions import Fraction
+
+    from bot.domain.leaves import LeaveType as L
+    from bot.domain.leaves import Regime as R
+    from bot.domain.leaves import exceeded_ceilings
+    start = dt.date(2026, 1, 1)
+    earlier = [_earlier("A", "parental", "full", start, 3), _earlier("B", "parental", "half", start, 2),
+               _earlier("C", "medical", "full", start, 3)]  # another leave does not count
+    assert exceeded_ceilings(L.PARENTAL, R.FIFTH, 0, earlier) == []  # 3 + 1 = 4: at the ceiling, not over
+    [over] = exceeded_ceilings(L.PARENTAL, R.FIFTH, 5, earlier)
+    assert over.tickets == ("A", "B") and (over.ceiling, over.earlier, over.left) == (20, 20, 0)
+    assert exceeded_ceilings(L.PARENTAL, R.FULL, 1, earlier[:1]) == []  # 3 + 1: exactly the 4 months
+    [over] = exceeded_ceilings(L.PARENTAL, R.FULL, 2, earlier[:1])
+    assert (over.ceiling, over.left, over.months) == (4, Fraction(1), 2)
+
+
+def test_medical_and_carer_ceilings_weigh_part_time_months_and_career_counts_apart():
+    from bot.domain.leaves import LeaveType as L
+    from bot.domain.leaves import Regime as R
+    from bot.domain.leaves import exceeded_ceilings
+    start = dt.date(2026, 1, 1)
+    medical = [_earlier(str(i), "medical", "full", start, 3) for i in range(3)]  # 9 full of 12
+    assert exceeded_ceilings(L.MEDICAL, R.HALF, 3, medical) == []  # 9 + 1.5 <= 12
+    [over] = exceeded_ceilings(L.MEDICAL, R.FULL, 3, medical + [_earlier("x", "medical", "half", start, 2)])
+    assert (over.ceiling, over.earlier) == (12, 10)
+    carer = [_earlier("c", "carer", "full", start, 3)]  # the person's 3 full months are used
+    [person] = exceeded_ceilings(L.CARER, R.HALF, 2, carer)
+    assert person.limit.per == "person" and (person.ceiling, person.left) == (6, 0)
+    career = [_earlier("k", "career", "full", start, 60)]  # full and part-time months have a ceiling each
+    assert exceeded_ceilings(L.CAREER_BREAK, R.HALF, 12, career) == []
+    assert [o.limit.per for o in exceeded_ceilings(L.CAREER_BREAK, R.FULL, 3, career)] == ["career"]
+    palliative = [_earlier(p, "palliative", "full", start, 1) for p in "pq"]
+    assert exceeded_ceilings(L.PALLIATIVE, R.FIFTH, 1, palliative) == []  # two extensions: 3 months
+    assert len(exceeded_ceilings(L.PALLIATIVE, R.FULL, 1, palliative * 2)) == 1
+
+
+async def test_a_ceiling_is_warned_at_the_end_date_and_on_the_summary_naming_the_earlier_requests(chat):
+    chat.language_code = "en"
+    from tests.test_intake_dialog import START
+    from bot.domain.leaves import period_end
+    first = await filed_with(chat, months=3)
+    second_start = period_end(START, 3) + dt.timedelta(days=1)
+    await to_leave_type_again(chat)
+    await chat.tap("parental")
+    await chat.tap("full")
+    await chat.send(second_start.strftime("%d/%m/%Y"))
+    reply = await chat.tap("m2")  # 3 + 2 > 4 months per child
+    assert "Ceiling" in reply and first in reply and "left before this request: 1; it asks for 2" in reply
+    await chat.send("20h00")
+    await chat.tap("same")
+    await chat.send(TODAY.strftime("%d/%m/%Y"))
+    summary = await chat.tap("no")
+    assert summary.count("Ceiling") == 1 and first in summary
+    assert TICKET.search(await confirm(chat))  # warned, not refused
+
+
+async def test_a_ceiling_is_said_in_french_too(chat):
+    from tests.test_intake_dialog import START
+    from bot.domain.leaves import period_end
+    first = await filed_with(chat, months=4)  # the chat speaks French
+    await to_leave_type_again(chat)
+    await chat.tap("parental")
+    await chat.tap("full")
+    await chat.send((period_end(START, 4) + dt.timedelta(days=1)).strftime("%d/%m/%Y"))
+    reply = await chat.tap("m1")
+    assert "Plafond" in reply and first in reply and "par enfant" in reply
+
+
+async def test_the_same_niss_filed_before_under_another_name_is_shown_back(chat):
+    chat.language_code = "en"
+    from tests.test_intake_dialog import START
+    await filed_with(chat, months=1)
+    await chat.send("/new")
+    await chat.tap("fwb")
+    await chat.tap("0876543270")
+    await chat.send("85.03.14-123.02")
+    await chat.send("Dubois")
+    reply = await chat.send("Marie-Claire")
+    assert "filed before as DUPONT Marie" in reply
+    await chat.send("/cancel")
+    await chat.send("/new")
+    await chat.tap("fwb")
+    await chat.tap("0876543270")
+    await chat.send("85.03.14-123.02")
+    await chat.send("dupont")
+    assert "filed before" not in await chat.send("Marie")  # the same name, whatever its case
+
+
+async def filed_with(chat, months: int) -> str:
+    await to_summary(chat, months=months)
+    return TICKET.search(await confirm(chat)).group(0)
+
+
+async def to_leave_type_again(chat):
+    from tests.test_intake_dialog import to_leave_type
+    return await to_leave_type(chat)
+
+
+# --- the manual's words and French typography ---------------------------------------------------------------------
+
+async def test_french_screens_put_a_non_breaking_space_before_double_signs(chat):
+    """Every message a French user sees, through an intake, the summary, a modification, the history and the
+    overview: ":", ";", "?" and "!" followed by a space (or ending a line) have a non-breaking space before them."""
+    import re
+
+    seen = [await chat.send("/help")]
+    await to_summary(chat)
+    await chat.tap("answers")
+    seen.append(await chat.tap("edit:notice_date"))
+    seen.append(await chat.send("31/02/2026"))  # an error message too
+    seen.append(await chat.send(TODAY.strftime("%d/%m/%Y")))
+    ticket = TICKET.search(await confirm(chat)).group(0)
+    await chat.press(MODIFY.pack(ticket))
+    await chat.tap("edit:rtt")
+    await chat.tap("yes")
+    seen.append(await chat.tap("save"))
+    seen.append(await chat.send(f"/status {ticket}"))
+    seen.append(await chat.send("/overview"))
+    text = "\n".join(seen)
+    bare = [text[max(0, m.start() - 30):m.end()] for m in re.finditer(r"(?<![\u00a0\u202f])[:;?!](?=[ \n]|$)", text)]
+    assert bare == []
+    assert "\u00a0;" in seen[-2] or "\u00a0:" in seen[-2]  # the history's change line was built from parts
+
+
+# --- the summary on a phone, and options in the terminal ------------------------------------------------------------
+
+async def test_the_confirmation_page_keeps_a_handful_of_buttons_and_opens_the_answers_by_group(chat):
+    chat.language_code = "en"
+    await to_summary(chat)
+    assert len(chat.keyboard) <= 5
+    page = await chat.tap("answers")
+    for group in ("Who files:", "Worker:", "Leave:", "Dates and hours:"):
+        assert group in page
+    assert "• Last name: Dupont" in page
+    codes = [form_code(b["callback_data"]) for b in chat.keyboard]
+    assert "edit:niss" in codes and "edit:rtt" in codes and "summary" in codes
+    back = await chat.tap("summary")
+    assert "Confirmation page" in back and len(chat.keyboard) <= 5
+    await chat.tap("answers")
+    await chat.tap("edit:last_name")
+    assert "Confirmation page" in await chat.send("Durand")  # an edit returns to the confirmation page
+
+
+def test_every_answer_of_the_intake_is_in_a_group():
+    from bot.dialogs.intake import GROUPS, INTAKE
+    grouped = [name for _, names in GROUPS for name in names]
+    assert sorted(grouped) == sorted(INTAKE.editable) and len(set(grouped)) == len(grouped)
+
+
+def test_in_the_terminal_a_typed_number_is_an_answer_where_a_value_is_asked():
+    import io
+
+    from bot.channels.console import show, to_input
+    from bot.core.views import Button, View
+    out = io.StringIO()
+    asked = show(View(["Hours?"], [[Button("Same: 20h00", "same")], [Button("« Back", "back")]], typed=True), "en", out)
+    assert "[a] Same: 20h00" in out.getvalue() and "[b] « Back" in out.getvalue()
+    assert (to_input("2", asked, "u", "en").kind, to_input("2", asked, "u", "en").text) == ("text", "2")
+    assert to_input("B", asked, "u", "en").text == "back"
+    picked = show(View(["Status?"], [[Button("Statutory", "statutory")], [Button("« Back", "back")]]), "en", out)
+    assert to_input("2", picked, "u", "en").text == "back"
+
+
+async def test_a_short_notice_warning_is_shown_once_at_its_step_and_once_after_an_edit(chat):
+    chat.language_code = "en"
+    from tests.test_intake_dialog import to_leave_type
+    start = TODAY + dt.timedelta(days=20)  # parental leave is announced 2 months ahead: any notice now is short
+    await to_leave_type(chat)
+    await chat.tap("parental")
+    await chat.tap("full")
+    await chat.send(start.strftime("%d/%m/%Y"))
+    await chat.tap("m1")
+    await chat.send("20h00")
+    await chat.tap("same")
+    reply = await chat.send(TODAY.strftime("%d/%m/%Y"))
+    assert reply.count("usually announced") == 1
+    summary = await chat.tap("no")
+    assert summary.count("usually announced") == 1
+    await chat.tap("answers")
+    await chat.tap("edit:notice_date")
+    again = await chat.send((TODAY - dt.timedelta(days=1)).strftime("%d/%m/%Y"))
+    assert again.count("usually announced") == 1 and "Confirmation page" in again

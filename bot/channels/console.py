@@ -21,8 +21,13 @@ def console_user() -> str:
         return "console"
 
 
-def show(view: View, lang: str, out: TextIO, downloads: Path | None = None) -> list[str]:
-    """Print a view (a document is saved to the downloads folder); returns the data behind each number shown."""
+LETTERS = "abcdefghijklmnopqrstuvwxyz"
+
+
+def show(view: View, lang: str, out: TextIO, downloads: Path | None = None) -> dict[str, str]:
+    """Print a view (a document is saved to the downloads folder); returns the data behind each key shown. Options
+    are numbered, except where a value is typed (a date, hours, a NISS): there they are lettered, so that a typed
+    number is always the answer, never an option."""
     for line in view.lines:
         out.write(render(line, lang) + "\n")
     if view.document is not None and view.document.produce is not None:
@@ -32,13 +37,14 @@ def show(view: View, lang: str, out: TextIO, downloads: Path | None = None) -> l
         target = downloads / Path(view.document.filename).name
         target.write_bytes(view.document.data)
         out.write(render(t(N_("Saved: {path}"), path=str(target)), lang) + "\n")
-    numbered = [button for row in view.buttons for button in row]
-    for number, button in enumerate(numbered, 1):
-        out.write(f"  [{number}] {render(button.label, lang)}\n")
-    return [button.data for button in numbered]
+    buttons = [button for row in view.buttons for button in row]
+    keys = LETTERS if view.typed and len(buttons) <= len(LETTERS) else [str(n) for n in range(1, len(buttons) + 1)]
+    for key, button in zip(keys, buttons):
+        out.write(f"  [{key}] {render(button.label, lang)}\n")
+    return {key: button.data for key, button in zip(keys, buttons)}
 
 
-def to_input(line: str, options: list[str], user: str, lang: str | None) -> Input:
+def to_input(line: str, options: dict[str, str], user: str, lang: str | None) -> Input:
     line = line.strip()
     common = dict(channel=CHANNEL, user_key=user, chat_key=user, language_code=lang, display_name=user)
     if line.startswith("/attach "):  # the terminal's way to send a document
@@ -49,19 +55,19 @@ def to_input(line: str, options: list[str], user: str, lang: str | None) -> Inpu
     if line.startswith("/"):
         head, _, args = line.partition(" ")
         return Input(kind="command", command=head[1:].lower(), text=args.strip(), **common)
-    if line.isdigit() and 1 <= int(line) <= len(options):
-        return Input(kind="button", text=options[int(line) - 1], **common)
+    if line.lower() in options:
+        return Input(kind="button", text=options[line.lower()], **common)
     return Input(kind="text", text=line, **common)
 
 
 def chat(engine: Engine, lines: Iterable[str], out: TextIO, user: str, lang: str | None = None,
          prompt: str = "> ", downloads: Path | None = None) -> None:
     """Run a conversation: each line typed is one message; numbers press the options shown last."""
-    options: list[str] = []
+    options: dict[str, str] = {}
     reply = engine.handle(Input(CHANNEL, user, user, "command", command="help", language_code=lang))
     # The commands come with /help, from the routers; these two are the terminal's own.
-    intro = t(N_("Terminal chat. Type a number to choose an option, /attach followed by a file's path to send a "
-                 "document, /quit to leave."))
+    intro = t(N_("Terminal chat. Type the number or letter shown in [ ] to choose an option, /attach followed by a "
+                 "file's path to send a document, /quit to leave."))
     out.write(render(intro, reply.lang) + "\n\n")
     for view in reply.views:
         options = show(view, reply.lang, out, downloads)

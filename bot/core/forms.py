@@ -18,7 +18,7 @@ from bot.core.actions import Number, Text, action
 from bot.core.views import Button, View, as_views
 from bot.domain.answers import local_today
 from bot.domain.errors import Invalid
-from bot.i18n import N_, t
+from bot.i18n import N_, Capitalized, t
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Connection
@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from bot.storage.turns import Actor, DraftState
 
 SUMMARY, DONE = "summary", "done"
+ANSWERS, SHOW_SUMMARY = "answers", "summary"  # summary codes: the page of answers, and back from it
 PAUSE = dt.timedelta(days=1)
 # Every button of a form: the draft's version (a button of an older message no longer matches) and a code.
 FORM_ANSWER = action("form", Number("version"), Text("code", 30, rest=True))
@@ -94,6 +95,7 @@ class Step:
     label: str = ""  # message id naming the answer on the summary's edit button
     depends_on: tuple[str, ...] = ()
     after: Callable[[Any, Context], list] | None = None  # what taking the answer does (once); returns notes
+    typed: bool = True  # False: answered with its buttons only (a typed label works too, but never a number)
 
     def applies_to(self, ctx: Context) -> bool:
         return self.applies is None or bool(self.applies(ctx))
@@ -154,8 +156,11 @@ class Form:
     start: Callable[[Turn], list[View]]
     editable: tuple[str, ...] | None = None  # the answers the summary may edit (None: every step)
     durable_codes: tuple[str, ...] = ()  # summary codes that file or change a request (durable commit)
-    summary_hint: str = N_("Use the buttons below: edit an answer, tick the certification, then confirm.")
+    summary_hint: str = N_("Use the buttons below: modify an answer, tick the certification, then confirm.")
     title: str = "Form"
+    # The answers by group ((title, step names), ...): the summary then carries one "Modify an answer" button (code
+    # ANSWERS) that opens them, instead of a button per answer.
+    groups: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
     def __post_init__(self):
         self.step = {s.name: s for s in self.steps}
@@ -364,6 +369,8 @@ def _summary_action(turn: Turn, form: Form, ctx: Context, code: str | None) -> V
     if code.startswith("edit:") and form.editable_now(code[5:], ctx):
         save(turn, code[5:], [*turn.draft.history, SUMMARY], True)
         return step_view(turn, ctx, [], replace=True)
+    if code == ANSWERS and form.groups:
+        return answers_view(turn, ctx)
     view = form.on_summary(turn, ctx, code)
     return view if view is not None else summary_view(turn, ctx, [], True)
 
@@ -386,7 +393,7 @@ def step_view(turn: Turn, ctx: Context, lines: list, replace=False) -> View:
             buttons.append([_button(turn, t(N_("Keep: {answer}"), answer=current), "keep")])
     if turn.draft.history:
         buttons.append([_button(turn, t(N_("« Back")), "back")])
-    return View(lines, buttons, replace)
+    return View(lines, buttons, replace, typed=step.typed)
 
 
 def summary_view(turn: Turn, ctx: Context, lines: list, replace: bool) -> View:
@@ -399,6 +406,27 @@ def summary_view(turn: Turn, ctx: Context, lines: list, replace: bool) -> View:
                 pass
     body, rows = form.summary(ctx)
     return View([*lines, *body], [[_button(turn, c.label, c.code) for c in row] for row in rows], replace)
+
+
+def modify_choice() -> Choice:
+    return Choice(ANSWERS, t(N_("✏ Modify an answer")))
+
+
+def answers_view(turn: Turn, ctx: Context) -> View:
+    """Every answer, by group, each with its button: a page of its own, so the summary keeps a handful of buttons.
+    Still the summary's state: "Back" (or any other summary code) returns to it."""
+    form = form_of(turn)
+    lines, rows = [t(N_("Which answer do you want to modify?"))], []
+    for title, names in form.groups:
+        steps = [form.step[n] for n in names if form.editable_now(n, ctx) and n in ctx.answers]
+        if not steps:
+            continue
+        lines += ["", t(N_("{group}:"), group=Capitalized(t(title)))]
+        lines += [t(N_("• {label}: {answer}"), label=t(s.label), answer=s.show(ctx.answers[s.name], ctx)) for s in steps]
+        edits = [Choice(f"edit:{s.name}", t(N_("✏ {label}"), label=t(s.label))) for s in steps]
+        rows += [edits[i:i + 2] for i in range(0, len(edits), 2)]
+    rows.append([Choice(SHOW_SUMMARY, t(N_("« Back to the confirmation page")))])
+    return View(lines, [[_button(turn, c.label, c.code) for c in row] for row in rows], replace=True)
 
 
 def current_view(turn: Turn, note=None, replace=False) -> View:

@@ -58,6 +58,7 @@ class View:
     buttons: list[list[Button]] = field(default_factory=list)
     replace: bool = False  # replaces the message whose button was tapped
     document: Document | None = None
+    typed: bool = False  # it asks for a typed value (a date, hours): a typed number is that value, never an option
 
 
 @dataclass

@@ -24,7 +24,7 @@ from bot.domain.errors import Invalid
 from bot.domain.identifiers import mask_niss, parse_ticket
 from bot.domain.leaves import UNDECIDED, Regime, Status, label
 from bot.domain.roles import Permission, refusal
-from bot.i18n import N_, Capitalized, FileSize, joined, t, tn
+from bot.i18n import N_, SEMICOLON, Capitalized, FileSize, joined, t, tn
 from bot.storage import repository
 from bot.storage.models import Attachment, LeaveRequest, Member, Organisation, RequestEvent
 
@@ -64,9 +64,10 @@ def _event_line(session: Session, event: RequestEvent) -> object:
     if event.kind == "cancelled":
         return t(N_("{date}: cancelled by {who}"), date=day, who=who or "-")
     if event.kind == "modified":
-        changes = [[t(STEP[name].label), ": ", _shown(name, before), " → ", _shown(name, after)]
-                   for name, (before, after) in _changes(event).items() if name in STEP]
-        return t(N_("{date}: modified by {who} ({fields})"), date=day, who=who or "-", fields=joined(changes, "; "))
+        changes = [t(N_("{field}: {before} → {after}"), field=t(STEP[name].label), before=_shown(name, before),
+                     after=_shown(name, after)) for name, (before, after) in _changes(event).items() if name in STEP]
+        return t(N_("{date}: modified by {who} ({fields})"), date=day, who=who or "-",
+                 fields=joined(changes, t(SEMICOLON)))
     status = Capitalized(label(Status(event.status)))
     if event.office:
         return t(N_("{date}: {status}, ONEM office {office}"), date=day, status=status, office=event.office)

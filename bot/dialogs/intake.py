@@ -41,9 +41,7 @@ def _summary(ctx: Context) -> tuple[list, list[list[Choice]]]:
             lines.append(t(N_("It will be sent to {email}."), email=a["email_proved"]))
     lines.append(t(N_("{box} I certify that all the data on this form are correct. I undertake to report any change "
                       "immediately."), box="☑" if a.get("certified") else "☐"))
-    edits = [Choice(f"edit:{s.name}", t(N_("✏ {label}"), label=t(s.label))) for s in STEPS
-             if s.applies_to(ctx) and s.name in INTAKE.editable]
-    rows = [edits[i:i + 2] for i in range(0, len(edits), 2)]
+    rows = [[forms.modify_choice()]]
     if ctx.mail_enabled:
         rows.append([Choice("toggle:confirm_email", t(N_("{box} Confirmation e-mail"),
                                                       box="☑" if a.get("confirm_email") else "☐"))])
@@ -115,9 +113,13 @@ def _start(turn: Turn) -> list[View]:
     return [forms.start(turn, INTAKE, answers, notes=[intro])]
 
 
+GROUPS = ((N_("who files"), ("capacity", "community", "school")),
+          (N_("worker"), ("niss", "last_name", "first_name", "staff_status", "email")),
+          (N_("leave"), ("leave_type", "regime", "employer_agreement")),
+          (N_("dates and hours"), ("start_date", "end_date", "hours_before", "fulltime_hours", "notice_date", "rtt")))
 INTAKE = router.form(Form("intake", STEPS, summary=_summary, on_summary=_on_summary, start=_start,
                           editable=tuple(s.name for s in STEPS if s.name not in ("my_email", "email_code")),
-                          durable_codes=("confirm",),
+                          durable_codes=("confirm",), groups=GROUPS,
                           title=N_("Confirmation page")))
 
 

@@ -125,7 +125,7 @@ def active_filters(filters: Filters) -> object:
     parts = []
     for values, name in ((filters.types, N_("type")), (filters.forms, N_("form")), (filters.statuses, N_("status"))):
         if values:
-            parts.append([t(name), ": ", *joined([label(v) for v in values])])
+            parts.append(t(N_("{name}: {values}"), name=t(name), values=joined([label(v) for v in values])))
     if filters.period_from and filters.period_to:
         parts.append(t(N_("from {start} to {end}"), start=filters.period_from, end=filters.period_to))
     elif filters.period_from:

@@ -23,6 +23,9 @@ from bot.domain.leaves import (
     check_hours,
     check_notice,
     check_period,
+    LIVE,
+    Exceeded,
+    exceeded_ceilings,
     label,
     leave_availability,
     needs_employer_agreement,
@@ -30,7 +33,7 @@ from bot.domain.leaves import (
     regimes_for,
 )
 from bot.domain.roles import Role
-from bot.i18n import N_, Capitalized, render, t, tn
+from bot.i18n import N_, SEMICOLON, Capitalized, T, joined, render, t, tn
 from bot.storage import repository
 from bot.storage.models import LeaveRequest
 
@@ -247,16 +250,64 @@ def _parse_end(text, ctx):
     return _parse_day(text, ctx)
 
 
+def _history(ctx) -> list:
+    """The organisation's requests for this worker, once per turn (a modification leaves its own request out)."""
+    key = ("history", ctx.answers["niss"])
+    if key not in ctx.cache:
+        modified = ctx.turn.draft.request_id if ctx.turn.draft else None
+        ctx.cache[key] = repository.worker_history(ctx.connection, ctx.member.organisation_id, ctx.answers["niss"],
+                                                   exclude=modified)
+    return ctx.cache[key]
+
+
+def _live(ctx) -> list:
+    return [r for r in _history(ctx) if r.status in LIVE]
+
+
 def _check_end(value, ctx):
     start, end = _day(ctx.answers["start_date"]), _day(value)
-    check_period(_leave(ctx), _regime(ctx), start, end)
-    modified = ctx.turn.draft.request_id if ctx.turn.draft else None  # a modification does not overlap itself
-    other = repository.overlapping_request(ctx.connection, ctx.member.organisation_id, ctx.answers["niss"], start, end,
-                                           exclude=modified)
+    months = check_period(_leave(ctx), _regime(ctx), start, end)
+    other = next((r for r in _live(ctx) if r.start_date <= end and r.end_date >= start), None)
     if other is not None:
         raise Invalid(N_("This worker already has a request from {start} to {end} (ticket {ticket}) that overlaps "
                          "these dates. Choose other dates, or cancel that request first."),
                       start=other.start_date, end=other.end_date, ticket=other.ticket)
+    return [_ceiling_warning(over, ctx) for over in exceeded_ceilings(_leave(ctx), _regime(ctx), months, _live(ctx))]
+
+
+_PER = {"child": N_("per child"), "patient": N_("per patient"), "person": N_("per person cared for"),
+        "career": N_("over the whole career")}
+
+
+def _months(value) -> str:
+    return str(value.numerator) if value.denominator == 1 else f"{float(value):.1f}"
+
+
+def _ceiling_warning(over: Exceeded, ctx) -> T:
+    """Names the earlier requests and what they left; never refuses: the bot does not know the child, the patient
+    or the worker's other employers."""
+    earlier = {r.ticket: r for r in _live(ctx)}
+    tickets = joined([t(N_("{ticket} ({start}–{end}, {form})"), ticket=ticket, start=earlier[ticket].start_date,
+                        end=earlier[ticket].end_date, form=label(Regime(earlier[ticket].regime)))
+                      for ticket in over.tickets], t(SEMICOLON))
+    why = (N_("ONEM counts the whole career, with other employers' requests too: check with the worker.")
+           if over.limit.per == "career" else
+           N_("It can still be filed if it concerns another child or patient: the bot cannot know. Check with the "
+              "worker."))
+    return t(N_("⚠ Ceiling: a {leave} is limited to {ceiling} months of {form} {per}. Already filed here for this "
+                "worker: {tickets}. Months left before this request: {left}; it asks for {months}. {why}"),
+             leave=label(_leave(ctx)), ceiling=_months(over.ceiling), form=label(_regime(ctx)),
+             per=t(_PER[over.limit.per]), tickets=tickets, left=_months(over.left), months=over.months, why=t(why))
+
+
+def _check_name(value, ctx) -> list:
+    """The same NISS filed before under another name is shown back: one of the two is probably a typo."""
+    typed = (ctx.answers.get("last_name", ""), value)
+    before = next(iter(_history(ctx)), None)
+    if before is not None and (before.last_name.casefold(), before.first_name.casefold()) != \
+            tuple(part.casefold() for part in typed):
+        return [t(N_("⚠ This NISS was filed before as {last} {first} (ticket {ticket}). Check the name, or the "
+                     "NISS."), last=before.last_name.upper(), first=before.first_name, ticket=before.ticket)]
     return []
 
 
@@ -342,10 +393,10 @@ def _email_proved(address, ctx) -> list:
 
 STEPS: list[Step] = [
     Step("capacity", lambda ctx: [t(N_("In which capacity do you file this request?"))], _pick(_capacity_choices),
-         choices=_capacity_choices, applies=lambda ctx: len(roles_capacities(ctx.member.role_set)) > 1,
+         choices=_capacity_choices, applies=lambda ctx: len(roles_capacities(ctx.member.role_set)) > 1, typed=False,
          show=lambda v, ctx: {c.code: c.label for c in _capacity_choices(ctx)}[v], label=N_("Capacity")),
     Step("community", lambda ctx: [t(N_("For which community do you act as organising authority?"))],
-         _pick(_community_choices), choices=_community_choices, applies=_is_po, show=_label(Community),
+         _pick(_community_choices), choices=_community_choices, applies=_is_po, show=_label(Community), typed=False,
          label=N_("Community"), depends_on=("capacity",)),
     Step("school", _school_prompt, _parse_school, choices=_school_choices, applies=_is_po, show=_show_school,
          label=N_("School"), depends_on=("capacity", "community")),
@@ -355,21 +406,21 @@ STEPS: list[Step] = [
     Step("last_name", lambda ctx: [t(N_("The worker's last name? For example Dupont."))],
          lambda text, ctx: parse_name(text), label=N_("Last name")),
     Step("first_name", lambda ctx: [t(N_("The worker's first name? For example Marie."))],
-         lambda text, ctx: parse_name(text), label=N_("First name")),
+         lambda text, ctx: parse_name(text), check=_check_name, label=N_("First name")),
     Step("staff_status", lambda ctx: [t(N_("The worker's staff status?"))], _pick(_status_choices),
-         choices=_status_choices, show=_label(StaffStatus), label=N_("Staff status")),
+         choices=_status_choices, show=_label(StaffStatus), label=N_("Staff status"), typed=False),
     Step("email", lambda ctx: [t(N_("The worker's e-mail address (optional)? For example marie.dupont@example.be, "
                                     "or tap \"No e-mail\"."))],
          _parse_email, choices=lambda ctx: [Choice("skip", t(N_("No e-mail")))],
          show=lambda v, ctx: v or t(N_("none")), label=N_("E-mail")),
-    Step("leave_type", _leave_prompt, _parse_leave, choices=_leave_choices, show=_label(LeaveType),
+    Step("leave_type", _leave_prompt, _parse_leave, choices=_leave_choices, show=_label(LeaveType), typed=False,
          label=N_("Leave"), depends_on=("capacity", "community", "staff_status")),
     Step("regime", lambda ctx: [t(N_("Which form does the {leave} take?"), leave=label(_leave(ctx)))],
-         _pick(_regime_choices), choices=_regime_choices, show=_label(Regime), label=N_("Form"),
+         _pick(_regime_choices), choices=_regime_choices, show=_label(Regime), label=N_("Form"), typed=False,
          depends_on=("capacity", "community", "leave_type")),
     Step("employer_agreement", lambda ctx: [t(N_("A 1/10 reduction needs the employer's agreement. "
                                                  "Does the employer agree?"))],
-         _parse_agreement, choices=_yes_no, show=_yes_no_label, label=N_("Employer's agreement"),
+         _parse_agreement, choices=_yes_no, show=_yes_no_label, label=N_("Employer's agreement"), typed=False,
          applies=lambda ctx: needs_employer_agreement(_leave(ctx), _regime(ctx)), depends_on=("leave_type", "regime")),
     Step("start_date", lambda ctx: [t(N_("First day of the leave? For example {example}."),
                                       example=dt.date(ctx.today.year + (ctx.today.month == 12),
@@ -388,7 +439,7 @@ STEPS: list[Step] = [
                                        example=ctx.today)],
          _parse_day, check=_check_notice, show=_show_day, label=N_("Written notice")),
     Step("rtt", lambda ctx: [t(N_("Is there a working-time reduction scheme (RTT or equivalent)?"))],
-         _pick(_yes_no), choices=_yes_no, show=_yes_no_label, label=N_("RTT scheme")),
+         _pick(_yes_no), choices=_yes_no, show=_yes_no_label, label=N_("RTT scheme"), typed=False),
     # Asked only when the user ticks "confirmation e-mail" on the summary and has no proved address yet.
     Step("my_email", lambda ctx: [t(N_("To which address should the confirmation e-mail go? For example "
                                        "secretariat@school.be. We will first send a code to it, to be sure it is "

@@ -122,11 +122,17 @@ class Closed:
 
 @dataclass(frozen=True)
 class Limit:
-    """A ceiling over several requests; not checked, since it needs the worker's whole history."""
+    """A ceiling over several requests of one worker. Only warned about: the bot does not know the child, the
+    patient or the worker's other employers.
+
+    partial None: one counter in full-time equivalent (a month at 1/5 counts 1/5 month). partial given: months of a
+    part-time form count full/partial of a month (12 full or 24 partial: a partial month is half a full one), unless
+    `separate`: then full and part-time months have a ceiling each (60 full + 60 partial over the career)."""
 
     per: str  # "child", "patient", "person" or "career"
     full: int  # months of full interruption
-    partial: int | None = None  # months of part-time forms; None: one counter in full-time equivalent
+    partial: int | None = None
+    separate: bool = False
 
 
 @dataclass(frozen=True)
@@ -164,7 +170,7 @@ CATALOGUE: dict[LeaveType, Leave] = {
             Closed(Capacity.OWN, N_("The career break cannot be filed for the organisation's own "
                                     "staff.")),
         ),
-        limits=(Limit("career", 60, 60),),
+        limits=(Limit("career", 60, 60, separate=True),),
     ),
     LeaveType.PARENTAL: Leave(
         forms={
@@ -353,3 +359,50 @@ def check_notice(leave: LeaveType, notice: date, start: date, today: date) -> li
     if rules.short_notice and notice > latest:
         return [t(rules.short_notice, notice=notice, start=start, latest=latest)]
     return []
+
+
+# Ceilings over several requests ---------------------------------------------------------------
+
+_OFF = {Regime.FULL: Fraction(1), Regime.HALF: Fraction(1, 2), Regime.THIRD: Fraction(1, 3),
+        Regime.QUARTER: Fraction(1, 4), Regime.FIFTH: Fraction(1, 5), Regime.TENTH: Fraction(1, 10)}
+
+
+def _weight(limit: Limit, regime: Regime, mine: Regime) -> Fraction:
+    """What one month in `regime` counts against the limit, in months of full interruption; 0 when it is counted
+    apart from a request in `mine` (a separate ceiling)."""
+    if limit.partial is None:
+        return _OFF[regime]
+    if limit.separate:
+        return Fraction(1) if (regime is Regime.FULL) == (mine is Regime.FULL) else Fraction(0)
+    return Fraction(1) if regime is Regime.FULL else Fraction(limit.full, limit.partial)
+
+
+@dataclass(frozen=True)
+class Exceeded:
+    """A ceiling this request goes over, counted in months of its own form."""
+
+    limit: Limit
+    ceiling: Fraction  # the ceiling, in months of this request's form
+    earlier: Fraction  # what the earlier requests used, in months of this form
+    months: int  # this request's months
+    tickets: tuple[str, ...]  # the earlier requests that count
+
+    @property
+    def left(self) -> Fraction:
+        return max(self.ceiling - self.earlier, Fraction(0))
+
+
+def exceeded_ceilings(leave: LeaveType, regime: Regime, months: int, earlier) -> list[Exceeded]:
+    """The ceilings of the leave that earlier live requests of the same worker (objects with ticket, leave_type,
+    regime, start_date, end_date) plus this one go over."""
+    over = []
+    for limit in CATALOGUE[leave].limits:
+        per_month = _weight(limit, regime, regime)
+        counted = [(r, _weight(limit, Regime(r.regime), regime)) for r in earlier if r.leave_type == leave]
+        counted = [(r, w) for r, w in counted if w]
+        used = sum((w * (whole_months(r.start_date, r.end_date) or 0) for r, w in counted), Fraction(0))
+        ceiling = limit.full if not (limit.separate and regime is not Regime.FULL) else limit.partial
+        if used + per_month * months > ceiling:
+            over.append(Exceeded(limit, ceiling / per_month, used / per_month, months,
+                                 tuple(r.ticket for r, _ in counted)))
+    return over

@@ -290,20 +290,17 @@ def count_requests(session: Session, organisation_id: int) -> int:
 
 _request = LeaveRequest.__table__
 _screen = ChatScreen.__table__
-_OVERLAPPING = (sa_select(_request.c.ticket, _request.c.start_date, _request.c.end_date)
-                .where(_request.c.organisation_id == bindparam("organisation"), _request.c.niss == bindparam("niss"),
-                       or_(*(_request.c.status == str(status) for status in LIVE)),  # no list: built once
-                       _request.c.start_date <= bindparam("end"), _request.c.end_date >= bindparam("start"),
-                       _request.c.id != bindparam("exclude"))
-                .limit(1))
+_HISTORY = (sa_select(_request.c.ticket, _request.c.leave_type, _request.c.regime, _request.c.start_date,
+                       _request.c.end_date, _request.c.status, _request.c.last_name, _request.c.first_name)
+            .where(_request.c.organisation_id == bindparam("organisation"), _request.c.niss == bindparam("niss"),
+                   _request.c.id != bindparam("exclude"))
+            .order_by(_request.c.filed_at.desc(), _request.c.id.desc()))
 
 
-def overlapping_request(db: Session | Connection, organisation_id: int, niss: str, start: dt.date,
-                        end: dt.date, exclude: int | None = None):
-    """A live request of the same worker, filed by the same organisation, sharing a day (other than `exclude`):
-    its ticket and dates."""
-    return db.execute(_OVERLAPPING, {"organisation": organisation_id, "niss": niss, "start": start, "end": end,
-                                     "exclude": exclude or 0}).first()
+def worker_history(db: Session | Connection, organisation_id: int, niss: str, exclude: int | None = None) -> list:
+    """Every request the organisation filed for this worker (but `exclude`, the one being modified), newest first:
+    what overlap, ceilings and the name filed before are judged on. A worker has a handful."""
+    return list(db.execute(_HISTORY, {"organisation": organisation_id, "niss": niss, "exclude": exclude or 0}))
 
 
 @lru_cache(maxsize=None)
