@@ -189,7 +189,8 @@ class Dataset:
                     break
             rows.append({"id": number, "ticket": format_ticket(body + mod_37_36.calc_check_digit(body)),
                          "organisation_id": organisation_id, "member_id": rng.choice(self.member_pool[organisation_id]),
-                         "draft_id": None, "version": 0, "capacity": capacity, "community": community, "school_bce": school,
+                         "draft_id": None, "version": 0, "capacity": capacity, "community": community,
+                         "school_bce": school,
                          "niss": niss, "last_name": last, "first_name": first, "staff_status": staff,
                          "email": email, "leave_type": leave, "regime": regime, "start_date": start,
                          "end_date": end_date, "hours_before": hours,

@@ -7,10 +7,11 @@ from sqlalchemy.engine import Engine as Database
 from bot.core.engine import Engine
 from bot.core.router import Router, Routes
 from bot.core.turn import Options
-from bot.dialogs import follow_up, help, intake, members, overview
+from bot.dialogs import follow_up, help, intake, members, overview, schools
 from bot.storage.models import utcnow
 
-ROUTERS: list[Router] = [intake.router, follow_up.router, overview.router, members.router, help.router]
+ROUTERS: list[Router] = [intake.router, follow_up.router, overview.router, members.router, schools.router,
+                         help.router]
 
 
 def build_engine(db: Database, options: Options | None = None, clock=utcnow,

@@ -351,6 +351,10 @@ class World:
         at("community")
         self.run(chat.tap("fwb"))
         at("school")
+        self.run(chat.send("0876.540.005"))  # not registered yet: this member, an access manager, may register it
+        at("school_name")
+        self.run(chat.tap("back"))
+        at("school")
         self.run(chat.tap(SCHOOL_FWB))
         at("niss")
         self.run(chat.send("85.03.14-123.02"))
@@ -486,7 +490,8 @@ languages = st.sampled_from(LANGUAGES)
 
 # --- every free-text step, and every button step answered by typing --------------------------------------------
 
-TYPED_STEPS = ["capacity", "community", "school", "niss", "last_name", "first_name", "staff_status", "email",
+TYPED_STEPS = ["capacity", "community", "school", "school_name", "niss", "last_name", "first_name", "staff_status",
+               "email",
                "leave_type", "regime", "employer_agreement", "start_date", "end_date", "hours_before", "fulltime_hours",
                "notice_date", "rtt", "my_email", "email_code", "summary"]
 SNAPSHOT = {name: f"step:{name}" for name in TYPED_STEPS}

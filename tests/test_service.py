@@ -98,8 +98,8 @@ def test_medical_and_carer_ceilings_weigh_part_time_months_and_career_counts_apa
 
 async def test_a_ceiling_is_warned_at_the_end_date_and_on_the_summary_naming_the_earlier_requests(chat):
     chat.language_code = "en"
-    from tests.test_intake_dialog import START
     from bot.domain.leaves import period_end
+    from tests.test_intake_dialog import START
     first = await filed_with(chat, months=3)
     second_start = period_end(START, 3) + dt.timedelta(days=1)
     await to_leave_type_again(chat)
@@ -117,8 +117,8 @@ async def test_a_ceiling_is_warned_at_the_end_date_and_on_the_summary_naming_the
 
 
 async def test_a_ceiling_is_said_in_french_too(chat):
-    from tests.test_intake_dialog import START
     from bot.domain.leaves import period_end
+    from tests.test_intake_dialog import START
     first = await filed_with(chat, months=4)  # the chat speaks French
     await to_leave_type_again(chat)
     await chat.tap("parental")
@@ -130,7 +130,6 @@ async def test_a_ceiling_is_said_in_french_too(chat):
 
 async def test_the_same_niss_filed_before_under_another_name_is_shown_back(chat):
     chat.language_code = "en"
-    from tests.test_intake_dialog import START
     await filed_with(chat, months=1)
     await chat.send("/new")
     await chat.tap("fwb")

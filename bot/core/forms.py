@@ -18,7 +18,7 @@ from bot.core.actions import Number, Text, action
 from bot.core.views import Button, View, as_views
 from bot.domain.answers import local_today
 from bot.domain.errors import Invalid
-from bot.i18n import N_, Capitalized, t
+from bot.i18n import N_, Capitalized, render, t
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Connection
@@ -408,6 +408,19 @@ def summary_view(turn: Turn, ctx: Context, lines: list, replace: bool) -> View:
     return View([*lines, *body], [[_button(turn, c.label, c.code) for c in row] for row in rows], replace)
 
 
+def pick(choices):
+    """A parser for a step answered with buttons; a typed code or label is accepted too."""
+
+    def parse(text: str, ctx: Context) -> str:
+        wanted = text.strip().casefold()
+        for choice in choices(ctx):
+            if wanted in (choice.code.casefold(), render(choice.label, ctx.lang).casefold()):
+                return choice.code
+        raise Invalid(N_("Please choose one of the buttons below."))
+
+    return parse
+
+
 def modify_choice() -> Choice:
     return Choice(ANSWERS, t(N_("✏ Modify an answer")))
 
@@ -422,7 +435,8 @@ def answers_view(turn: Turn, ctx: Context) -> View:
         if not steps:
             continue
         lines += ["", t(N_("{group}:"), group=Capitalized(t(title)))]
-        lines += [t(N_("• {label}: {answer}"), label=t(s.label), answer=s.show(ctx.answers[s.name], ctx)) for s in steps]
+        lines += [t(N_("• {label}: {answer}"), label=t(s.label), answer=s.show(ctx.answers[s.name], ctx))
+                  for s in steps]
         edits = [Choice(f"edit:{s.name}", t(N_("✏ {label}"), label=t(s.label))) for s in steps]
         rows += [edits[i:i + 2] for i in range(0, len(edits), 2)]
     rows.append([Choice(SHOW_SUMMARY, t(N_("« Back to the confirmation page")))])

@@ -45,5 +45,13 @@ ASK_REVOKE = action("revoke?", Number("member"))
 REVOKE = action("revoke!", Number("member"))
 LOGOUT = action("logout!")
 
+# schools
+BCE = Text("bce", 10)
+SCHOOLS = action("schools", Number("page"))
+SCHOOL_ADD = action("school.add")
+SCHOOL_RENAME = action("school.rename", BCE)
+ASK_REMOVE_SCHOOL = action("school.remove?", BCE)
+REMOVE_SCHOOL = action("school.remove!", BCE)
+
 # language
 LANGUAGE = action("language", Word("language", LANGUAGES))

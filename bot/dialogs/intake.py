@@ -65,6 +65,11 @@ def _on_summary(turn: Turn, ctx: Context, code: str) -> View | None:
         if not ctx.answers.get("certified"):
             return forms.summary_view(turn, ctx, [t(N_("⚠ Tick \"I certify the data are correct\" before you "
                                                        "confirm."))], True)
+        member, capacity = turn.member, Capacity(ctx.answers["capacity"])
+        if turn.draft.organisation_id not in (None, member.organisation_id) or not member.may(Permission.FILE) \
+                or capacity not in roles_capacities(member.role_set):  # the member moved, or their roles changed
+            turn.close_draft("abandoned")
+            return View([t(NOT_FILED)], [new_request_button()])
         if forms.recheck(INTAKE, ctx) is not None:
             return forms.go(turn, ctx, SUMMARY, [], True)
         return _file(turn, ctx)
@@ -74,11 +79,6 @@ def _on_summary(turn: Turn, ctx: Context, code: str) -> View | None:
 def _file(turn: Turn, ctx: Context) -> View:
     INTAKE.advance(ctx, SUMMARY, "confirm")
     connection, member = turn.connection, turn.member
-    capacity = Capacity(ctx.answers["capacity"])
-    if turn.draft.organisation_id not in (None, member.organisation_id) or not member.may(Permission.FILE) \
-            or capacity not in roles_capacities(member.role_set):  # the member moved, or their roles changed
-        turn.close_draft("abandoned")
-        return View([t(NOT_FILED)], [new_request_button()])
     request = repository.file_request(connection, member, turn.draft.id, request_fields(ctx.answers), turn.now)
     turn.close_draft("filed")
     log.info("request %s filed by member %s", request.ticket, member.id)
@@ -118,7 +118,8 @@ GROUPS = ((N_("who files"), ("capacity", "community", "school")),
           (N_("leave"), ("leave_type", "regime", "employer_agreement")),
           (N_("dates and hours"), ("start_date", "end_date", "hours_before", "fulltime_hours", "notice_date", "rtt")))
 INTAKE = router.form(Form("intake", STEPS, summary=_summary, on_summary=_on_summary, start=_start,
-                          editable=tuple(s.name for s in STEPS if s.name not in ("my_email", "email_code")),
+                          editable=tuple(s.name for s in STEPS
+                                         if s.name not in ("school_name", "my_email", "email_code")),
                           durable_codes=("confirm",), groups=GROUPS,
                           title=N_("Confirmation page")))
 

@@ -20,8 +20,6 @@ from bot.dialogs.actions import (
     REVOKE,
     STAY,
 )
-from bot.domain.identifiers import format_bce
-from bot.domain.leaves import Community, label
 from bot.domain.roles import ROLE_LABEL, Permission, Role
 from bot.i18n import N_, Capitalized, joined, t
 from bot.storage import repository
@@ -179,20 +177,6 @@ def revoke(turn: Turn, number: int) -> View:
     log.info("member %s revoked by member %s", other.id, turn.member.id)
     return members_view(turn, replace=True, notes=[t(N_("{name} can no longer use this assistant."),
                                                      name=other.display_name or other.user_key)])
-
-
-# --- schools ---------------------------------------------------------------------------------------------
-
-@router.command("schools", menu=N_("Your organisation's schools (access managers)"),
-                help=N_("/schools: the schools registered for your organisation (access managers)"),
-                needs=Permission.MANAGE_SCHOOLS)
-def schools(turn: Turn) -> View:
-    registered = repository.schools_of(turn.connection, turn.member.organisation_id)
-    if not registered:
-        return View([t(N_("No school is registered for your organisation yet."))])
-    return View([t(N_("The schools of your organisation:")),
-                 *(["• ", school.name, " · ", format_bce(school.bce), " · ", label(Community(school.community))]
-                   for school in registered)])
 
 
 # --- invitations ----------------------------------------------------------------------------------------------

@@ -8,14 +8,24 @@ import re
 import secrets
 from types import SimpleNamespace
 
-from bot.core.forms import Choice, Context, Step
+from bot.core.forms import Choice, Context, Step, pick
 from bot.dialogs.request_text import born
-from bot.domain.answers import aware, format_hours, parse_date, parse_email, parse_hours, parse_name
+from bot.domain.answers import (
+    aware,
+    format_hours,
+    parse_date,
+    parse_email,
+    parse_hours,
+    parse_name,
+    parse_school_name,
+)
 from bot.domain.errors import Invalid
 from bot.domain.identifiers import format_bce, format_niss, parse_bce, parse_niss
 from bot.domain.leaves import (
+    LIVE,
     Capacity,
     Community,
+    Exceeded,
     LeaveType,
     Regime,
     StaffStatus,
@@ -23,8 +33,6 @@ from bot.domain.leaves import (
     check_hours,
     check_notice,
     check_period,
-    LIVE,
-    Exceeded,
     exceeded_ceilings,
     label,
     leave_availability,
@@ -32,7 +40,7 @@ from bot.domain.leaves import (
     period_end,
     regimes_for,
 )
-from bot.domain.roles import Role
+from bot.domain.roles import Permission, Role
 from bot.i18n import N_, SEMICOLON, Capitalized, T, joined, render, t, tn
 from bot.storage import repository
 from bot.storage.models import LeaveRequest
@@ -44,17 +52,7 @@ YES, NO = "yes", "no"
 
 # --- small pieces shared by the steps ----------------------------------------------------------
 
-def _pick(choices):
-    """A parser for a step answered with buttons; a typed code or label is accepted too."""
-
-    def parse(text: str, ctx: Context) -> str:
-        wanted = text.strip().casefold()
-        for choice in choices(ctx):
-            if wanted in (choice.code.casefold(), render(choice.label, ctx.lang).casefold()):
-                return choice.code
-        raise Invalid(N_("Please choose one of the buttons below."))
-
-    return parse
+_pick = pick  # a parser for a step answered with buttons
 
 
 def _yes_no(_ctx: Context) -> list[Choice]:
@@ -114,11 +112,23 @@ def _community_choices(ctx):
     return [Choice(c.value, Capitalized(label(c))) for c in Community]
 
 
+def _may_register(ctx) -> bool:
+    return ctx.member.may(Permission.MANAGE_SCHOOLS)
+
+
 def _school_prompt(ctx):
     community = label(Community(ctx.answers["community"]))
     if not _schools(ctx):
+        if _may_register(ctx):
+            return [t(N_("Your organisation has no school registered in the {community} yet. Type the enterprise "
+                         "number (BCE) of the school that employs the worker, for example 0876.543.270: you will "
+                         "register it here."), community=community)]
         return [t(N_("Your organisation has no school registered in the {community}. Go back and choose another "
                      "community, or ask your access manager to register the school."), community=community)]
+    if _may_register(ctx):
+        return [t(N_("Which school employs the worker? Tap it, or type its enterprise number (BCE), for example "
+                     "{example}; a school not listed yet is registered on the way."),
+                  example=format_bce(_schools(ctx)[0].bce))]
     return [t(N_("Which school employs the worker? Tap it, or type its enterprise number (BCE), "
                  "for example {example}."), example=format_bce(_schools(ctx)[0].bce))]
 
@@ -127,9 +137,14 @@ def _school_choices(ctx):
     return [Choice(s.bce, f"{s.name} ({format_bce(s.bce)})") for s in _schools(ctx)]
 
 
+def _registered(ctx, bce=None) -> bool:
+    bce = bce or ctx.answers.get("school")
+    return any(s.bce == bce for s in _schools(ctx))
+
+
 def _parse_school(text, ctx):
     bce = parse_bce(text)
-    if any(s.bce == bce for s in _schools(ctx)):
+    if _registered(ctx, bce):
         return bce
     community = label(Community(ctx.answers["community"]))
     others = repository.schools_of(ctx.connection, ctx.member.organisation_id)
@@ -138,9 +153,45 @@ def _parse_school(text, ctx):
         raise Invalid(N_("School {bce} is one of yours, but in the {other}, not in the {community}. "
                          "Go back to change the community, or tap one of the schools below."),
                       bce=format_bce(bce), other=label(Community(elsewhere.community)), community=community)
-    raise Invalid(N_("{bce} is not one of your organisation's schools in the {community}. Tap one of the schools "
-                     "below, or type its number like {example}."), bce=format_bce(bce), community=community,
-                  example=format_bce(_schools(ctx)[0].bce) if _schools(ctx) else "0876.543.270")
+    if repository.bce_taken(ctx.connection, bce):
+        raise Invalid(N_("{bce} is registered to another organisation, or is an organisation's own number: it cannot "
+                         "be registered here. Check the number on the school's documents."), bce=format_bce(bce))
+    if _may_register(ctx):
+        return bce  # the next question asks its name, and registers it
+    managers = repository.access_managers(ctx.session, ctx.member.organisation_id)
+    raise Invalid(N_("{bce} is not one of your organisation's schools in the {community}. Only an access manager can "
+                     "register a school ({managers}): ask them, or tap one of the schools below."),
+                  bce=format_bce(bce), community=community, managers=", ".join(managers) or "-")
+
+
+def _check_school(value, ctx) -> list:
+    """Still registered when the summary is shown again (an access manager may have removed it meanwhile); one
+    being registered on the way is checked by its name's step."""
+    if _registered(ctx, value) or _may_register(ctx):
+        return []
+    raise Invalid(N_("School {bce} is no longer registered for your organisation. Tap one of the schools below."),
+                  bce=format_bce(value))
+
+
+def _new_school(ctx) -> bool:
+    return _is_po(ctx) and "school" in ctx.answers and not _registered(ctx)
+
+
+def _register_school(name, ctx) -> list:
+    """The school typed at the previous question becomes one of the organisation's, in this turn."""
+    bce, community = ctx.answers["school"], ctx.answers["community"]
+    if not _registered(ctx, bce):
+        repository.add_school(ctx.session, ctx.member.organisation_id, bce, community, name)
+        ctx.cache.pop(("schools", community), None)
+    return [t(N_("✓ {name} ({bce}) is now registered as a school of your organisation in the {community}; "
+                 "/schools lists them."), name=name, bce=format_bce(bce), community=label(Community(community)))]
+
+
+def _check_school_name(value, ctx) -> list:
+    if ctx.turn.draft.state != "school_name" and not _registered(ctx):  # removed since it was registered
+        raise Invalid(N_("School {bce} is no longer registered: type its name again to register it."),
+                      bce=format_bce(ctx.answers["school"]))
+    return []
 
 
 def _show_school(value, ctx):
@@ -162,8 +213,8 @@ def _check_age(value, ctx) -> list:
     """A worker younger than 16 or older than 70 is almost surely a typo in the NISS: said, not refused."""
     age = parse_niss(value).age_on(ctx.today)
     if age is not None and not 16 <= age <= 70:
-        return [t(N_("⚠ By this NISS the worker is {age} years old: check the number against the worker's documents (it is "
-                     "probably mistyped)."), age=age)]
+        return [t(N_("⚠ By this NISS the worker is {age} years old: check the number against the worker's documents "
+                     "(it is probably mistyped)."), age=age)]
     return []
 
 
@@ -399,7 +450,14 @@ STEPS: list[Step] = [
          _pick(_community_choices), choices=_community_choices, applies=_is_po, show=_label(Community), typed=False,
          label=N_("Community"), depends_on=("capacity",)),
     Step("school", _school_prompt, _parse_school, choices=_school_choices, applies=_is_po, show=_show_school,
-         label=N_("School"), depends_on=("capacity", "community")),
+         check=_check_school, label=N_("School"), depends_on=("capacity", "community")),
+    Step("school_name", lambda ctx: [t(N_("School {bce} is not registered yet. Its name, as on its documents? For "
+                                          "example Athénée royal de Namur. It will be registered for your "
+                                          "organisation in the {community}."),
+                                       bce=format_bce(ctx.answers["school"]),
+                                       community=label(Community(ctx.answers["community"])))],
+         lambda text, ctx: parse_school_name(text), applies=_new_school, check=_check_school_name,
+         after=_register_school, label=N_("School's name"), depends_on=("school",)),
     Step("niss", lambda ctx: [t(N_("The worker's national number (NISS)? Type it, do not copy it from a list. "
                                    "For example 85.03.14-123.02."))],
          _parse_niss, check=_check_age, show=lambda v, ctx: format_niss(v), echo=echo_niss, label=N_("NISS")),

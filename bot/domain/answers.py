@@ -134,3 +134,17 @@ def parse_name(text: str) -> str:
         raise Invalid(N_("A name has at most 60 characters, not {count}. Type it as on the "
                          "identity card, like Van den Broeck."), count=len(name))
     return name
+
+
+def parse_school_name(text: str) -> str:
+    """A school's name as its documents write it: one line, digits allowed ("Ecole communale n°2")."""
+    name = " ".join(unicodedata.normalize("NFC", text).split())
+    if any(unicodedata.category(ch) in ("Cc", "Cf", "Cs", "Co", "Cn") for ch in name):
+        raise Invalid(N_("A school's name fits on one line, without invisible characters. Type it like Athénée "
+                         "royal de Namur."))
+    if sum(ch.isalpha() for ch in name) < 2:
+        raise Invalid(N_("Type the school's name, like Athénée royal de Namur."))
+    if len(name) > 120:
+        raise Invalid(N_("A school's name has at most 120 characters, not {count}. Type it shorter, like Athénée "
+                         "royal de Namur."), count=len(name))
+    return name

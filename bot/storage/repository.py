@@ -9,7 +9,7 @@ import secrets
 from functools import lru_cache
 from types import SimpleNamespace
 
-from sqlalchemy import String, bindparam, case, delete, func, insert, or_, type_coerce, update
+from sqlalchemy import String, bindparam, case, delete, func, insert, type_coerce, update
 from sqlalchemy import select as sa_select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -18,7 +18,8 @@ from sqlmodel import Session, select
 
 from bot.domain.answers import aware
 from bot.domain.identifiers import format_bce, new_ticket
-from bot.domain.leaves import LIVE, UNDECIDED
+from bot.domain.leaves import UNDECIDED
+from bot.domain.roles import Role
 from bot.i18n import N_
 from bot.storage.models import (
     Attachment,
@@ -64,15 +65,17 @@ def add_organisation(session: Session, bce: str, name: str, demo: bool = False) 
     return organisation
 
 
-def add_school(session: Session, organisation: Organisation, bce: str, community: str, name: str) -> School:
+def add_school(session: Session, organisation: Organisation | int, bce: str, community: str, name: str) -> School:
+    """Register a school for an organisation (given as a row or as its id)."""
+    organisation_id = organisation if isinstance(organisation, int) else organisation.id
     existing = session.exec(select(School).where(School.bce == bce)).first()
     if existing:
-        if existing.organisation_id != organisation.id:
+        if existing.organisation_id != organisation_id:
             raise NotAllowed(N_("School {bce} is already registered to another organisation."), bce=format_bce(bce))
         raise NotAllowed(N_("School {bce} is already registered to this organisation."), bce=format_bce(bce))
     if organisation_by_bce(session, bce):
         raise NotAllowed(N_("{bce} is an organisation's own number, not a school's."), bce=format_bce(bce))
-    school = School(organisation_id=organisation.id, bce=bce, community=community, name=name)
+    school = School(organisation_id=organisation_id, bce=bce, community=community, name=name)
     session.add(school)
     session.flush()
     return school
@@ -95,6 +98,41 @@ def schools_of(db: Session | Connection, organisation_id: int, community: str | 
 
 def school_by_bce(db: Session | Connection, organisation_id: int, bce: str):
     return db.execute(_SCHOOL, {"organisation": organisation_id, "bce": bce}).first()
+
+
+def bce_taken(db: Session | Connection, bce: str) -> bool:
+    """Whether a number is already some organisation's, or some organisation's school's."""
+    organisation = Organisation.__table__
+    return db.execute(sa_select(sa_select(_school.c.id).where(_school.c.bce == bce).exists() |
+                                sa_select(organisation.c.id).where(organisation.c.bce == bce).exists())).scalar()
+
+
+def school_usage(db: Session | Connection, organisation_id: int) -> dict[str, int]:
+    """How many requests of the organisation name each of its schools."""
+    request = LeaveRequest.__table__
+    rows = db.execute(sa_select(request.c.school_bce, func.count()).where(
+        request.c.organisation_id == organisation_id, request.c.school_bce.is_not(None)).group_by(request.c.school_bce))
+    return dict(rows.all())
+
+
+def rename_school(db: Session | Connection, organisation_id: int, bce: str, name: str) -> bool:
+    return db.execute(update(_school).where(_school.c.organisation_id == organisation_id, _school.c.bce == bce)
+                      .values(name=name)).rowcount == 1
+
+
+def remove_school(db: Session | Connection, organisation_id: int, bce: str) -> bool:
+    """Remove a school no request names (in one statement: a request filed meanwhile keeps it). False if it stays."""
+    request = LeaveRequest.__table__
+    used = sa_select(request.c.id).where(request.c.organisation_id == organisation_id,
+                                          request.c.school_bce == bce).exists()
+    return db.execute(delete(_school).where(_school.c.organisation_id == organisation_id, _school.c.bce == bce,
+                                            ~used)).rowcount == 1
+
+
+def access_managers(session: Session, organisation_id: int) -> list[str]:
+    """The names of the organisation's access managers: whom to ask for what only they can do."""
+    return [m.display_name or m.user_key for m in members_of(session, organisation_id)
+            if Role.ACCESS_MANAGER in m.role_set]
 
 
 def _hash(code: str) -> str:

@@ -1,0 +1,112 @@
+"""Schools kept in the chat by access managers (/schools), and registered on the spot at the intake's school step."""
+from __future__ import annotations
+
+from sqlmodel import select
+
+from bot.dialogs.actions import REMOVE_SCHOOL, SCHOOL_RENAME
+from bot.storage.database import session
+from bot.storage.models import LeaveRequest, School
+from tests.conftest import Chat, enrol
+from tests.fakes import ORG_BCE, SCHOOL_FWB
+from tests.test_intake_dialog import TICKET, confirm, to_summary
+
+NEW_SCHOOL = "0876540005"  # a valid enterprise number nobody has registered
+
+
+def manager(chat, roles=("access-manager",), user=2001) -> Chat:
+    enrol(chat.app.bot_data["engine"].db, user, roles=roles)
+    member = Chat(chat.app, chat.recorder, user)
+    member.language_code = "en"
+    return member
+
+
+def schools(db) -> dict[str, str]:
+    with session(db) as s:
+        return {school.bce: school.name for school in s.exec(select(School)).all()}
+
+
+async def test_an_access_manager_registers_renames_and_removes_a_school(chat):
+    db = chat.app.bot_data["engine"].db
+    boss = manager(chat)
+    listed = await boss.send("/schools")
+    assert "École A" in listed and "0876.543.270" in listed
+    await boss.tap("➕ Register a school")
+    assert "already registered" in await boss.send(SCHOOL_FWB)  # explained, and asked again
+    assert "enterprise number" in await boss.send("0876.540.006")  # a wrong check digit
+    await boss.send("0876.540.005")
+    await boss.tap("fwb")
+    summary = await boss.send("Athénée royal  de Namur")
+    assert "Register this school" in summary and "Athénée royal de Namur" in summary
+    done = await boss.tap("register")
+    assert "is registered" in done and schools(db)[NEW_SCHOOL] == "Athénée royal de Namur"
+    await boss.press(SCHOOL_RENAME.pack(NEW_SCHOOL))
+    await boss.send("Athénée royal Namur 1")
+    assert "is now called Athénée royal Namur 1" in await boss.tap("rename")
+    assert schools(db)[NEW_SCHOOL] == "Athénée royal Namur 1"
+    await boss.tap(f"school.remove?:{NEW_SCHOOL}")
+    assert "is removed" in await boss.tap(f"school.remove!:{NEW_SCHOOL}")
+    assert NEW_SCHOOL not in schools(db)
+
+
+async def test_a_school_named_by_a_request_is_not_removed_even_by_a_forged_button(chat):
+    db = chat.app.bot_data["engine"].db
+    await to_summary(chat)
+    assert TICKET.search(await confirm(chat))
+    boss = manager(chat)
+    listed = await boss.send("/schools")
+    assert "1 request" in listed and f"school.remove?:{SCHOOL_FWB}" not in [b["callback_data"] for b in boss.keyboard]
+    assert "stays registered" in await boss.press(REMOVE_SCHOOL.pack(SCHOOL_FWB))
+    assert SCHOOL_FWB in schools(db)
+
+
+async def test_a_filer_cannot_manage_schools_and_is_told_whom_to_ask_at_the_school_step(chat):
+    db = chat.app.bot_data["engine"].db
+    enrol(db, 2002, roles=("access-manager",))
+    chat.language_code = "en"
+    assert "Only an access manager" in await chat.send("/schools")
+    assert "Only an access manager" in await chat.press(REMOVE_SCHOOL.pack(SCHOOL_FWB))
+    await chat.send("/new")
+    await chat.tap("fwb")
+    reply = await chat.send("0876.540.005")
+    assert "Only an access manager can register a school" in reply and "2002" in reply
+    assert "school" in reply.lower() and NEW_SCHOOL not in schools(db)
+
+
+async def test_an_access_manager_who_files_registers_an_unknown_school_on_the_way(chat):
+    db = chat.app.bot_data["engine"].db
+    both = manager(chat, roles=("po-education", "access-manager"), user=2003)
+    await both.send("/new")
+    await both.tap("fwb")
+    asked = await both.send("0876 540 005")
+    assert "not registered yet" in asked and "name" in asked
+    assert "name" in await both.send("\u200b")  # nothing readable: asked again
+    registered = await both.send("Ecole communale n°2")
+    assert "now registered" in registered and "national number" in registered
+    assert schools(db)[NEW_SCHOOL] == "Ecole communale n°2"
+    from bot.domain.leaves import period_end
+    from tests.test_intake_dialog import START, TODAY
+    for answer in ("85.03.14-123.02", "Dupont", "Marie"):
+        await both.send(answer)
+    await both.tap("statutory")
+    await both.tap("skip")
+    await both.tap("parental")
+    await both.tap("full")
+    await both.send(START.strftime("%d/%m/%Y"))
+    await both.tap("m1")
+    await both.send("20h00")
+    await both.tap("same")
+    await both.send(TODAY.strftime("%d/%m/%Y"))
+    summary = await both.tap("no")
+    assert "Ecole communale n°2" in summary
+    assert period_end(START, 1)
+    assert TICKET.search(await confirm(both))
+    with session(db) as s:
+        assert s.exec(select(LeaveRequest)).one().school_bce == NEW_SCHOOL
+
+
+async def test_another_organisations_school_or_number_cannot_be_registered(chat):
+    boss = manager(chat)
+    await boss.send("/schools")
+    await boss.tap("➕ Register a school")
+    assert "another organisation" in await boss.send("1000000120")  # the other organisation's school
+    assert "another organisation" in await boss.send(ORG_BCE)  # an organisation's own number
