@@ -105,14 +105,21 @@ async def test_a_ticket_with_a_wrong_check_character_is_called_a_typo(chat):
     assert render(t(TICKET_TYPO), "fr").split("{")[0][:15] in reply
 
 
-async def test_status_alone_lists_the_five_latest_as_buttons_with_masked_niss(chat):
-    tickets = []
+async def test_status_alone_lists_the_five_latest_with_status_leave_and_dates_and_masked_niss(chat):
+    tickets, starts = [], []
     for month in range(6):
-        await to_summary(chat, start=period_end(START, 1 + month) + dt.timedelta(days=1))
+        starts.append(period_end(START, 1 + month) + dt.timedelta(days=1))
+        await to_summary(chat, start=starts[-1])
         tickets.append(TICKET.search(await confirm(chat)).group(0))
-    await chat.send("/status")
+    listed = await chat.send("/status")
     buttons = [b for b in chat.keyboard if unpack(b["callback_data"])[0] is SHOW_REQUEST]
     assert [unpack(b["callback_data"])[1][0] for b in buttons] == tickets[::-1][:5]
-    assert all("85.03.14-123.02" not in b["text"] and "85.**.**-***.02" in b["text"] for b in buttons)
+    assert [b["text"] for b in buttons] == ["1", "2", "3", "4", "5"]
+    entries = listed.split("\n\n")[1:]
+    assert len(entries) == 5 and tickets[0] not in listed
+    for entry, ticket, start in zip(entries, tickets[::-1], starts[::-1]):
+        assert ticket in entry and "85.**.**-***.02" in entry and "85.03.14-123.02" not in entry
+        assert "Congé parental" in entry and start.strftime("%d/%m/%Y") in entry
+        assert "En attente d'info du travailleur" in entry
     shown = await chat.press(buttons[0]["callback_data"])
     assert tickets[-1] in shown and "85.03.14-123.02" in shown

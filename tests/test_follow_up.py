@@ -137,7 +137,7 @@ async def test_overview_default_period_is_the_last_two_years(busy):
 async def test_a_wrong_filter_is_explained(busy):
     chat, *_ = busy
     reply = await chat.send("/overview status=pending")
-    assert "⚠" in reply and "waiting" in reply
+    assert "⚠" in reply and "attente" in reply and "pending" in reply  # the values it knows, in French
 
 
 async def test_export_has_every_matching_request_with_full_niss_for_excel(busy):

@@ -39,6 +39,7 @@ from bot.dialogs.actions import OVERVIEW_EXPORT, OVERVIEW_PERIOD
 from bot.dialogs.follow_up import MODIFICATION
 from bot.dialogs.intake import INTAKE
 from bot.dialogs.questions import STEP
+from bot.dialogs.schools import NEW_SCHOOL, RENAME_SCHOOL
 from bot.domain.answers import local_today
 from bot.domain.errors import Invalid
 from bot.domain.identifiers import TICKET_ALPHABET, format_bce, format_niss, format_ticket, mask_niss
@@ -497,7 +498,7 @@ TYPED_STEPS = ["capacity", "community", "school", "school_name", "niss", "last_n
 SNAPSHOT = {name: f"step:{name}" for name in TYPED_STEPS}
 
 
-STATES = {state for form in (INTAKE, MODIFICATION) for state in form.states}
+STATES = {state for form in (INTAKE, MODIFICATION, NEW_SCHOOL, RENAME_SCHOOL) for state in form.states}
 
 
 def test_every_intake_step_is_reached_and_every_typed_step_is_covered(world):

@@ -241,3 +241,86 @@ async def test_a_short_notice_warning_is_shown_once_at_its_step_and_once_after_a
     await chat.tap("edit:notice_date")
     again = await chat.send((TODAY - dt.timedelta(days=1)).strftime("%d/%m/%Y"))
     assert again.count("usually announced") == 1 and "Confirmation page" in again
+
+
+# --- the overview as the manual shows it -------------------------------------------------------------------------
+
+def _own_staff_request(db, ticket_body="OWNS00000001"):
+    """A request filed for the organisation's own staff, straight into the database."""
+    from stdnum.iso7064 import mod_37_36
+
+    from bot.domain.identifiers import format_ticket
+    from bot.domain.leaves import period_end
+    from bot.storage import repository
+    with session(db) as s:
+        organisation = repository.organisation_by_bce(s, "0234567873")
+        member = repository.members_of(s, organisation.id)[0]
+        ticket = format_ticket(ticket_body + mod_37_36.calc_check_digit(ticket_body))
+        start = TODAY.replace(day=1)
+        s.add(LeaveRequest(ticket=ticket, organisation_id=organisation.id, member_id=member.id, capacity="own",
+                           niss="90010112345", last_name="Owenstaff", first_name="Olga", staff_status="contractual",
+                           leave_type="parental", regime="full", start_date=start, end_date=period_end(start, 1),
+                           hours_before=2280, fulltime_hours=2280, notice_date=start, rtt=False, status="processing"))
+        s.commit()
+    return ticket
+
+
+async def test_an_organising_authority_sees_its_capacity_first_and_its_own_staff_as_a_filter(chat):
+    chat.language_code = "en"
+    db = chat.app.bot_data["engine"].db
+    po_ticket = TICKET.search(await confirm_after_summary(chat)).group(0)
+    own_ticket = _own_staff_request(db)
+    first = await chat.send("/overview")
+    assert po_ticket in first and own_ticket not in first and "capacity: as organising authority" in first
+    own = await chat.send("/overview capacity=own")
+    assert own_ticket in own and po_ticket not in own
+    await chat.tap("overview.menu:capacity")
+    await chat.tap("overview.toggle:capacity:po")  # both capacities now
+    both = await chat.tap("overview.done")
+    assert po_ticket in both and own_ticket in both
+    reset = await chat.tap("overview.reset")
+    assert po_ticket in reset and own_ticket not in reset
+
+
+async def confirm_after_summary(chat):
+    await to_summary(chat)
+    return await confirm(chat)
+
+
+async def test_typed_filters_speak_the_users_language(chat):
+    db = chat.app.bot_data["engine"].db
+    ticket = TICKET.search(await confirm_after_summary(chat)).group(0)
+    _own_staff_request(db)
+    found = await chat.send("/overview statut=attente type=parental du=01/01/2020")  # French
+    assert ticket in found and "statut\u00a0: en attente d'info du travailleur" in found
+    assert ticket not in await chat.send("/overview statut=Acceptée")  # case and accents do not matter
+    chat.language_code = "nl"
+    await chat.send("/language nl")
+    found = await chat.send("/overview status=wachtend type=ouderschap van=01/01/2020")
+    assert ticket in found and "status: in afwachting" in found.lower()
+    wrong = await chat.send("/overview status=bezig")
+    assert "bezig" in wrong and "wachtend" in wrong and "behandeling" in wrong  # the values it knows, in Dutch
+    chat.language_code = "de"
+    await chat.send("/language de")
+    assert ticket in await chat.send("/overview status=wartend art=eltern von=01/01/2020")
+    assert ticket in await chat.send("/overview zurücksetzen")
+    assert ticket in await chat.send("/overview status=waiting type=parental")  # the English codes always work
+
+
+def test_no_typed_word_means_two_things():
+    from bot.dialogs.overview import FILTERS, KEY_WORD, RESET_WORD, VALUE_WORD, _spellings
+    keys = [(spelling, key) for key, word in {**KEY_WORD, "reset": RESET_WORD}.items()
+            for spelling in _spellings(word, key)]
+    assert len({s for s, _ in keys}) == len(set(keys))
+    for members in FILTERS.values():
+        values = [(spelling, m) for m in members for spelling in _spellings(VALUE_WORD[m], m.value)]
+        assert len({s for s, _ in values}) == len(set(values))
+
+
+async def test_an_overview_without_match_says_so_without_offering_to_open_one(chat):
+    chat.language_code = "en"
+    reply = await chat.send("/overview status=refused")
+    assert "No request matches these filters" in reply and "Tap a number" not in reply
+    from bot.core.actions import unpack
+    from bot.dialogs.actions import SHOW_REQUEST
+    assert not [b for b in chat.keyboard if unpack(b["callback_data"])[0] is SHOW_REQUEST]

@@ -4,7 +4,7 @@ follow-up). The form runner's own button (`form`) is declared with it, in bot/co
 from __future__ import annotations
 
 from bot.core.actions import Number, Text, Word, action
-from bot.domain.leaves import LeaveType, Regime, Status
+from bot.domain.leaves import Capacity, LeaveType, Regime, Status
 from bot.domain.roles import Role
 from bot.i18n import LANGUAGES
 
@@ -22,8 +22,9 @@ CANCEL = action("cancel!", TICKET)
 ATTACHMENT = action("attachment", Number("attachment"))
 
 # the overview
-FILTERS = {"type": tuple(LeaveType), "form": tuple(Regime), "status": tuple(Status)}
+FILTERS = {"type": tuple(LeaveType), "form": tuple(Regime), "status": tuple(Status), "capacity": tuple(Capacity)}
 PERIODS = ("2y", "1y", "all")
+OVERVIEW_START = action("overview")  # the overview as /overview opens it
 OVERVIEW_PAGE = action("overview.page", Number("page"))
 OVERVIEW_MENU = action("overview.menu", Word("filter", (*FILTERS, "period")))
 OVERVIEW_TOGGLE = action("overview.toggle", Word("filter", tuple(FILTERS)),

@@ -16,12 +16,21 @@ from bot.core.forms import SUMMARY, Choice, Context, Form
 from bot.core.router import Router
 from bot.core.turn import Turn
 from bot.core.views import Document, Upload, View
-from bot.dialogs.actions import ASK_CANCEL, ATTACHMENT, CANCEL, MODIFY, NEW_REQUEST, RECEIPT, SHOW_REQUEST
+from bot.dialogs.actions import (
+    ASK_CANCEL,
+    ATTACHMENT,
+    CANCEL,
+    MODIFY,
+    NEW_REQUEST,
+    OVERVIEW_START,
+    RECEIPT,
+    SHOW_REQUEST,
+)
 from bot.dialogs.questions import LEAVE_ANSWERS, STEP, answers_from_request, draft_request, request_fields
-from bot.dialogs.request_text import filed_on, request_lines
+from bot.dialogs.request_text import filed_on, request_entry, request_lines
 from bot.domain.answers import aware, format_hours
 from bot.domain.errors import Invalid
-from bot.domain.identifiers import mask_niss, parse_ticket
+from bot.domain.identifiers import parse_ticket
 from bot.domain.leaves import UNDECIDED, Regime, Status, label
 from bot.domain.roles import Permission, refusal
 from bot.i18n import N_, SEMICOLON, Capitalized, FileSize, joined, t, tn
@@ -158,12 +167,14 @@ def status(turn: Turn) -> View:
     if not requests:
         return View([t(N_("Your organisation has not filed any request yet. Type /new to file one."))],
                     [[NEW_REQUEST.button(t(N_("New request")))]])
-    buttons = [[SHOW_REQUEST.button(f"{r.ticket} · {r.last_name.upper()} {r.first_name[:1]}. · {mask_niss(r.niss)}",
-                                    r.ticket)] for r in requests]
     total = repository.count_requests(session, member.organisation_id)
-    return View([tn("Your organisation has filed {n} request.", "Your organisation has filed {n} requests.", total),
-                 t(N_("The latest are below: tap one to see it, or type /status followed by a ticket number."))],
-                buttons)
+    lines = [tn("Your organisation has filed {n} request.", "Your organisation has filed {n} requests.", total),
+             t(N_("The latest, newest first: tap a number to open one, or type /status followed by a ticket "
+                  "number."))]
+    for index, request in enumerate(requests, 1):
+        lines += ["", *request_entry(index, request)]
+    return View(lines, [[SHOW_REQUEST.button(str(index), r.ticket) for index, r in enumerate(requests, 1)],
+                        [OVERVIEW_START.button(t(N_("All requests (overview)")))]])
 
 
 @router.action(SHOW_REQUEST, needs=Permission.FOLLOW)

@@ -9,6 +9,7 @@ import logging
 import re
 import threading
 import time
+import unicodedata
 from functools import lru_cache
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -26,23 +27,70 @@ from bot.dialogs.actions import (
     OVERVIEW_PAGE,
     OVERVIEW_PERIOD,
     OVERVIEW_RESET,
+    OVERVIEW_START,
     OVERVIEW_TOGGLE,
     SHOW_REQUEST,
 )
-from bot.dialogs.request_text import filed_on
+from bot.dialogs.questions import roles_capacities
+from bot.dialogs.request_text import request_entry
 from bot.domain.answers import aware, format_hours, local_today, parse_date
 from bot.domain.errors import Invalid
 from bot.domain.identifiers import format_bce, format_niss, mask_niss, parse_niss, parse_ticket
-from bot.domain.leaves import Community, LeaveType, Regime, StaffStatus, Status, label
+from bot.domain.leaves import Capacity, Community, LeaveType, Regime, StaffStatus, Status, label
 from bot.domain.roles import Permission
-from bot.i18n import N_, Capitalized, joined, render, t, tn
+from bot.i18n import LANGUAGES, N_, Capitalized, joined, render, t, tn
 from bot.storage import repository
 from bot.storage.models import Organisation
 
 log = logging.getLogger(__name__)
 router = Router("overview")
 PAGE = 10
-FIELD = {"type": "types", "form": "forms", "status": "statuses"}
+FIELD = {"type": "types", "form": "forms", "status": "statuses", "capacity": "capacities"}
+# The filters' names and values as they are typed (/overview statut=attente), one short word each, in every language;
+# the English codes are always understood too.
+KEY_WORD = {"type": N_("type"), "form": N_("form"), "status": N_("status"), "capacity": N_("capacity"),
+            "from": N_("from"), "to": N_("to"), "ticket": N_("ticket"), "niss": N_("niss")}
+RESET_WORD = N_("reset")
+VALUE_WORD = {
+    LeaveType.CAREER_BREAK: N_("career"), LeaveType.PARENTAL: N_("parental"), LeaveType.MEDICAL: N_("medical"),
+    LeaveType.PALLIATIVE: N_("palliative"), LeaveType.CARER: N_("carer"),
+    Regime.FULL: N_("full"), Regime.HALF: "1/2", Regime.THIRD: "1/3", Regime.QUARTER: "1/4", Regime.FIFTH: "1/5",
+    Regime.TENTH: "1/10",
+    Status.WAITING: N_("waiting"), Status.PROCESSING: N_("processing"), Status.ACCEPTED: N_("accepted"),
+    Status.REFUSED: N_("refused"), Status.CANCELLED: N_("cancelled"),
+    Capacity.PO: N_("po"), Capacity.OWN: N_("own"),
+}
+# How a capacity reads as a filter (its label is the intake's "I act as ...").
+FILTER_LABEL = {Capacity.PO: N_("as organising authority"), Capacity.OWN: N_("for the organisation's own staff")}
+
+
+def _plain(word: str) -> str:
+    """Compared without case nor accents: "Acceptée", "acceptee" and "ACCEPTÉE" are one word."""
+    return "".join(ch for ch in unicodedata.normalize("NFKD", word.casefold()) if not unicodedata.combining(ch))
+
+
+def _spellings(word: str, code: str) -> set[str]:
+    return {_plain(code), _plain(word)} | {_plain(render(t(word), lang)) for lang in LANGUAGES}
+
+
+@lru_cache(maxsize=1)
+def _typed_words() -> tuple[dict[str, str], dict[str, dict[str, str]]]:
+    """{spelling: key} and {key: {spelling: value code}}, built once from the catalogs."""
+    keys = {spelling: key for key, word in KEY_WORD.items() for spelling in _spellings(word, key)}
+    keys |= {spelling: "reset" for spelling in _spellings(RESET_WORD, "reset")}
+    values = {key: {spelling: member.value for member in members
+                    for spelling in _spellings(VALUE_WORD[member], member.value)}
+              for key, members in FILTERS.items()}
+    return keys, values
+
+
+def value_word(member) -> object:
+    """A filter value as the user's language types it."""
+    return t(VALUE_WORD[member])
+
+
+def value_label(member) -> object:
+    return t(FILTER_LABEL[member]) if member in FILTER_LABEL else label(member)
 
 
 class Filters(BaseModel):
@@ -53,6 +101,7 @@ class Filters(BaseModel):
     types: list[LeaveType] = []
     forms: list[Regime] = []
     statuses: list[Status] = []
+    capacities: list[Capacity] = []
     period_from: dt.date | None = Field(default=None, alias="from")
     period_to: dt.date | None = Field(default=None, alias="to")
     ticket: str | None = None
@@ -60,15 +109,18 @@ class Filters(BaseModel):
     page: int = Field(default=0, ge=0)
 
     @classmethod
-    def default(cls, today: dt.date) -> Filters:
-        return cls(period_from=_years_before(today, 2))
+    def default(cls, today: dt.date, capacities=()) -> Filters:
+        """The last two years; in the capacity the member files in first (an organising authority sees what it
+        filed for the communities' staff, its own staff being a view of their own), when given."""
+        return cls(period_from=_years_before(today, 2), capacities=list(capacities)[:1])
 
     def stored(self) -> dict:
         return self.model_dump(mode="json", by_alias=True)
 
     def query(self) -> dict:
         return dict(types=[v.value for v in self.types], regimes=[v.value for v in self.forms],
-                    statuses=[v.value for v in self.statuses], period_from=self.period_from,
+                    statuses=[v.value for v in self.statuses], capacities=[v.value for v in self.capacities],
+                    period_from=self.period_from,
                     period_to=self.period_to, ticket=self.ticket, niss=self.niss)
 
     def described(self) -> dict:
@@ -84,26 +136,29 @@ def _years_before(day: dt.date, years: int) -> dt.date:
         return day.replace(year=day.year - years, day=28)
 
 
-def parse_filters(text: str, filters: Filters, today: dt.date) -> Filters:
-    """`status=waiting,processing type=parental from=01/09/2024` → new filters; raises Invalid."""
+def parse_filters(text: str, filters: Filters, today: dt.date, default: Filters | None = None) -> Filters:
+    """`status=waiting,processing type=parental from=01/09/2024`, or the same in the user's language
+    (`statut=attente du=01/09/2024`) → new filters; raises Invalid."""
     filters = filters.model_copy(update={"page": 0})
+    keys, values = _typed_words()
     for word in text.split():
-        if word.lower() == "reset":
-            filters = Filters.default(today)
-            continue
         key, sep, value = word.partition("=")
-        key = key.lower()
+        key = keys.get(_plain(key))
+        if key == "reset" and not sep:
+            filters = default or Filters.default(today)
+            continue
         if not sep or not value:
             raise Invalid(N_("I did not understand \"{word}\". Write filters as key=value, for example "
                              "/overview status=waiting type=parental from=01/09/2024."), word=word[:40])
         if key in FILTERS:
-            codes = [c.strip().lower() for c in value.split(",") if c.strip()]
-            allowed = {c.value for c in FILTERS[key]}
-            wrong = [c for c in codes if c not in allowed]
+            codes = [c.strip() for c in value.split(",") if c.strip()]
+            wrong = [c for c in codes if _plain(c) not in values[key]]
             if wrong:
                 raise Invalid(N_("\"{value}\" is not a {key} I know. Possible values: {allowed}."),
-                              value=wrong[0][:30], key=key, allowed=", ".join(c.value for c in FILTERS[key]))
-            filters = filters.model_copy(update={FIELD[key]: [type(FILTERS[key][0])(c) for c in codes]})
+                              value=wrong[0][:30], key=t(KEY_WORD[key]),
+                              allowed=joined([value_word(member) for member in FILTERS[key]]))
+            chosen = list(dict.fromkeys(values[key][_plain(c)] for c in codes))
+            filters = filters.model_copy(update={FIELD[key]: [type(FILTERS[key][0])(c) for c in chosen]})
         elif key in ("from", "to"):
             day = None if value.lower() in ("-", "all") else parse_date(value, today)
             filters = filters.model_copy(update={"period_from" if key == "from" else "period_to": day})
@@ -112,8 +167,8 @@ def parse_filters(text: str, filters: Filters, today: dt.date) -> Filters:
         elif key == "niss":
             filters = filters.model_copy(update={"niss": parse_niss(value).number})
         else:
-            raise Invalid(N_("There is no filter \"{key}\". Filters: type, form, status, from, to, ticket, niss, "
-                             "reset."), key=key[:20])
+            raise Invalid(N_("There is no filter \"{key}\". Filters: {filters}."), key=word.partition("=")[0][:20],
+                          filters=joined([t(word) for word in (*KEY_WORD.values(), RESET_WORD)]))
     return filters
 
 
@@ -123,9 +178,11 @@ def _query(session: Session, member, filters: Filters, offset=0, limit: int = PA
 
 def active_filters(filters: Filters) -> object:
     parts = []
-    for values, name in ((filters.types, N_("type")), (filters.forms, N_("form")), (filters.statuses, N_("status"))):
+    for key in FILTERS:
+        values = getattr(filters, FIELD[key])
         if values:
-            parts.append(t(N_("{name}: {values}"), name=t(name), values=joined([label(v) for v in values])))
+            parts.append(t(N_("{name}: {values}"), name=t(KEY_WORD[key]),
+                           values=joined([value_label(v) for v in values])))
     if filters.period_from and filters.period_to:
         parts.append(t(N_("from {start} to {end}"), start=filters.period_from, end=filters.period_to))
     elif filters.period_from:
@@ -154,12 +211,7 @@ def page_view(session: Session, member, filters: Filters, replace=False, notes: 
         lines.append(t(N_("Page {page} of {pages}, newest first."), page=page + 1, pages=pages))
     numbers = []
     for index, request in enumerate(rows, 1 + page * PAGE):
-        lines += ["", f"{index}. {request.last_name.upper()} {request.first_name} · {mask_niss(request.niss)}",
-                  f"   {request.ticket}",
-                  ["   ", Capitalized(label(LeaveType(request.leave_type))), ", ", label(Regime(request.regime)),
-                   " · ", request.start_date, " – ", request.end_date],
-                  ["   ", t(N_("filed {date}"), date=filed_on(request)), " · ", label(Status(request.status)),
-                   f" · {request.office}" if request.office else ""]]
+        lines += ["", *request_entry(index, request)]
         numbers.append(SHOW_REQUEST.button(str(index), request.ticket))
     buttons = [numbers[i:i + 5] for i in range(0, len(numbers), 5)]
     paging = []
@@ -170,12 +222,16 @@ def page_view(session: Session, member, filters: Filters, replace=False, notes: 
     if paging:
         buttons.append(paging)
     buttons.append([OVERVIEW_MENU.button(t(N_("Type")), "type"), OVERVIEW_MENU.button(t(N_("Form")), "form"),
-                    OVERVIEW_MENU.button(t(N_("Status")), "status"), OVERVIEW_MENU.button(t(N_("Period")), "period")])
+                    OVERVIEW_MENU.button(t(N_("Status")), "status")])
+    buttons.append([OVERVIEW_MENU.button(t(N_("Capacity")), "capacity"),
+                    OVERVIEW_MENU.button(t(N_("Period")), "period")])
     buttons.append([OVERVIEW_RESET.button(t(N_("Reset filters"))), OVERVIEW_EXPORT.button(t(N_("⬇ Export (CSV)")))])
     if not total:
-        lines.append(t(N_("No request matches. Change the filters, or type /new to file one.")))
-    lines += ["", t(N_("Tap a number to open that request. Ticket and NISS filters are typed, for example "
-                       "/overview ticket=04W-002WSHH-7K-E or /overview niss=85.03.14-123.02."))]
+        lines.append(t(N_("No request matches these filters. Change or reset them, or type /new to file a "
+                          "request.")))
+    else:
+        lines += ["", t(N_("Tap a number to open that request. Ticket and NISS filters are typed, for example "
+                           "/overview ticket=04W-002WSHH-7K-E or /overview niss=85.03.14-123.02."))]
     return View(lines, buttons, replace)
 
 
@@ -189,7 +245,7 @@ def filter_view(filters: Filters, key: str) -> View:
                     replace=True)
     chosen = set(getattr(filters, FIELD[key]))
     buttons: list[list[Button]] = [
-        [OVERVIEW_TOGGLE.button([("☑ " if c in chosen else "☐ "), Capitalized(label(c))], key, c.value)]
+        [OVERVIEW_TOGGLE.button([("☑ " if c in chosen else "☐ "), Capitalized(value_label(c))], key, c.value)]
         for c in FILTERS[key]]
     buttons.append([OVERVIEW_DONE.button(t(N_("Done")))])
     return View([t(N_("Tap to select or unselect, then Done. Nothing selected means all."))], buttons, replace=True)
@@ -197,12 +253,16 @@ def filter_view(filters: Filters, key: str) -> View:
 
 # --- the chat's filters, and what the buttons do --------------------------------------------------------------
 
+def default_filters(turn: Turn) -> Filters:
+    return Filters.default(turn.today, roles_capacities(turn.member.role_set))
+
+
 def _filters(turn: Turn):
     screen = repository.screen(turn.session, turn.member, turn.inp.channel, turn.inp.chat_key)
     try:
-        filters = Filters.model_validate(screen.overview) if screen.overview else Filters.default(turn.today)
+        filters = Filters.model_validate(screen.overview) if screen.overview else default_filters(turn)
     except ValidationError:  # stored by an older version: start from the defaults
-        filters = Filters.default(turn.today)
+        filters = default_filters(turn)
     return screen, filters
 
 
@@ -216,12 +276,18 @@ def _keep(screen, filters: Filters) -> None:
 def overview(turn: Turn) -> View:
     screen, filters = _filters(turn)
     try:
-        filters = parse_filters(turn.inp.text[:500], filters, turn.today)
+        filters = parse_filters(turn.inp.text[:500], filters, turn.today, default_filters(turn))
     except Invalid as wrong:
         return page_view(turn.session, turn.member, filters, notes=[error_line(wrong)])
     view = page_view(turn.session, turn.member, filters)
     _keep(screen, filters)
     return view
+
+
+@router.action(OVERVIEW_START, needs=Permission.FOLLOW)
+def overview_button(turn: Turn) -> View:
+    screen, filters = _filters(turn)
+    return page_view(turn.session, turn.member, filters)
 
 
 def _changed(turn: Turn, change) -> View:
@@ -269,7 +335,7 @@ def done(turn: Turn) -> View:
 
 @router.action(OVERVIEW_RESET, needs=Permission.FOLLOW)
 def reset(turn: Turn) -> View:
-    return _changed(turn, lambda f: Filters.default(turn.today))
+    return _changed(turn, lambda f: default_filters(turn))
 
 
 @router.action(OVERVIEW_EXPORT, needs=Permission.EXPORT)

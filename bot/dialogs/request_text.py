@@ -11,8 +11,8 @@ from sqlmodel import Session
 
 from bot.domain.answers import format_hours
 from bot.domain.identifiers import format_bce, mask_niss, parse_niss
-from bot.domain.leaves import Community, LeaveType, Regime, StaffStatus, label
-from bot.i18n import N_, t
+from bot.domain.leaves import Community, LeaveType, Regime, StaffStatus, Status, label
+from bot.i18n import N_, Capitalized, t
 from bot.storage import repository
 
 CITIZEN_REMINDER = N_("The worker must now complete this request through the citizen web application "
@@ -63,3 +63,13 @@ def born(niss_number: str):
                  niss=niss.formatted)
     sex = {"M": t(N_("male")), "F": t(N_("female"))}.get(niss.gender, t(N_("sex not known")))
     return t(N_("NISS {niss}: born {birth}, {sex}."), niss=niss.formatted, birth=niss.birth_date, sex=sex)
+
+
+def request_entry(index: int, request) -> list:
+    """A request as a numbered entry of a list (the overview, /status): who, ticket, leave, dates, status."""
+    return [f"{index}. {request.last_name.upper()} {request.first_name} · {mask_niss(request.niss)}",
+            f"   {request.ticket}",
+            ["   ", Capitalized(label(LeaveType(request.leave_type))), ", ", label(Regime(request.regime)),
+             " · ", request.start_date, " – ", request.end_date],
+            ["   ", t(N_("filed {date}"), date=filed_on(request)), " · ", Capitalized(label(Status(request.status))),
+             f" · {request.office}" if request.office else ""]]

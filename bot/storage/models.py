@@ -123,8 +123,9 @@ class LeaveRequest(SQLModel, table=True):
     __tablename__ = "leave_request"
     __table_args__ = (
         Index("ix_request_org_filed", "organisation_id", "filed_at"),  # the overview's page, newest first
-        # Counting the overview's matches reads this index only (period, status, type, form filters).
-        Index("ix_request_org_end", "organisation_id", "end_date", "status", "leave_type", "regime", "start_date"),
+        # Counting the overview's matches reads this index only (period, status, type, form, capacity filters).
+        Index("ix_request_org_end", "organisation_id", "end_date", "status", "leave_type", "regime", "start_date",
+              "capacity"),
         Index("ix_request_org_niss", "organisation_id", "niss"),
     )
     id: int | None = Field(default=None, primary_key=True)

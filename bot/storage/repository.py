@@ -383,8 +383,11 @@ def members_of(session: Session, organisation_id: int) -> list[Member]:
 # --- the follow-up: overview, changes, attachments, panels --------------------------------------
 
 def _request_filters(organisation_id: int, types=(), regimes=(), statuses=(), period_from: dt.date | None = None,
-                     period_to: dt.date | None = None, ticket: str | None = None, niss: str | None = None) -> list:
+                     period_to: dt.date | None = None, ticket: str | None = None, niss: str | None = None,
+                     capacities=()) -> list:
     where = [LeaveRequest.organisation_id == organisation_id]
+    if capacities:
+        where.append(LeaveRequest.capacity.in_(capacities))
     if types:
         where.append(LeaveRequest.leave_type.in_(types))
     if regimes:
