@@ -7,7 +7,7 @@ import unicodedata
 from fpdf import FPDF
 from sqlmodel import Session
 
-from bot.dialogs.request_text import CITIZEN_REMINDER, filed_on, request_lines
+from bot.dialogs.request_text import ACKNOWLEDGED, CITIZEN_REMINDER, INFORMATION, filed_on, request_lines
 from bot.domain.identifiers import format_bce
 from bot.domain.leaves import Status, label
 from bot.i18n import N_, Capitalized, render, t
@@ -31,6 +31,7 @@ def receipt_lines(session: Session, request: LeaveRequest, organisation: Organis
             t(N_("Ticket number: {ticket}"), ticket=request.ticket),
             t(N_("Filed on {date}"), date=filed_on(request)),
             t(N_("Status: {status}"), status=Capitalized(label(Status(request.status)))), "",
+            t(ACKNOWLEDGED, ticket=request.ticket), "", t(INFORMATION),
             *request_lines(session, request, organisation.name, reveal), "",
             t(CITIZEN_REMINDER)]
 

@@ -324,3 +324,72 @@ async def test_an_overview_without_match_says_so_without_offering_to_open_one(ch
     from bot.core.actions import unpack
     from bot.dialogs.actions import SHOW_REQUEST
     assert not [b for b in chat.keyboard if unpack(b["callback_data"])[0] is SHOW_REQUEST]
+
+
+async def test_the_confirmation_page_and_acknowledgement_use_the_manuals_sentences_fitted_to_the_case(chat):
+    summary = await to_summary(chat)  # statutory, parental leave, full interruption; the chat speaks French
+    assert ("La demande concerne un congé parental, interruption complète des prestations, du "
+            f"{START_TEXT()} au") in summary
+    assert "contrat de travail" not in summary and "réduire ses prestations" not in summary
+    assert "d'interrompre ses prestations" in summary and "à raison de 20h00 par semaine" in summary
+    assert "(R.T.T. ou équivalent)\u00a0?\u00a0: Non" in summary
+    done = await confirm(chat)
+    assert "Il sert à assurer le suivi de votre demande électronique\u00a0: " in done
+    assert "Informations concernant l'interruption" in done
+    ticket = TICKET.search(done).group(0)
+    shown = await chat.send(f"/status {ticket}")
+    assert f"Numéro de ticket\u00a0: {ticket}" in shown and "Date d'introduction\u00a0: " in shown
+    assert "Statut\u00a0: En attente d'info du travailleur" in shown
+
+
+async def test_a_contractual_half_time_request_speaks_of_its_contract_and_of_reducing(chat):
+    from tests.test_intake_dialog import to_leave_type
+    await to_leave_type(chat, status="contractual")
+    await chat.tap("medical")
+    await chat.tap("half")
+    from tests.test_intake_dialog import START
+    await chat.send(START.strftime("%d/%m/%Y"))
+    await chat.tap("m1")
+    await chat.send("38h00")
+    await chat.tap("same")
+    await chat.send(TODAY.strftime("%d/%m/%Y"))
+    summary = await chat.tap("no")
+    assert "un congé pour assistance médicale, réduction à mi-temps des prestations" in summary
+    assert "Avant cette demande d'assistance médicale, le travailleur était occupé dans le cadre d'un contrat de " \
+           "travail de 38h00" in summary and "réduire ses prestations" in summary
+
+
+async def test_the_manuals_words_on_buttons_in_three_languages(chat, app):
+    from tests.conftest import enrol
+    from tests.conftest import Chat as TestChat
+    await chat.send("/overview")
+    labels = [b["text"] for b in chat.keyboard]
+    assert "Type d'interruption" in labels and "Réinitialiser" in labels
+    chat.language_code = "nl"
+    await chat.send("/overview")
+    assert "Type onderbreking" in [b["text"] for b in chat.keyboard]
+    enrol(app.bot_data["engine"].db, 2010, roles=("po-education", "employer"))
+    both = TestChat(app, app.recorder, 2010)
+    await both.send("/new")
+    assert "J'agis au nom de la société avec laquelle je suis connecté" in [b["text"] for b in both.keyboard]
+    both.language_code = "de"
+    await both.send("/language de")
+    await both.send("/new")
+    await both.tap("own")
+    for answer in ("85.03.14-123.02", "Dupont", "Marie"):
+        await both.send(answer)
+    await both.tap("contractual")
+    await both.tap("skip")
+    await both.tap("parental")
+    await both.tap("full")
+    from tests.test_intake_dialog import START
+    await both.send(START.strftime("%d/%m/%Y"))
+    await both.tap("m1")
+    await both.send("38h00")
+    await both.tap("same")
+    assert "AZV" in await both.send(TODAY.strftime("%d/%m/%Y"))  # the German name of the R.T.T.
+
+
+def START_TEXT() -> str:  # noqa: N802
+    from tests.test_intake_dialog import START
+    return START.strftime("%d/%m/%Y")

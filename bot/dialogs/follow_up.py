@@ -90,7 +90,7 @@ def _changes(event: RequestEvent) -> dict:
 def consultation(turn: Turn, request: LeaveRequest, notes: list | None = None) -> View:
     session = turn.session
     lines = [*(notes or []),
-             t(N_("Request {ticket}"), ticket=request.ticket),
+             t(N_("Ticket number: {ticket}"), ticket=request.ticket),
              t(N_("Status: {status}"), status=Capitalized(label(Status(request.status)))),
              t(N_("Filed on {date}"), date=filed_on(request))]
     if request.office:
@@ -152,7 +152,7 @@ def _changeable(turn: Turn, ticket: str) -> tuple[LeaveRequest | None, View | No
 
 def too_late(request: LeaveRequest) -> View:
     return View([t(N_("Request {ticket} can no longer be changed: its status is \"{status}\"."),
-                   ticket=request.ticket, status=label(Status(request.status)))],
+                   ticket=request.ticket, status=Capitalized(label(Status(request.status))))],
                 [[SHOW_REQUEST.button(t(N_("Show the request")), request.ticket)]])
 
 

@@ -10,7 +10,7 @@ from bot.core.turn import Turn
 from bot.core.views import Button, View
 from bot.dialogs.actions import NEW_REQUEST, SHOW_REQUEST
 from bot.dialogs.questions import STEPS, draft_request, request_fields, roles_capacities
-from bot.dialogs.request_text import CITIZEN_REMINDER, request_lines
+from bot.dialogs.request_text import ACKNOWLEDGED, CITIZEN_REMINDER, INFORMATION, request_lines
 from bot.domain.leaves import Capacity
 from bot.domain.roles import Permission
 from bot.i18n import N_, t
@@ -93,9 +93,9 @@ def _file(turn: Turn, ctx: Context) -> View:
 
 def acknowledgement(turn: Turn, request) -> View:
     return View([t(N_("Acknowledgement of receipt")),
-                 t(N_("A unique ticket number has been given to this request: {ticket}"), ticket=request.ticket),
+                 t(ACKNOWLEDGED, ticket=request.ticket),
                  t(N_("Keep it: /status {ticket} shows the request at any time."), ticket=request.ticket), "",
-                 *request_lines(turn.connection, request, turn.member.organisation_name), "",
+                 t(INFORMATION), *request_lines(turn.connection, request, turn.member.organisation_name), "",
                  t(CITIZEN_REMINDER)],
                 [[SHOW_REQUEST.button(t(N_("Show the request")), request.ticket), *new_request_button()]],
                 replace=True)

@@ -15,8 +15,27 @@ from bot.domain.leaves import Community, LeaveType, Regime, StaffStatus, Status,
 from bot.i18n import N_, Capitalized, t
 from bot.storage import repository
 
+# The acknowledgement's words, as the manual shows them.
+ACKNOWLEDGED = N_("A unique ticket number has been given to this request. It is used to follow up your electronic "
+                  "request: {ticket}")
+INFORMATION = N_("Information about the interruption")
 CITIZEN_REMINDER = N_("The worker must now complete this request through the citizen web application "
                       "\"Dossier Interruption de carrière et crédit-temps\".")
+
+
+# The leave and its form as the confirmation page's sentence words them ("La demande concerne un congé parental,
+# interruption complète des prestations, du ... au ...").
+LEAVE_PHRASE = {LeaveType.CAREER_BREAK: N_("a career break"), LeaveType.PARENTAL: N_("a parental leave"),
+                LeaveType.MEDICAL: N_("a leave for medical assistance"),
+                LeaveType.PALLIATIVE: N_("a leave for palliative care"), LeaveType.CARER: N_("an informal carer leave")}
+THIS_REQUEST = {LeaveType.CAREER_BREAK: N_("this career break request"),
+                LeaveType.PARENTAL: N_("this parental leave request"),
+                LeaveType.MEDICAL: N_("this medical assistance request"),
+                LeaveType.PALLIATIVE: N_("this palliative care request"),
+                LeaveType.CARER: N_("this informal carer leave request")}
+REGIME_PHRASE = {Regime.FULL: N_("full interruption of work"), Regime.HALF: N_("half-time reduction of work"),
+                 Regime.THIRD: N_("reduction of work by 1/3"), Regime.QUARTER: N_("reduction of work by 1/4"),
+                 Regime.FIFTH: N_("reduction of work by 1/5"), Regime.TENTH: N_("reduction of work by 1/10")}
 
 
 def filed_on(request) -> dt.date:
@@ -38,16 +57,22 @@ def request_lines(db: Session | Connection, request, organisation_name: str, rev
         lines.append(t(N_("Own staff of {organisation}."), organisation=organisation_name))
     if request.email:
         lines.append(t(N_("Worker's e-mail: {email}"), email=request.email))
-    leave = label(LeaveType(request.leave_type))
-    lines += ["", t(N_("The request concerns a {leave}, {regime}, from {start} to {end}."), leave=leave,
-                    regime=label(Regime(request.regime)), start=request.start_date, end=request.end_date)]
+    leave, regime = LeaveType(request.leave_type), Regime(request.regime)
+    lines += ["", t(N_("The request concerns {leave}, {regime}, from {start} to {end}."), leave=t(LEAVE_PHRASE[leave]),
+                    regime=t(REGIME_PHRASE[regime]), start=request.start_date, end=request.end_date)]
     if request.employer_agreement:
         lines.append(t(N_("The employer agrees to the 1/10 reduction.")))
-    lines += [t(N_("Before this {leave}, the worker was employed under a contract of {hours} a week."), leave=leave,
-                hours=format_hours(request.hours_before)),
+    # The manual's sentences, fitted to the case: a statutory worker has no employment contract, and a full
+    # interruption reduces nothing.
+    before = (N_("Before {this_request}, the worker worked {hours} a week.")
+              if request.staff_status == StaffStatus.STATUTORY else
+              N_("Before {this_request}, the worker was employed under an employment contract of {hours} a week."))
+    notice = (N_("The worker notified me in writing on {date} of their intention to interrupt their work.")
+              if regime is Regime.FULL else
+              N_("The worker notified me in writing on {date} of their intention to reduce their working time."))
+    lines += [t(before, this_request=t(THIS_REQUEST[leave]), hours=format_hours(request.hours_before)),
               t(N_("A full-time schedule amounts to {hours}."), hours=format_hours(request.fulltime_hours)),
-              t(N_("The worker notified me in writing on {date} of their intention to reduce their working time."),
-                date=request.notice_date),
+              t(notice, date=request.notice_date),
               t(N_("Is there a working-time reduction scheme (RTT or equivalent)? {answer}"),
                 answer=t(N_("Yes")) if request.rtt else t(N_("No")))]
     return lines
