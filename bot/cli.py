@@ -7,6 +7,7 @@ import logging
 import sys
 import unicodedata
 
+from bot.domain.answers import parse_school_name
 from bot.domain.errors import Invalid
 from bot.domain.identifiers import format_bce, parse_bce
 from bot.domain.roles import Role
@@ -67,15 +68,18 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _bce(text: str, lang: str) -> str:
+CLI_LANGUAGE = "en"  # the admin and ONEM command lines speak English throughout, whatever the bot's default
+
+
+def _bce(text: str) -> str:
     try:
         return parse_bce(text)
     except Invalid as wrong:
-        raise Refused(render(t(wrong.message, **wrong.params), lang)) from None
+        raise Refused(render(t(wrong.message, **wrong.params), CLI_LANGUAGE)) from None
 
 
-def _organisation(db, bce_text: str, lang: str):
-    bce = _bce(bce_text, lang)
+def _organisation(db, bce_text: str):
+    bce = _bce(bce_text)
     organisation = repository.organisation_by_bce(db, bce)
     if organisation is None:
         raise Refused(f"No organisation with enterprise number {format_bce(bce)}: add it first with "
@@ -92,24 +96,31 @@ def _name(text: str) -> str:
     return name
 
 
+def _school_name(text: str) -> str:
+    try:
+        return parse_school_name(text)
+    except Invalid as wrong:  # the same rule as in the chat, said in the command line's language
+        raise Refused(render(t(wrong.message, **wrong.params), CLI_LANGUAGE)) from None
+
+
 def admin(settings: Settings, args) -> None:
-    lang = settings.bot_default_locale
     engine = make_engine(settings.database)
     upgrade(engine)
     with session(engine) as db:
         try:
             if args.action == "add-organisation":
-                organisation = repository.add_organisation(db, _bce(args.bce, lang), _name(args.name))
+                organisation = repository.add_organisation(db, _bce(args.bce), _name(args.name))
                 db.commit()
                 print(f"Organisation {organisation.name} ({format_bce(organisation.bce)}) registered.")
             elif args.action == "add-school":
-                organisation = _organisation(db, args.organisation, lang)
-                school = repository.add_school(db, organisation, _bce(args.bce, lang), args.community, _name(args.name))
+                organisation = _organisation(db, args.organisation)
+                school = repository.add_school(db, organisation, _bce(args.bce), args.community,
+                                               _school_name(args.name))
                 db.commit()
                 print(f"School {school.name} ({format_bce(school.bce)}, {school.community}) registered for "
                       f"{organisation.name}.")
             elif args.action == "invite":
-                organisation = _organisation(db, args.organisation, lang)
+                organisation = _organisation(db, args.organisation)
                 code, invitation = repository.create_invitation(db, organisation, args.role)
                 db.commit()
                 username = settings.telegram_bot_username or bot_username(settings) or "<bot username>"

@@ -19,9 +19,10 @@ CHANNEL = "telegram"
 
 
 def queue_for(session: Session, request: LeaveRequest, event: RequestEvent) -> list[Notification]:
-    """One message owed to each enrolled Telegram member of the request's organisation; the caller commits."""
+    """One message owed to each enrolled member of the request's organisation; the caller commits. The bot process
+    sends those of Telegram members; the terminal chat shows its user's own after each reply (take_for)."""
     queued = [Notification(member_id=member.id, request_id=request.id, event_id=event.id)
-              for member in repository.members_of(session, request.organisation_id) if member.channel == CHANNEL]
+              for member in repository.members_of(session, request.organisation_id)]
     session.add_all(queued)
     return queued
 
@@ -47,7 +48,8 @@ def _pending(db, limit: int, default_locale: str) -> list[tuple[int, int | None,
                             .join(Member, Member.id == Notification.member_id)
                             .join(LeaveRequest, LeaveRequest.id == Notification.request_id)
                             .join(RequestEvent, RequestEvent.id == Notification.event_id)
-                            .where(Notification.sent_at.is_(None), Notification.failed_at.is_(None))
+                            .where(Notification.sent_at.is_(None), Notification.failed_at.is_(None),
+                                   Member.channel == CHANNEL)
                             .order_by(Notification.id).limit(limit)).all()
         owed = []
         for notification, member, request, event in rows:
@@ -58,6 +60,31 @@ def _pending(db, limit: int, default_locale: str) -> list[tuple[int, int | None,
             text, markup = message(request, event, resolve_language(member, None, default_locale))
             owed.append((notification.id, int(member.user_key), text, markup))
         return owed
+
+
+def take_for(db, channel: str, user_key: str, lang: str) -> list[str]:
+    """The messages owed to one member of another channel (the terminal chat), in the language its chat speaks,
+    marked sent as they are taken; each ends with the command that shows the request. A former member's are dropped
+    unread."""
+    texts: list[str] = []
+    with open_session(db) as session:
+        rows = session.exec(select(Notification, Member, LeaveRequest, RequestEvent)
+                            .join(Member, Member.id == Notification.member_id)
+                            .join(LeaveRequest, LeaveRequest.id == Notification.request_id)
+                            .join(RequestEvent, RequestEvent.id == Notification.event_id)
+                            .where(Notification.sent_at.is_(None), Notification.failed_at.is_(None),
+                                   Member.channel == channel, Member.user_key == user_key)
+                            .order_by(Notification.id)).all()
+        for notification, member, request, event in rows:
+            if member.revoked_at is not None or member.organisation_id != request.organisation_id:
+                notification.failed_at, notification.error = utcnow(), "no longer a member of the organisation"
+            else:
+                text, _ = message(request, event, lang)
+                texts.append(text + "\n" + render(t(N_("To see it: /status {ticket}"), ticket=request.ticket), lang))
+                notification.sent_at = utcnow()
+            session.add(notification)
+        session.commit()
+    return texts
 
 
 def _record(db, notification_id: int, failure: str | None) -> None:

@@ -16,6 +16,7 @@ from bot import notifications
 from bot.domain.errors import Invalid
 from bot.domain.identifiers import parse_ticket
 from bot.domain.leaves import LABEL, Status
+from bot.domain.words import VALUE_WORD, spellings
 from bot.i18n import render, t
 from bot.storage.models import LeaveRequest, RequestEvent
 
@@ -73,14 +74,21 @@ def _key(text: str) -> str:
 
 
 _OFFICE_KEYS = {_key(name): canonical for canonical, others in OFFICES.items() for name in (canonical, *others)}
+# Every word of a status is understood in every language: its code, its labels, the official words, and the short
+# words the overview's filters take (attente, wachtend, wartend).
 _STATUS_KEYS = {_key(word): status for status in Status
-                for word in (status.value, LABEL[status], *STATUS_WORDS[status])}
+                for word in (status.value, LABEL[status], *STATUS_WORDS[status],
+                             *spellings(VALUE_WORD[status], status.value))}
+_STATUS_HINT = "; ".join(
+    f"{status.value} ({', '.join(sorted(spellings(VALUE_WORD[status], status.value) - {status.value}))})"
+    for status in Status)
 
 
 def parse_status(text: str) -> Status:
     status = _STATUS_KEYS.get(_key(text))
     if status is None:
-        raise Refused(f"Unknown status {text.strip()!r}: use one of {', '.join(s.value for s in Status)}.")
+        raise Refused(f"Unknown status {text.strip()!r}: use one of {_STATUS_HINT}, or the official words "
+                      f"(\"En attente d'info du travailleur\", \"In behandeling bij de RVA\", ...).")
     return status
 
 

@@ -84,7 +84,7 @@ def test_email_addresses(text, address):
 @pytest.mark.parametrize("text", [
     "jan.peeters", "jan@school", "jan@@school.be", "jan peeters@school.be", "@school.be",
     "jan@.school.be", "jan@school..be", "jan@-school.be", "jan@school.b", "jan@school.be1",
-    "a" * 250 + "@school.be",
+    "a" * 250 + "@school.be", "0@0.aİ",  # "İ" lowers to i and a combining dot: not a domain any more
 ])
 def test_wrong_email_addresses(text):
     error = refusal(parse_email, text)

@@ -308,7 +308,9 @@ async def test_typed_filters_speak_the_users_language(chat):
 
 
 def test_no_typed_word_means_two_things():
-    from bot.dialogs.overview import FILTERS, KEY_WORD, RESET_WORD, VALUE_WORD, _spellings
+    from bot.dialogs.overview import FILTERS
+    from bot.domain.words import KEY_WORD, RESET_WORD, VALUE_WORD
+    from bot.domain.words import spellings as _spellings
     keys = [(spelling, key) for key, word in {**KEY_WORD, "reset": RESET_WORD}.items()
             for spelling in _spellings(word, key)]
     assert len({s for s, _ in keys}) == len(set(keys))
@@ -360,8 +362,8 @@ async def test_a_contractual_half_time_request_speaks_of_its_contract_and_of_red
 
 
 async def test_the_manuals_words_on_buttons_in_three_languages(chat, app):
-    from tests.conftest import enrol
     from tests.conftest import Chat as TestChat
+    from tests.conftest import enrol
     await chat.send("/overview")
     labels = [b["text"] for b in chat.keyboard]
     assert "Type d'interruption" in labels and "Réinitialiser" in labels

@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 from typing import Iterable, TextIO
 
+from bot import notifications
 from bot.core.engine import Engine
 from bot.core.views import Input, Upload, View
 from bot.i18n import N_, render, t
@@ -76,12 +77,36 @@ def chat(engine: Engine, lines: Iterable[str], out: TextIO, user: str, lang: str
             break
         if not line.strip():
             continue
+        missing = _missing_file(line)
+        if missing is not None:  # said here, not sent: the step waiting for the document stays as it was
+            said = t(N_("No file found at \"{path}\": type /attach followed by the file's path, for example /attach "
+                        "~/Documents/certificate.pdf"), path=missing)
+            out.write("\n" + render(said, reply.lang) + "\n" + prompt)
+            out.flush()
+            continue
         reply = engine.handle(to_input(line, options, user, lang))
         out.write("\n")
         for view in reply.views:
             options = show(view, reply.lang, out, downloads) or options
+        _notifications(engine, user, reply.lang, out)
         out.write(prompt)
         out.flush()
+
+
+def _missing_file(line: str) -> str | None:
+    line = line.strip()
+    if line.startswith("/attach"):
+        typed = line[len("/attach"):].strip()
+        if not typed or not Path(typed).expanduser().is_file():
+            return typed
+    return None
+
+
+def _notifications(engine: Engine, user: str, lang: str, out: TextIO) -> None:
+    """Status changes made meanwhile (breakbot onem ...) are shown to the terminal's user after the reply, the way
+    Telegram shows them between messages."""
+    for text in notifications.take_for(engine.db, CHANNEL, user, lang):
+        out.write("\n" + render(t(N_("Notification")), lang).upper() + "\n" + text + "\n")
 
 
 def interactive_lines(prompt: str = "> "):

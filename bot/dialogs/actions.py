@@ -45,6 +45,7 @@ MEMBERS = action("members", Number("page"))
 ASK_REVOKE = action("revoke?", Number("member"))
 REVOKE = action("revoke!", Number("member"))
 LOGOUT = action("logout!")
+STAY_LOGGED_IN = action("logout.no")
 
 # schools
 BCE = Text("bce", 10)

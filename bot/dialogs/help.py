@@ -20,10 +20,18 @@ def help_lines(turn: Turn) -> list:
 
 
 @router.command("language", menu=N_("Choose your language"), help=N_("/language: choose your language"))
-def language(turn: Turn) -> View:
+def language(turn: Turn) -> View | list[View]:
+    """/language alone offers the four; /language nl (or its name, Nederlands) switches at once."""
+    wanted = turn.inp.text.strip().casefold()
+    chosen = next((code for code, name in LANGUAGE_NAMES.items() if wanted in (code, name.casefold())), None)
+    if chosen is not None:
+        return set_language(turn, chosen)
     # Each language is named in itself, so a user lost in the wrong one still finds theirs.
-    return View([t(N_("Choose your language:"))],
-                [[LANGUAGE.button(name, code) for code, name in LANGUAGE_NAMES.items()]])
+    lines = [t(N_("Choose your language:"))]
+    if wanted:
+        lines.insert(0, t(N_("\"{text}\" is not a language I speak: tap one below, or type /language fr, nl, de or "
+                             "en."), text=turn.inp.text.strip()[:20]))
+    return View(lines, [[LANGUAGE.button(name, code) for code, name in LANGUAGE_NAMES.items()]])
 
 
 @router.action(LANGUAGE)

@@ -19,6 +19,7 @@ from bot.dialogs.actions import (
     NEW_REQUEST,
     REVOKE,
     STAY,
+    STAY_LOGGED_IN,
 )
 from bot.domain.roles import ROLE_LABEL, Permission, Role
 from bot.i18n import N_, Capitalized, joined, t
@@ -267,7 +268,12 @@ def cancel_invitation(turn: Turn, number: int) -> View:
 @router.command("logout", menu=N_("Log out"), help=N_("/logout: log out of this assistant"))
 def logout(turn: Turn) -> View:
     return View([t(N_("Log out? You will need a new invitation to use this assistant again."))],
-                [[LOGOUT.button(t(N_("Yes, log out")))]])
+                [[LOGOUT.button(t(N_("Yes, log out"))), STAY_LOGGED_IN.button(t(N_("No")))]])
+
+
+@router.action(STAY_LOGGED_IN)
+def stay_logged_in(turn: Turn) -> View:
+    return View([t(N_("You stay logged in. Nothing changed."))], replace=True)
 
 
 @router.action(LOGOUT)

@@ -38,7 +38,8 @@ from bot.domain.errors import Invalid
 from bot.domain.identifiers import format_bce, format_niss, mask_niss, parse_niss, parse_ticket
 from bot.domain.leaves import Capacity, Community, LeaveType, Regime, StaffStatus, Status, label
 from bot.domain.roles import Permission
-from bot.i18n import LANGUAGES, N_, Capitalized, joined, render, t, tn
+from bot.domain.words import KEY_WORD, RESET_WORD, VALUE_WORD, plain, spellings
+from bot.i18n import N_, Capitalized, joined, render, t, tn
 from bot.storage import repository
 from bot.storage.models import Organisation
 
@@ -46,40 +47,17 @@ log = logging.getLogger(__name__)
 router = Router("overview")
 PAGE = 10
 FIELD = {"type": "types", "form": "forms", "status": "statuses", "capacity": "capacities"}
-# The filters' names and values as they are typed (/overview statut=attente), one short word each, in every language;
-# the English codes are always understood too.
-KEY_WORD = {"type": N_("type"), "form": N_("form"), "status": N_("status"), "capacity": N_("capacity"),
-            "from": N_("from"), "to": N_("to"), "ticket": N_("ticket"), "niss": N_("niss")}
-RESET_WORD = N_("reset")
-VALUE_WORD = {
-    LeaveType.CAREER_BREAK: N_("career"), LeaveType.PARENTAL: N_("parental"), LeaveType.MEDICAL: N_("medical"),
-    LeaveType.PALLIATIVE: N_("palliative"), LeaveType.CARER: N_("carer"),
-    Regime.FULL: N_("full"), Regime.HALF: "1/2", Regime.THIRD: "1/3", Regime.QUARTER: "1/4", Regime.FIFTH: "1/5",
-    Regime.TENTH: "1/10",
-    Status.WAITING: N_("waiting"), Status.PROCESSING: N_("processing"), Status.ACCEPTED: N_("accepted"),
-    Status.REFUSED: N_("refused"), Status.CANCELLED: N_("cancelled"),
-    Capacity.PO: N_("po"), Capacity.OWN: N_("own"),
-}
 # How a capacity reads as a filter (its label is the intake's "I act as ...").
 FILTER_LABEL = {Capacity.PO: N_("as organising authority"), Capacity.OWN: N_("for the organisation's own staff")}
-
-
-def _plain(word: str) -> str:
-    """Compared without case nor accents: "Acceptée", "acceptee" and "ACCEPTÉE" are one word."""
-    return "".join(ch for ch in unicodedata.normalize("NFKD", word.casefold()) if not unicodedata.combining(ch))
-
-
-def _spellings(word: str, code: str) -> set[str]:
-    return {_plain(code), _plain(word)} | {_plain(render(t(word), lang)) for lang in LANGUAGES}
 
 
 @lru_cache(maxsize=1)
 def _typed_words() -> tuple[dict[str, str], dict[str, dict[str, str]]]:
     """{spelling: key} and {key: {spelling: value code}}, built once from the catalogs."""
-    keys = {spelling: key for key, word in KEY_WORD.items() for spelling in _spellings(word, key)}
-    keys |= {spelling: "reset" for spelling in _spellings(RESET_WORD, "reset")}
+    keys = {spelling: key for key, word in KEY_WORD.items() for spelling in spellings(word, key)}
+    keys |= {spelling: "reset" for spelling in spellings(RESET_WORD, "reset")}
     values = {key: {spelling: member.value for member in members
-                    for spelling in _spellings(VALUE_WORD[member], member.value)}
+                    for spelling in spellings(VALUE_WORD[member], member.value)}
               for key, members in FILTERS.items()}
     return keys, values
 
@@ -143,7 +121,7 @@ def parse_filters(text: str, filters: Filters, today: dt.date, default: Filters 
     keys, values = _typed_words()
     for word in text.split():
         key, sep, value = word.partition("=")
-        key = keys.get(_plain(key))
+        key = keys.get(plain(key))
         if key == "reset" and not sep:
             filters = default or Filters.default(today)
             continue
@@ -152,12 +130,12 @@ def parse_filters(text: str, filters: Filters, today: dt.date, default: Filters 
                              "/overview status=waiting type=parental from=01/09/2024."), word=word[:40])
         if key in FILTERS:
             codes = [c.strip() for c in value.split(",") if c.strip()]
-            wrong = [c for c in codes if _plain(c) not in values[key]]
+            wrong = [c for c in codes if plain(c) not in values[key]]
             if wrong:
                 raise Invalid(N_("\"{value}\" is not a {key} I know. Possible values: {allowed}."),
                               value=wrong[0][:30], key=t(KEY_WORD[key]),
                               allowed=joined([value_word(member) for member in FILTERS[key]]))
-            chosen = list(dict.fromkeys(values[key][_plain(c)] for c in codes))
+            chosen = list(dict.fromkeys(values[key][plain(c)] for c in codes))
             filters = filters.model_copy(update={FIELD[key]: [type(FILTERS[key][0])(c) for c in chosen]})
         elif key in ("from", "to"):
             day = None if value.lower() in ("-", "all") else parse_date(value, today)
@@ -355,10 +333,12 @@ def json_of(value: dict) -> str:
     return json.dumps(value, sort_keys=True)
 
 
+# One column per fact, each named once in every language (the request's status is "Status"; the worker's is named
+# apart, French calling both "statut").
 COLUMNS = (N_("Ticket"), N_("NISS"), N_("Last name"), N_("First name"), N_("Leave"), N_("Form"), N_("Start date"),
            N_("End date"), N_("Filed on"), N_("Status"), N_("ONEM office"), N_("Community"), N_("School"),
-           N_("Staff status"), N_("Working time before"), N_("Full-time schedule"), N_("Written notice"),
-           N_("RTT scheme"), N_("Employer's agreement"), N_("E-mail"))
+           N_("School's enterprise number (BCE)"), N_("Worker's staff status"), N_("Working time before"),
+           N_("Full-time schedule"), N_("Written notice"), N_("RTT scheme"), N_("Employer's agreement"), N_("E-mail"))
 
 
 def cell(text: str | None) -> str:
@@ -374,9 +354,10 @@ def export_csv(session: Session, member, filters: Filters, lang: str) -> bytes:
     rows = repository.request_rows(session, member.organisation_id, **filters.query())
     # Tens of thousands of rows share few dates, labels and numbers: each is rendered once.
     day = lru_cache(maxsize=None)(lambda d: render(d, lang) if d else "")
-    word = lru_cache(maxsize=None)(lambda enum, code: render(label(enum(code)), lang) if code else "")
+    word = lru_cache(maxsize=None)(lambda enum, code: render(Capitalized(label(enum(code))), lang) if code else "")
     niss, hours, school = (lru_cache(maxsize=None)(format_niss), lru_cache(maxsize=None)(format_hours),
                            lru_cache(maxsize=None)(lambda bce: format_bce(bce) if bce else ""))
+    school_names = {s.bce: s.name for s in repository.schools_of(session.connection(), member.organisation_id)}
     # Brussels is a whole number of hours from UTC: the day of a filing depends only on its hour (SQLite gives the
     # stored text, whose first 13 characters are that hour; PostgreSQL a datetime).
     filed = lru_cache(maxsize=None)(lambda hour: day(local_today(
@@ -389,7 +370,8 @@ def export_csv(session: Session, member, filters: Filters, lang: str) -> bytes:
         return [ticket, niss(number), cell(last), cell(first), word(LeaveType, leave), word(Regime, regime),
                 day(start), day(end), filed(filed_at[:13] if isinstance(filed_at, str) else
                                             filed_at.replace(minute=0, second=0, microsecond=0)),
-                word(Status, status), cell(office), word(Community, community), school(bce), word(StaffStatus, staff),
+                word(Status, status), cell(office), word(Community, community), cell(school_names.get(bce, "")),
+                school(bce), word(StaffStatus, staff),
                 hours(before), hours(fulltime), day(notice), yes_no[rtt], yes_no[agreement], cell(email)]
 
     out = io.StringIO()
@@ -431,7 +413,9 @@ class Exports:
 def export_view(turn: Turn, filters: Filters, exports: Exports) -> View:
     """The export, made after the turn and off the event loop (it may take seconds), in its own session."""
     organisation = turn.session.get(Organisation, turn.member.organisation_id)
-    slug = re.sub(r"[^A-Za-z0-9]+", "-", organisation.name).strip("-")[:40] or organisation.bce
+    # An ASCII file name every system keeps as it is: accents dropped, not the letter ("Données" -> "Donnees").
+    ascii_name = unicodedata.normalize("NFKD", organisation.name).encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^A-Za-z0-9]+", "-", ascii_name).strip("-")[:40] or organisation.bce
     db, member, lang = turn.connection.engine, turn.member, turn.lang
 
     def produce() -> bytes:

@@ -101,8 +101,10 @@ def parse_email(text: str) -> str:
     hidden = any(unicodedata.category(ch).startswith("C") for ch in text)  # NUL, escapes, RTL overrides
     if not match or ".." in text or hidden or text.startswith(".") or ".@" in text:
         raise Invalid(N_("This does not look like an e-mail address. Type it like name@school.be."))
-    local = text[: match.start(1) - 1]
-    return f"{local}@{match[1].lower()}"  # only the domain is case-insensitive by the standard
+    local, domain = text[: match.start(1) - 1], match[1].lower()  # only the domain is case-insensitive
+    if not _EMAIL.fullmatch(f"{local}@{domain}"):  # "İ" lowers to two characters, one of them a combining dot
+        raise Invalid(N_("This does not look like an e-mail address. Type it like name@school.be."))
+    return f"{local}@{domain}"
 
 
 _NAME_PUNCTUATION = " -'."
