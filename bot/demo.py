@@ -12,7 +12,8 @@ DEMO_SCHOOLS = [("0876543270", "fwb", "École A (démo)"), ("1020304002", "vl", 
 
 
 def seed_and_enrol(session: Session, channel: str, user_key: str) -> None:
-    """Create the demo organisation once and enrol this terminal user in it with both roles."""
+    """Create the demo organisation once and enrol this terminal user in it with every role: both capacities, and
+    access manager so that /schools, /invite and /members can be tried too."""
     if repository.member_for(session, channel, user_key) is not None:
         return
     organisation = repository.organisation_by_bce(session, DEMO_BCE)
@@ -20,6 +21,6 @@ def seed_and_enrol(session: Session, channel: str, user_key: str) -> None:
         organisation = repository.add_organisation(session, DEMO_BCE, DEMO_NAME, demo=True)
         for bce, community, name in DEMO_SCHOOLS:
             repository.add_school(session, organisation, bce, community, name)
-    code, _ = repository.create_invitation(session, organisation, ["po-education", "employer"])
+    code, _ = repository.create_invitation(session, organisation, ["po-education", "employer", "access-manager"])
     repository.enrol(session, channel, user_key, code, display_name=user_key)
     session.commit()
