@@ -65,6 +65,10 @@ def _parser() -> argparse.ArgumentParser:
     status.add_argument("--date", help="the date ONEM gives for the change, DD/MM/YYYY")
     imported = onem.add_parser("import", help="apply a CSV file of ticket,status,office,date (all rows or none)")
     imported.add_argument("file")
+    attach = onem.add_parser("attach", help="add a document (an attestation) to a request: PDF, JPEG or PNG, 10 MB")
+    attach.add_argument("ticket")
+    attach.add_argument("file")
+    attach.add_argument("--name", help="the name the organisation sees (default: the file's name)")
     return parser
 
 
@@ -166,8 +170,16 @@ def onem(settings: Settings, args) -> None:
             elif args.action == "import":
                 report = side.import_csv(db, args.file)
                 print(f"Imported {args.file}: {report.applied} applied, {report.unchanged} unchanged.")
+            elif args.action == "attach":
+                attachment, event = side.attach(db, args.ticket, args.file, settings.bot_data_dir / "attachments",
+                                                args.name)
+                request = db.get(side.LeaveRequest, attachment.request_id)
+                told = db.exec(select(func.count()).select_from(Notification)
+                               .where(Notification.event_id == event.id)).one()
+                print(f"Request {request.ticket}: document {attachment.filename!r} ({attachment.size} bytes) added as "
+                      f"{attachment.stored_path}; {told} member(s) to notify.")
             else:
-                raise Refused("Say what to do: set-status or import (see breakbot onem --help).")
+                raise Refused("Say what to do: set-status, import or attach (see breakbot onem --help).")
         except side.Refused as refusal:
             db.rollback()
             raise Refused(str(refusal)) from None

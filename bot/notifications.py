@@ -1,6 +1,8 @@
-"""Status-change messages to an organisation's members: queued with the change, sent by the bot process."""
+"""Messages to an organisation's members about its requests (a new status, a document from ONEM): queued with the
+change, sent by the bot process."""
 from __future__ import annotations
 
+import json
 import logging
 
 from sqlmodel import Session, select
@@ -30,11 +32,15 @@ def queue_for(session: Session, request: LeaveRequest, event: RequestEvent) -> l
 def message(request: LeaveRequest, event: RequestEvent, lang: str) -> tuple[str, InlineKeyboardMarkup]:
     """The text and button in one language; the worker is named, never by NISS."""
     worker = f"{request.last_name.upper()} {request.first_name[:1]}."
-    lines = [t(N_("The status of request {ticket} ({worker}) is now: {status}."), ticket=request.ticket,
-               worker=worker, status=Capitalized(label(Status(event.status))))]
-    if event.office:
+    if event.kind == "document":  # an attestation added by ONEM's side
+        lines = [t(N_("ONEM added a document to request {ticket} ({worker}): {name}."), ticket=request.ticket,
+                   worker=worker, name=json.loads(event.changes)["document"][1])]
+    else:
+        lines = [t(N_("The status of request {ticket} ({worker}) is now: {status}."), ticket=request.ticket,
+                   worker=worker, status=Capitalized(label(Status(event.status))))]
+    if event.office and event.kind != "document":
         lines.append(t(N_("ONEM office: {office}"), office=event.office))
-    if event.effective_date:
+    if event.effective_date and event.kind != "document":
         lines.append(t(N_("Date given by ONEM: {date}"), date=event.effective_date))
     button = InlineKeyboardButton(render(t(N_("Show the request")), lang),
                                   callback_data=SHOW_REQUEST.pack(request.ticket))

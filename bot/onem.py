@@ -12,13 +12,15 @@ from pathlib import Path
 
 from sqlmodel import Session, select
 
-from bot import notifications
+from bot import documents, notifications
+from bot.core.views import Upload
 from bot.domain.errors import Invalid
 from bot.domain.identifiers import parse_ticket
 from bot.domain.leaves import LABEL, Status
 from bot.domain.words import VALUE_WORD, spellings
 from bot.i18n import render, t
-from bot.storage.models import LeaveRequest, RequestEvent
+from bot.storage import repository
+from bot.storage.models import Attachment, LeaveRequest, RequestEvent
 
 # ONEM assigns the office; canonical spelling (as in domain.md) -> other names operators may type.
 OFFICES: dict[str, tuple[str, ...]] = {
@@ -243,3 +245,48 @@ def import_csv(session: Session, path: str | Path) -> ImportReport:
         session.rollback()
         raise
     return ImportReport(applied, unchanged)
+
+
+def attach(session: Session, ticket: str, path: str | Path, folder: Path,
+           name: str | None = None) -> tuple[Attachment, RequestEvent]:
+    """Add a document to a request (an attestation from ONEM's side), with the same checks as a document sent in
+    the chat, and tell the request's organisation as for a status change."""
+    path = Path(path)
+    shown = str(path).encode("unicode_escape").decode("ascii")
+    try:
+        size = path.stat().st_size if path.is_file() else None
+    except OSError:
+        size = None
+    if size is None:
+        raise Refused(f"No file found at {shown}.")
+    request = find_request(session, ticket)
+    stored = repository.attachments_of(session, request)
+    # Too big, or one too many for the request: refused before reading (the type is checked on the bytes below).
+    announced = Upload(name or path.name, "application/pdf", size)
+    problem = documents.attachment_problem(announced, request, stored)
+    if problem is None:
+        try:
+            data = path.read_bytes()[:documents.MAX_ATTACHMENT_BYTES + 1]
+        except OSError as error:
+            raise Refused(f"Cannot read {shown}: {error.strerror or error}.") from None
+        # The type is what the bytes say, whatever the file is called.
+        mime = next((mime for mime, starts in documents.SIGNATURES.items() if data.startswith(starts)), "unknown")
+        upload = Upload(name or path.name, mime, len(data), data)
+        problem = documents.attachment_problem(upload, request, stored)
+    if problem is not None:
+        session.rollback()
+        raise Refused(render(problem, "en"))
+    try:
+        number = repository.last_attachment_number(session, request.id) + 1
+        attachment = documents.store_attachment(session, None, request, upload, folder, number)
+        event = RequestEvent(request_id=request.id, kind="document", status=request.status, office=request.office,
+                             changes=json.dumps({"document": [None, attachment.filename]}, ensure_ascii=False),
+                             member_id=None, source="onem-cli")
+        session.add(event)
+        session.flush()
+        notifications.queue_for(session, request, event)
+        session.commit()
+    except Exception:
+        session.rollback()
+        raise
+    return attachment, event

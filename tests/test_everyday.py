@@ -80,6 +80,11 @@ def test_an_onem_operator_may_type_a_status_in_any_language(status):
     with pytest.raises(onem.Refused) as refused:
         onem.parse_status("bientot")
     assert "attente" in str(refused.value) and "wachtend" in str(refused.value)
+    # every word the message lists is taken
+    import re
+    listed = re.search(r"use one of (.*), or the official words", str(refused.value)).group(1)
+    for code, words in re.findall(r"(\w+) \(([^)]*)\)", listed):
+        assert {onem.parse_status(word) for word in [code, *words.split(", ")]} == {Status(code)}
 
 
 def test_the_terminal_shows_a_status_change_after_its_next_reply_once(app):

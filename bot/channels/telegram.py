@@ -23,7 +23,7 @@ from telegram.warnings import PTBUserWarning
 
 from bot.core.engine import Engine
 from bot.core.views import Input, Reply, Upload, View
-from bot.dialogs.follow_up import MAX_ATTACHMENT_BYTES
+from bot.documents import MAX_ATTACHMENT_BYTES
 from bot.i18n import LANGUAGES, N_, render, resolve_language, t
 from bot.settings import Settings
 

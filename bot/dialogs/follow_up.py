@@ -3,11 +3,8 @@ modification (a form on the intake's questions), its cancellation, and the docum
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
 import logging
-import unicodedata
-from pathlib import Path
 
 from sqlmodel import Session
 
@@ -15,7 +12,7 @@ from bot.core import forms
 from bot.core.forms import SUMMARY, Choice, Context, Form
 from bot.core.router import Router
 from bot.core.turn import Turn
-from bot.core.views import Document, Upload, View
+from bot.core.views import Document, View
 from bot.dialogs.actions import (
     ASK_CANCEL,
     ATTACHMENT,
@@ -28,6 +25,7 @@ from bot.dialogs.actions import (
 )
 from bot.dialogs.questions import LEAVE_ANSWERS, STEP, answers_from_request, draft_request, request_fields
 from bot.dialogs.request_text import filed_on, request_entry, request_lines
+from bot.documents import attachment_document, attachment_problem, store_attachment
 from bot.domain.answers import aware, format_hours
 from bot.domain.errors import Invalid
 from bot.domain.identifiers import parse_ticket
@@ -35,15 +33,10 @@ from bot.domain.leaves import UNDECIDED, Regime, Status, label
 from bot.domain.roles import Permission, refusal
 from bot.i18n import N_, SEMICOLON, Capitalized, FileSize, joined, t, tn
 from bot.storage import repository
-from bot.storage.models import Attachment, LeaveRequest, Member, Organisation, RequestEvent
+from bot.storage.models import LeaveRequest, Member, Organisation, RequestEvent
 
 log = logging.getLogger(__name__)
 router = Router("follow-up")
-MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024
-MAX_ATTACHMENTS, MAX_REQUEST_BYTES = 20, 50 * 1024 * 1024  # per request: one user cannot fill the disk
-# What the first bytes of each accepted type look like: the name and Telegram's MIME type can lie.
-SIGNATURES = {"application/pdf": (b"%PDF-",), "image/jpeg": (b"\xff\xd8\xff",), "image/png": (b"\x89PNG\r\n\x1a\n",)}
-EXTENSIONS = {"application/pdf": "pdf", "image/jpeg": "jpg", "image/png": "png"}
 FOCUS_HOURS = 24
 
 
@@ -77,6 +70,8 @@ def _event_line(session: Session, event: RequestEvent) -> object:
                      after=_shown(name, after)) for name, (before, after) in _changes(event).items() if name in STEP]
         return t(N_("{date}: modified by {who} ({fields})"), date=day, who=who or "-",
                  fields=joined(changes, t(SEMICOLON)))
+    if event.kind == "document":
+        return t(N_("{date}: document added by ONEM: {name}"), date=day, name=_changes(event)["document"][1])
     status = Capitalized(label(Status(event.status)))
     if event.office:
         return t(N_("{date}: {status}, ONEM office {office}"), date=day, status=status, office=event.office)
@@ -107,13 +102,22 @@ def consultation(turn: Turn, request: LeaveRequest, notes: list | None = None) -
     if request.status in UNDECIDED and changes:  # only what the member's roles allow
         buttons.append(changes)
     lines.append("")
-    if attachments:
-        lines.append(t(N_("Attachments:")))
-        for attachment in attachments:
+    # As in the service's menu: "Attestations", the documents about the request (our acknowledgement, and those
+    # ONEM's side adds), apart from the "Attachments" the organisation sent.
+    attestations = [a for a in attachments if a.member_id is None]
+    sent = [a for a in attachments if a.member_id is not None]
+    lines += [t(N_("Attestations:")), ["• ", t(N_("Acknowledgement of the request (PDF)"))]]
+    for attachment in attestations:
+        lines.append(["• ", t(N_("From ONEM: {name}"), name=attachment.filename), " (", FileSize(attachment.size),
+                      ")"])
+        buttons.append([ATTACHMENT.button(f"📜 {attachment.filename[:40]}", attachment.id)])
+    if sent:
+        lines += ["", t(N_("Attachments:"))]
+        for attachment in sent:
             lines.append(["• ", attachment.filename, " (", FileSize(attachment.size), ")"])
             buttons.append([ATTACHMENT.button(f"📎 {attachment.filename[:40]}", attachment.id)])
-    lines.append(t(N_("To attach a document (for example the written notice), send a PDF, JPEG or PNG file of at "
-                      "most 10 MB now.")))
+    lines += ["", t(N_("To attach a document (for example the written notice), send a PDF, JPEG or PNG file of at "
+                      "most 10 MB now."))]
     return View(lines, buttons)
 
 
@@ -314,47 +318,6 @@ def modify(turn: Turn, ticket: str) -> View:
 
 # --- attachments ------------------------------------------------------------------------------------------------
 
-def shown_name(name: str) -> str:
-    """A file name as the user typed it, without what could make it read as something else: invisible and
-    bidirectional characters (\u202e turns "avis\u202efdp.exe" into "avisexe.pdf" on screen), control characters."""
-    kept = "".join(ch for ch in name if unicodedata.category(ch) not in ("Cc", "Cf", "Co", "Cs", "Cn", "Zl", "Zp"))
-    return " ".join(kept.split())[:200] or "document"
-
-
-def attachment_problem(upload: Upload, request: LeaveRequest, stored: list[Attachment]) -> object | None:
-    """Why a file cannot be attached to the request, or None when it can. Called first with what Telegram
-    announces (no bytes yet: nothing is downloaded for a file that will be refused), then with the bytes."""
-    if len(stored) >= MAX_ATTACHMENTS:
-        return t(N_("Request {ticket} already has {count} documents, the most it can have."), ticket=request.ticket,
-                 count=MAX_ATTACHMENTS)
-    size = len(upload.data) if upload.data is not None else upload.size
-    if size > MAX_ATTACHMENT_BYTES:
-        return t(N_("This file is {size}: attachments can be at most 10 MB. Send a smaller scan, for example as a "
-                    "PDF."), size=FileSize(size))
-    if sum(a.size for a in stored) + size > MAX_REQUEST_BYTES:
-        return t(N_("The documents of request {ticket} would weigh more than {size} in all. Send a smaller scan."),
-                 ticket=request.ticket, size=FileSize(MAX_REQUEST_BYTES))
-    mime = upload.mime.lower()
-    if mime not in SIGNATURES or (upload.data is not None and not upload.data.startswith(SIGNATURES[mime])):
-        return t(N_("Only PDF, JPEG or PNG files can be attached; \"{name}\" is not one. Send the document as a PDF "
-                    "or a photo."), name=shown_name(upload.filename)[:80])
-    return None
-
-
-def store_attachment(session: Session, member, request: LeaveRequest, upload: Upload, folder: Path,
-                     number: int) -> Attachment:
-    """Keep a copy named by the request, not by the sender (<ticket>-<n>.<type>), and the Telegram file id."""
-    mime = upload.mime.lower()
-    relative = Path(str(request.organisation_id)) / str(request.id) / f"{request.ticket}-{number}.{EXTENSIONS[mime]}"
-    target = folder / relative
-    target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_bytes(upload.data)
-    return repository.add_attachment(session, Attachment(
-        request_id=request.id, member_id=member.id, filename=shown_name(upload.filename), mime=mime, number=number,
-        size=len(upload.data), sha256=hashlib.sha256(upload.data).hexdigest(), stored_path=str(relative),
-        telegram_file_id=upload.file_id))
-
-
 def focus_of(turn: Turn) -> LeaveRequest | None:
     """The request last opened in this chat, if opened recently enough for a file to be meant for it."""
     screen = repository.screen(turn.session, turn.member, turn.inp.channel, turn.inp.chat_key)
@@ -397,12 +360,3 @@ def send_attachment(turn: Turn, number: int) -> View:
     repository.audit(turn.session, turn.member, "attachment", request, attachment.filename)
     return View([attachment.filename], document=attachment_document(attachment, request.ticket,
                                                                     turn.options.attachments_dir))
-
-
-def attachment_document(attachment: Attachment, ticket: str, folder: Path) -> Document:
-    """The document as it is sent back: named <ticket>-<n>.<type>, whatever the sender called it."""
-    name = f"{ticket}-{attachment.number}.{EXTENSIONS.get(attachment.mime, 'bin')}"
-    path = folder / attachment.stored_path
-    if path.exists():
-        return Document(name, data=path.read_bytes())
-    return Document(name, file_id=attachment.telegram_file_id)

@@ -174,11 +174,12 @@ class RequestEvent(SQLModel, table=True):
 
 
 class Attachment(SQLModel, table=True):
-    """A document sent in the chat for a request (e.g. the written notice), with a local copy."""
+    """A document of a request, with a local copy: sent in the chat by a member (e.g. the written notice), or added
+    by ONEM's side (an attestation; no member)."""
 
     id: int | None = Field(default=None, primary_key=True)
     request_id: int = Field(foreign_key="leave_request.id", index=True)
-    member_id: int = Field(foreign_key="member.id")
+    member_id: int | None = Field(default=None, foreign_key="member.id")  # None: added by ONEM's side
     filename: str = Field(max_length=200)
     mime: str = Field(max_length=60)
     size: int

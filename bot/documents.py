@@ -1,0 +1,72 @@
+"""The documents of a request: those its organisation attaches in the chat, and those ONEM's side adds (its
+attestations). One set of rules for both: PDF, JPEG or PNG by their first bytes, 10 MB each, 20 documents and 50 MB
+per request; each kept as <ticket>-<n>.<type> under the attachments folder."""
+from __future__ import annotations
+
+import hashlib
+import unicodedata
+from pathlib import Path
+
+from sqlmodel import Session
+
+from bot.core.views import Document, Upload
+from bot.i18n import N_, FileSize, t
+from bot.storage import repository
+from bot.storage.models import Attachment, LeaveRequest
+
+MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024
+MAX_ATTACHMENTS, MAX_REQUEST_BYTES = 20, 50 * 1024 * 1024  # per request: one user cannot fill the disk
+# What the first bytes of each accepted type look like: the name and Telegram's MIME type can lie.
+SIGNATURES = {"application/pdf": (b"%PDF-",), "image/jpeg": (b"\xff\xd8\xff",), "image/png": (b"\x89PNG\r\n\x1a\n",)}
+EXTENSIONS = {"application/pdf": "pdf", "image/jpeg": "jpg", "image/png": "png"}
+
+
+def shown_name(name: str) -> str:
+    """A file name as the user typed it, without what could make it read as something else: invisible and
+    bidirectional characters (\u202e turns "avis\u202efdp.exe" into "avisexe.pdf" on screen), control characters."""
+    kept = "".join(ch for ch in name if unicodedata.category(ch) not in ("Cc", "Cf", "Co", "Cs", "Cn", "Zl", "Zp"))
+    return " ".join(kept.split())[:200] or "document"
+
+
+def attachment_problem(upload: Upload, request: LeaveRequest, stored: list[Attachment]) -> object | None:
+    """Why a file cannot be attached to the request, or None when it can. Called first with what Telegram
+    announces (no bytes yet: nothing is downloaded for a file that will be refused), then with the bytes."""
+    if len(stored) >= MAX_ATTACHMENTS:
+        return t(N_("Request {ticket} already has {count} documents, the most it can have."), ticket=request.ticket,
+                 count=MAX_ATTACHMENTS)
+    size = len(upload.data) if upload.data is not None else upload.size
+    if size > MAX_ATTACHMENT_BYTES:
+        return t(N_("This file is {size}: attachments can be at most 10 MB. Send a smaller scan, for example as a "
+                    "PDF."), size=FileSize(size))
+    if sum(a.size for a in stored) + size > MAX_REQUEST_BYTES:
+        return t(N_("The documents of request {ticket} would weigh more than {size} in all. Send a smaller scan."),
+                 ticket=request.ticket, size=FileSize(MAX_REQUEST_BYTES))
+    mime = upload.mime.lower()
+    if mime not in SIGNATURES or (upload.data is not None and not upload.data.startswith(SIGNATURES[mime])):
+        return t(N_("Only PDF, JPEG or PNG files can be attached; \"{name}\" is not one. Send the document as a PDF "
+                    "or a photo."), name=shown_name(upload.filename)[:80])
+    return None
+
+
+def store_attachment(session: Session, member, request: LeaveRequest, upload: Upload, folder: Path,
+                     number: int) -> Attachment:  # member None: ONEM's side
+    """Keep a copy named by the request, not by the sender (<ticket>-<n>.<type>), and the Telegram file id."""
+    mime = upload.mime.lower()
+    relative = Path(str(request.organisation_id)) / str(request.id) / f"{request.ticket}-{number}.{EXTENSIONS[mime]}"
+    target = folder / relative
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_bytes(upload.data)
+    return repository.add_attachment(session, Attachment(
+        request_id=request.id, member_id=member.id if member is not None else None,
+        filename=shown_name(upload.filename), mime=mime, number=number, size=len(upload.data),
+        sha256=hashlib.sha256(upload.data).hexdigest(), stored_path=str(relative),
+        telegram_file_id=upload.file_id))
+
+
+def attachment_document(attachment: Attachment, ticket: str, folder: Path) -> Document:
+    """The document as it is sent back: named <ticket>-<n>.<type>, whatever the sender called it."""
+    name = f"{ticket}-{attachment.number}.{EXTENSIONS.get(attachment.mime, 'bin')}"
+    path = folder / attachment.stored_path
+    if path.exists():
+        return Document(name, data=path.read_bytes())
+    return Document(name, file_id=attachment.telegram_file_id)
