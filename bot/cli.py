@@ -209,7 +209,7 @@ def make_bot_engine(settings: Settings, db):
 
     return build_engine(db, Options(default_locale=settings.bot_default_locale,
                                     attachments_dir=settings.bot_data_dir / "attachments",
-                                    mail_enabled=settings.mail_enabled))
+                                    mail_enabled=settings.mail_enabled, webapp_url=settings.webapp_url))
 
 
 def console(settings: Settings, lang: str | None) -> None:
@@ -221,8 +221,32 @@ def console(settings: Settings, lang: str | None) -> None:
     user = terminal.console_user()
     with session(engine) as db:
         seed_and_enrol(db, terminal.CHANNEL, user)
-    terminal.chat(make_bot_engine(settings, engine), terminal.interactive_lines(), sys.stdout, user, lang,
-                  downloads=settings.bot_data_dir / "downloads")
+    bot_engine = make_bot_engine(settings, engine)
+    terminal.chat(bot_engine, terminal.interactive_lines(), sys.stdout, user, lang,
+                  downloads=settings.bot_data_dir / "downloads", table=local_table(settings, bot_engine, user))
+
+
+def local_table(settings: Settings, bot_engine, user: str):
+    """The Mini App on this machine for the terminal's member: served on 127.0.0.1 (WEBAPP_PORT, or any free port
+    when it is taken); returns what makes a fresh one-time link, or None when it cannot be served."""
+    from bot.channels.console import CHANNEL
+    from bot.webapp.auth import Identity, LocalLinks
+    from bot.webapp.serve import WebServer
+    from bot.webapp.server import WebOptions
+
+    links = LocalLinks()
+    options = WebOptions(db=bot_engine.db, local=links, default_locale=bot_engine.default_locale,
+                         attachments_dir=bot_engine.options.attachments_dir)
+    server = None
+    for port in dict.fromkeys((settings.webapp_port, 0)):
+        try:
+            server = WebServer(options, "127.0.0.1", port).start()
+            break
+        except (RuntimeError, OSError, SystemExit):
+            continue
+    if server is None:
+        return None
+    return lambda: f"http://127.0.0.1:{server.port}/#local={links.link(Identity(CHANNEL, user))}"
 
 
 def run(settings: Settings, webhook: bool = False) -> None:
@@ -233,6 +257,11 @@ def run(settings: Settings, webhook: bool = False) -> None:
     if webhook and not (settings.webhook_url and settings.webhook_secret):
         raise Refused("--webhook needs WEBHOOK_URL (the public https address) and WEBHOOK_SECRET (1-256 characters "
                       "A-Z, a-z, 0-9, _ and -).")
+    if settings.webapp_url:
+        from bot.webapp.serve import url_problem
+
+        if problem := url_problem(settings.webapp_url):
+            raise Refused(problem)
     check_token(settings)
     engine = make_engine(settings.database, busy_seconds=BOT_BUSY_SECONDS)
     upgrade(engine)

@@ -26,6 +26,11 @@ class Settings(BaseSettings):
     webhook_listen: str = "0.0.0.0"
     webhook_port: int = 8443
     webhook_secret: str | None = None
+    # The overview as a Telegram Mini App: its public https address (no button without it), and where this process
+    # serves it (behind the same TLS proxy as the webhook, or any).
+    webapp_url: str | None = None
+    webapp_listen: str = "127.0.0.1"
+    webapp_port: int = 8081
     # Outgoing e-mail (acknowledgements); no host or no sender address means e-mail is off.
     smtp_host: str | None = None
     smtp_port: int = 25
@@ -35,7 +40,7 @@ class Settings(BaseSettings):
     smtp_tls: Literal["none", "starttls", "ssl"] = "starttls"  # plain text only when asked for
 
     @field_validator("telegram_bot_token", "database_url", "telegram_bot_username", "smtp_host", "smtp_from",
-                     "smtp_user")
+                     "smtp_user", "webapp_url")
     @classmethod
     def _blank_is_none(cls, value):
         return value.strip() or None if isinstance(value, str) else value

@@ -5,7 +5,7 @@ import getpass
 import mimetypes
 import sys
 from pathlib import Path
-from typing import Iterable, TextIO
+from typing import Callable, Iterable, TextIO
 
 from bot import notifications
 from bot.core.engine import Engine
@@ -62,20 +62,27 @@ def to_input(line: str, options: dict[str, str], user: str, lang: str | None) ->
 
 
 def chat(engine: Engine, lines: Iterable[str], out: TextIO, user: str, lang: str | None = None,
-         prompt: str = "> ", downloads: Path | None = None) -> None:
+         prompt: str = "> ", downloads: Path | None = None, table: Callable[[], str] | None = None) -> None:
     """Run a conversation: each line typed is one message; numbers press the options shown last."""
     options: dict[str, str] = {}
     reply = engine.handle(Input(CHANNEL, user, user, "command", command="help", language_code=lang))
     # The commands come with /help, from the routers; these two are the terminal's own.
     intro = t(N_("Terminal chat. Type the number or letter shown in [ ] to choose an option, /attach followed by a "
                  "file's path to send a document, /quit to leave."))
-    out.write(render(intro, reply.lang) + "\n\n")
+    out.write(render(intro, reply.lang) + "\n")
+    if table is not None:
+        out.write(_table_line(table, reply.lang))
+    out.write("\n")
     for view in reply.views:
         options = show(view, reply.lang, out, downloads)
     for line in lines:
         if line.strip() in ("/quit", "/exit"):
             break
         if not line.strip():
+            continue
+        if line.strip() == "/table" and table is not None:  # a new link: each one works once
+            out.write("\n" + _table_line(table, reply.lang) + prompt)
+            out.flush()
             continue
         missing = _missing_file(line)
         if missing is not None:  # said here, not sent: the step waiting for the document stays as it was
@@ -91,6 +98,11 @@ def chat(engine: Engine, lines: Iterable[str], out: TextIO, user: str, lang: str
         _notifications(engine, user, reply.lang, out)
         out.write(prompt)
         out.flush()
+
+
+def _table_line(table: Callable[[], str], lang: str) -> str:
+    return render(t(N_("The overview as a table, in your browser (this link works once, for 5 minutes; /table gives "
+                       "another): {link}"), link=table()), lang) + "\n"
 
 
 def _missing_file(line: str) -> str | None:

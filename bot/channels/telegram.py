@@ -5,7 +5,7 @@ import asyncio
 import logging
 import warnings
 
-from telegram import BotCommand, InputFile, Update
+from telegram import BotCommand, InputFile, MenuButtonWebApp, Update, WebAppInfo
 from telegram.constants import ChatType, MessageLimit
 from telegram.error import BadRequest, TelegramError
 from telegram.ext import (
@@ -106,7 +106,8 @@ def keyboard(view: View, lang: str) -> dict | None:
     """An inline keyboard as the Bot API takes it (plain JSON: no objects to build for a reply)."""
     if not view.buttons:
         return None
-    return {"inline_keyboard": [[{"text": render(b.label, lang)[:120], "callback_data": b.data} for b in row]
+    return {"inline_keyboard": [[{"text": render(b.label, lang)[:120]} | (
+        {"web_app": {"url": b.web_app}} if b.web_app else {"callback_data": b.data}) for b in row]
                                 for row in view.buttons]}
 
 
@@ -246,6 +247,25 @@ async def register_menu(application: Application) -> None:
     for lang in LANGUAGES:
         await application.bot.set_my_commands(menu(engine, lang), language_code=lang)
     await application.bot.set_my_commands(menu(engine, engine.default_locale))
+    if engine.options.webapp_url:  # the button beside the message box opens the table too
+        await application.bot.set_chat_menu_button(menu_button=MenuButtonWebApp(
+            render(t(N_("Table")), engine.default_locale), WebAppInfo(engine.options.webapp_url)))
+    web = application.bot_data.get("webapp")
+    if web is not None:
+        web.bot_username = application.bot.username  # the Mini App's link back to a request in the chat
+
+
+def serve_webapp(application: Application, settings: Settings, engine: Engine):
+    """The Mini App's server in this process, when WEBAPP_URL is set."""
+    if not settings.webapp_url:
+        return None
+    from bot.webapp.serve import WebServer
+    from bot.webapp.server import WebOptions
+
+    options = WebOptions(db=engine.db, bot_token=settings.telegram_bot_token, default_locale=engine.default_locale,
+                         attachments_dir=engine.options.attachments_dir)
+    application.bot_data["webapp"] = options
+    return WebServer(options, settings.webapp_listen, settings.webapp_port).start()
 
 
 async def _close_engine(application: Application) -> None:
@@ -299,6 +319,7 @@ def run_webhook(settings: Settings, engine: Engine) -> None:
     """Several processes can serve one bot this way: the engine serialises each chat in the database."""
     application = build_application(settings, engine)
     schedule(application, settings)
+    serve_webapp(application, settings, engine)
     application.run_webhook(listen=settings.webhook_listen, port=settings.webhook_port,
                             url_path=settings.webhook_path, secret_token=settings.webhook_secret,
                             webhook_url=f"{settings.webhook_url.rstrip('/')}/{settings.webhook_path}",
@@ -308,6 +329,7 @@ def run_webhook(settings: Settings, engine: Engine) -> None:
 def run_polling(settings: Settings, engine: Engine) -> None:
     application = build_application(settings, engine)
     schedule(application, settings)
+    serve_webapp(application, settings, engine)
     application.run_polling(allowed_updates=[Update.MESSAGE, Update.CALLBACK_QUERY])
 
 

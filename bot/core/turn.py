@@ -23,6 +23,7 @@ class Options:
     mail_enabled: bool = False
     bot_username: str | None = None  # for invitation links; set once the Telegram bot knows its name
     export_pause: float = 10.0  # seconds between two exports of one member
+    webapp_url: str | None = None  # the Mini App's public address: /overview and /status offer it as a button
     process: dict = field(default_factory=dict)  # what features keep for this process, not per user
 
 

@@ -48,6 +48,7 @@ class Document:
 class Button:
     label: Any  # T or plain text
     data: str  # callback data, at most 64 bytes
+    web_app: str | None = None  # opens this page as a Telegram Mini App instead (Telegram only)
 
 
 @dataclass

@@ -23,6 +23,7 @@ from bot.dialogs.actions import (
     RECEIPT,
     SHOW_REQUEST,
 )
+from bot.dialogs.overview import table_button
 from bot.dialogs.questions import LEAVE_ANSWERS, STEP, answers_from_request, draft_request, request_fields
 from bot.dialogs.request_text import filed_on, request_entry, request_lines
 from bot.documents import attachment_document, attachment_problem, store_attachment
@@ -57,7 +58,7 @@ def _shown(field: str, value):
     return str(value)
 
 
-def _event_line(session: Session, event: RequestEvent) -> object:
+def event_line(session: Session, event: RequestEvent) -> object:
     day = event.effective_date or event.happened_at.date()
     person = session.get(Member, event.member_id) if event.member_id else None
     who = (person.display_name or person.user_key) if person else t(N_("ONEM"))
@@ -92,7 +93,7 @@ def consultation(turn: Turn, request: LeaveRequest, notes: list | None = None) -
         lines.append(t(N_("ONEM office: {office}"), office=request.office))
     lines += ["", *request_lines(session, request, turn.member.organisation_name,
                                  reveal=turn.member.may(Permission.READ_NISS)), "", t(N_("History:"))]
-    lines += [["• ", _event_line(session, e)] for e in repository.history_of(session, request)]
+    lines += [["• ", event_line(session, e)] for e in repository.history_of(session, request)]
     attachments = repository.attachments_of(session, request)
     buttons = [[RECEIPT.button(t(N_("📄 Acknowledgement (PDF)")), request.ticket)]]
     changes = [button for permission, button in (
@@ -178,7 +179,8 @@ def status(turn: Turn) -> View:
     for index, request in enumerate(requests, 1):
         lines += ["", *request_entry(index, request)]
     return View(lines, [[SHOW_REQUEST.button(str(index), r.ticket) for index, r in enumerate(requests, 1)],
-                        [OVERVIEW_START.button(t(N_("All requests (overview)")))]])
+                        [OVERVIEW_START.button(t(N_("All requests (overview)")))],
+                        *table_button(turn.options.webapp_url)])
 
 
 @router.action(SHOW_REQUEST, needs=Permission.FOLLOW)
@@ -274,7 +276,7 @@ def _save_modification(turn: Turn, ctx: Context) -> View:
         meanwhile = repository.events_since(turn.session, request.id, ctx.answers.get("last_event", 0))
         return consultation(turn, request, [
             t(N_("Request {ticket} was changed meanwhile, so your changes were not saved:"), ticket=request.ticket),
-            *(["• ", _event_line(turn.session, event)] for event in meanwhile),
+            *(["• ", event_line(turn.session, event)] for event in meanwhile),
             t(N_("Here it is as it is now: modify it again if it still needs it.")), ""])
     turn.close_draft("done")
     if changes:

@@ -55,6 +55,9 @@ def start(turn: Turn) -> View:
     code = turn.inp.text.strip()
     if not code:
         return not_enrolled(turn) if turn.member is None else welcome(turn)
+    if code.startswith("ticket-") and turn.member is not None and turn.member.may(Permission.FOLLOW):
+        from bot.dialogs.follow_up import show  # the Mini App's way back to a request in the chat (t.me/...?start=)
+        return show(turn, code[len("ticket-"):])
     try:
         invitation = repository.invitation_for_code(turn.session, code[:64], turn.now)
     except repository.NotAllowed as refusal:

@@ -176,7 +176,13 @@ def active_filters(filters: Filters) -> object:
     return t(N_("Filters: {filters}."), filters=joined(parts, " · "))
 
 
-def page_view(session: Session, member, filters: Filters, replace=False, notes: list | None = None) -> View:
+def table_button(webapp_url: str | None) -> list[list[Button]]:
+    """The row that opens the overview as a table (the Mini App), when it is served."""
+    return [[Button(t(N_("📊 Open as a table")), "", web_app=webapp_url)]] if webapp_url else []
+
+
+def page_view(session: Session, member, filters: Filters, replace=False, notes: list | None = None,
+              webapp_url: str | None = None) -> View:
     rows, total = _query(session, member, filters, offset=filters.page * PAGE)
     pages = max(1, -(-total // PAGE))
     page = min(filters.page, pages - 1)
@@ -204,6 +210,7 @@ def page_view(session: Session, member, filters: Filters, replace=False, notes: 
     buttons.append([OVERVIEW_MENU.button(t(N_("Capacity")), "capacity"),
                     OVERVIEW_MENU.button(t(N_("Period")), "period")])
     buttons.append([OVERVIEW_RESET.button(t(N_("Reset filters"))), OVERVIEW_EXPORT.button(t(N_("⬇ Export (CSV)")))])
+    buttons += table_button(webapp_url)
     if not total:
         lines.append(t(N_("No request matches these filters. Change or reset them, or type /new to file a "
                           "request.")))
@@ -256,8 +263,9 @@ def overview(turn: Turn) -> View:
     try:
         filters = parse_filters(turn.inp.text[:500], filters, turn.today, default_filters(turn))
     except Invalid as wrong:
-        return page_view(turn.session, turn.member, filters, notes=[error_line(wrong)])
-    view = page_view(turn.session, turn.member, filters)
+        return page_view(turn.session, turn.member, filters, notes=[error_line(wrong)],
+                         webapp_url=turn.options.webapp_url)
+    view = page_view(turn.session, turn.member, filters, webapp_url=turn.options.webapp_url)
     _keep(screen, filters)
     return view
 
@@ -265,13 +273,13 @@ def overview(turn: Turn) -> View:
 @router.action(OVERVIEW_START, needs=Permission.FOLLOW)
 def overview_button(turn: Turn) -> View:
     screen, filters = _filters(turn)
-    return page_view(turn.session, turn.member, filters)
+    return page_view(turn.session, turn.member, filters, webapp_url=turn.options.webapp_url)
 
 
 def _changed(turn: Turn, change) -> View:
     screen, filters = _filters(turn)
     filters = change(filters)
-    view = page_view(turn.session, turn.member, filters, replace=True)
+    view = page_view(turn.session, turn.member, filters, replace=True, webapp_url=turn.options.webapp_url)
     _keep(screen, filters)
     return view
 
@@ -290,7 +298,7 @@ def menu(turn: Turn, key: str) -> View:
 def toggle(turn: Turn, key: str, value: str) -> View:
     screen, filters = _filters(turn)
     if value not in {c.value for c in FILTERS[key]}:
-        return page_view(turn.session, turn.member, filters, replace=True)
+        return page_view(turn.session, turn.member, filters, replace=True, webapp_url=turn.options.webapp_url)
     chosen = getattr(filters, FIELD[key])
     kind = type(FILTERS[key][0])
     chosen = [c for c in chosen if c != value] if value in chosen else [*chosen, kind(value)]

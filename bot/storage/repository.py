@@ -9,7 +9,7 @@ import secrets
 from functools import lru_cache
 from types import SimpleNamespace
 
-from sqlalchemy import String, bindparam, case, delete, func, insert, type_coerce, update
+from sqlalchemy import String, bindparam, case, delete, func, insert, or_, type_coerce, update
 from sqlalchemy import select as sa_select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -415,6 +415,45 @@ def requests_of(session: Session, organisation_id: int, *, offset: int = 0, limi
     total = session.exec(select(func.count()).select_from(LeaveRequest).where(*where)).one()
     page = session.exec(select(LeaveRequest).where(*where).order_by(*NEWEST_FIRST).offset(offset).limit(limit))
     return list(page), total
+
+
+# The Mini App's table: the columns it sorts by (a name sorts by last then first name), each with the id after it so
+# that a page boundary never splits equal values differently between two calls.
+SORTS = {"name": (LeaveRequest.last_name, LeaveRequest.first_name), "niss": (LeaveRequest.niss,),
+         "ticket": (LeaveRequest.ticket,), "type": (LeaveRequest.leave_type,), "form": (LeaveRequest.regime,),
+         "start": (LeaveRequest.start_date,), "end": (LeaveRequest.end_date,), "filed": (LeaveRequest.filed_at,),
+         "status": (LeaveRequest.status,), "office": (LeaveRequest.office,)}
+
+
+def _searched(search: str | None) -> list:
+    """A name's beginning (last or first name, case ignored for plain letters); the ticket and NISS searches are
+    filters of their own (the caller recognises them)."""
+    if not search:
+        return []
+    pattern = search.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    return [or_(func.lower(LeaveRequest.last_name).like(pattern, escape="\\"),
+                func.lower(LeaveRequest.first_name).like(pattern, escape="\\"))]
+
+
+def requests_table(session: Session, organisation_id: int, *, sort: str = "filed", descending: bool = True,
+                   offset: int = 0, limit: int = 50, search: str | None = None,
+                   **filters) -> tuple[list[LeaveRequest], int]:
+    """One page of the organisation's matching requests in the order asked, and how many match in all."""
+    where = _request_filters(organisation_id, **filters) + _searched(search)
+    total = session.exec(select(func.count()).select_from(LeaveRequest).where(*where)).one()
+    columns = (*SORTS[sort], LeaveRequest.id)
+    order = [column.desc() if descending else column.asc() for column in columns]
+    page = session.exec(select(LeaveRequest).where(*where).order_by(*order).offset(offset).limit(limit))
+    return list(page), total
+
+
+def status_counts(session: Session, organisation_id: int, search: str | None = None, **filters) -> dict[str, int]:
+    """How many of the matching requests have each status (the filters' statuses left out: a count is tapped to
+    filter on it)."""
+    filters = {**filters, "statuses": ()}
+    where = _request_filters(organisation_id, **filters) + _searched(search)
+    return dict(session.exec(select(LeaveRequest.status, func.count()).where(*where)
+                             .group_by(LeaveRequest.status)).all())
 
 
 EXPORT_COLUMNS = ("ticket", "niss", "last_name", "first_name", "leave_type", "regime", "start_date", "end_date",

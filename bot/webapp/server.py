@@ -1,0 +1,356 @@
+"""The Mini App's web server: one page (three files of ours, nothing from elsewhere) and a JSON API.
+
+Every call says who is asking (see bot.webapp.auth); the member is looked up on each call, so a revoked member is
+refused at once, and every read is scoped to the member's organisation and checked against the role matrix, as in
+the chat. The handlers are plain functions: Starlette runs them in its thread pool, on the engine's database.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import FileResponse, JSONResponse, Response
+from starlette.routing import Route
+
+from bot.dialogs.follow_up import event_line
+from bot.dialogs.overview import FILTER_LABEL, Filters, export_csv, json_of
+from bot.dialogs.questions import roles_capacities
+from bot.dialogs.request_text import filed_on, request_lines
+from bot.documents import EXTENSIONS
+from bot.domain.answers import local_today
+from bot.domain.errors import Invalid
+from bot.domain.identifiers import mask_niss, parse_niss, parse_ticket
+from bot.domain.leaves import UNDECIDED, Capacity, LeaveType, Regime, Status, label
+from bot.domain.roles import Permission
+from bot.i18n import LANGUAGES, Capitalized, render, resolve_language, t
+from bot.storage import repository
+from bot.storage.models import LeaveRequest, Organisation, utcnow
+from bot.storage.turns import Actor
+from bot.webapp import texts
+from bot.webapp.auth import Identity, LocalLinks, check_init_data
+
+log = logging.getLogger(__name__)
+STATIC = Path(__file__).parent / "static"
+PAGE_SIZE = 50
+MAX_PAGE_SIZE = 200
+SECURITY_HEADERS = {
+    # Everything the page uses is ours; Telegram shows it in a frame of its web client.
+    "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; frame-ancestors 'self' "
+                               "https://web.telegram.org https://*.telegram.org",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+}
+
+
+@dataclass
+class WebOptions:
+    db: Engine
+    bot_token: str | None = None  # checks Telegram's launch data; None: no Telegram identities
+    local: LocalLinks | None = None  # the terminal's one-time links; None: not offered
+    default_locale: str = "fr"
+    attachments_dir: Path = Path("data") / "attachments"
+    bot_username: str | None = None  # for the link back to the chat
+    now: Callable[[], dt.datetime] = field(default=utcnow)
+
+
+class Refusal(Exception):
+    def __init__(self, status: int, message: object):
+        super().__init__(status)
+        self.status, self.message = status, message
+
+
+# --- who is asking --------------------------------------------------------------------------------------------
+
+def _identity(options: WebOptions, request: Request) -> Identity | None:
+    scheme, _, credentials = request.headers.get("authorization", "").partition(" ")
+    if scheme == "tma" and options.bot_token:
+        return check_init_data(credentials.strip(), options.bot_token, options.now().timestamp())
+    if scheme == "local" and options.local is not None:
+        return options.local.identity(credentials.strip())
+    return None
+
+
+def _member(options: WebOptions, session: Session, request: Request) -> tuple[Actor, str]:
+    """The member asking and the language to answer in; 401 for anyone else, whatever they send."""
+    identity = _identity(options, request)
+    member = repository.member_for(session, identity.channel, identity.user_key) if identity else None
+    if member is None:
+        raise Refusal(401, t(texts.NOT_SIGNED_IN))
+    organisation = session.get(Organisation, member.organisation_id)
+    actor = Actor(id=member.id, organisation_id=member.organisation_id, organisation_name=organisation.name,
+                  roles=member.roles, channel=member.channel, user_key=member.user_key,
+                  display_name=member.display_name, locale=member.locale, email=None)
+    lang = request.state.lang = resolve_language(member, None, options.default_locale)
+    return actor, lang
+
+
+def _needs(member: Actor, permission: Permission) -> None:
+    if not member.may(permission):
+        raise Refusal(403, t(texts.NOT_ALLOWED))
+
+
+# --- reading the table's query ----------------------------------------------------------------------------------
+
+def _codes(request: Request, name: str, enum) -> list:
+    raw = request.query_params.get(name, "")
+    try:
+        return [enum(code) for code in raw.split(",") if code]
+    except ValueError:
+        raise Refusal(400, t(texts.BAD_FILTER, name=name)) from None
+
+
+def _day(request: Request, name: str) -> dt.date | None:
+    raw = request.query_params.get(name, "")
+    try:
+        return dt.date.fromisoformat(raw) if raw else None
+    except ValueError:
+        raise Refusal(400, t(texts.BAD_FILTER, name=name)) from None
+
+
+def _filters(request: Request) -> tuple[Filters, str | None]:
+    """The filters of the query string, and a name to search; a ticket or a NISS typed in the search box is that
+    filter instead."""
+    filters = Filters(types=_codes(request, "type", LeaveType), forms=_codes(request, "form", Regime),
+                      statuses=_codes(request, "status", Status), capacities=_codes(request, "capacity", Capacity),
+                      period_from=_day(request, "from"), period_to=_day(request, "to"))
+    search = " ".join(request.query_params.get("q", "").split())[:64]
+    if search:
+        try:
+            filters.ticket, search = parse_ticket(search), None
+        except Invalid:
+            try:
+                filters.niss, search = parse_niss(search).number, None
+            except Invalid:
+                pass
+    return filters, search or None
+
+
+def _int(request: Request, name: str, default: int, low: int, high: int) -> int:
+    try:
+        return min(high, max(low, int(request.query_params.get(name, default))))
+    except ValueError:
+        raise Refusal(400, t(texts.BAD_FILTER, name=name)) from None
+
+
+# --- the answers ------------------------------------------------------------------------------------------------
+
+def _row(request: LeaveRequest, lang: str) -> dict:
+    return {"ticket": request.ticket, "name": f"{request.last_name.upper()} {request.first_name}",
+            "niss": mask_niss(request.niss),
+            "type": render(Capitalized(label(LeaveType(request.leave_type))), lang),
+            "form": render(label(Regime(request.regime)), lang),
+            "start": render(request.start_date, lang), "end": render(request.end_date, lang),
+            "filed": render(filed_on(request), lang), "status": request.status,
+            "status_label": render(Capitalized(label(Status(request.status))), lang), "office": request.office or ""}
+
+
+def _options(lang: str) -> dict:
+    def listed(members, words=None):
+        return [{"code": m.value, "label": render(Capitalized(t(words[m]) if words else label(m)), lang)}
+                for m in members]
+    return {"status": listed(Status), "type": listed(LeaveType), "form": listed(Regime),
+            "capacity": listed(Capacity, FILTER_LABEL)}
+
+
+def me(options: WebOptions, request: Request, session: Session) -> Response:
+    member, lang = _member(options, session, request)
+    today = local_today(options.now())
+    default = Filters.default(today, roles_capacities(member.role_set))
+    return JSONResponse({
+        "name": member.display_name or member.user_key, "organisation": member.organisation_name, "lang": lang,
+        "languages": list(LANGUAGES),
+        "texts": {key: render(t(text), lang) for key, text in texts.UI.items()},
+        "options": _options(lang),
+        "defaults": {"status": [], "type": [], "form": [], "capacity": [c.value for c in default.capacities],
+                     "from": default.period_from.isoformat() if default.period_from else "", "to": ""},
+        "may": {"follow": member.may(Permission.FOLLOW), "export": member.may(Permission.EXPORT),
+                "cancel": member.may(Permission.CANCEL), "modify": member.may(Permission.MODIFY)},
+        "page_size": PAGE_SIZE})
+
+
+def table(options: WebOptions, request: Request, session: Session) -> Response:
+    member, lang = _member(options, session, request)
+    _needs(member, Permission.FOLLOW)
+    filters, search = _filters(request)
+    sort = request.query_params.get("sort", "filed")
+    if sort not in repository.SORTS:
+        raise Refusal(400, t(texts.BAD_FILTER, name="sort"))
+    descending = request.query_params.get("dir", "desc") != "asc"
+    size = _int(request, "size", PAGE_SIZE, 1, MAX_PAGE_SIZE)
+    page = _int(request, "page", 0, 0, 100_000)
+    rows, total = repository.requests_table(session, member.organisation_id, sort=sort, descending=descending,
+                                            offset=page * size, limit=size, search=search, **filters.query())
+    counts = repository.status_counts(session, member.organisation_id, search=search, **filters.query())
+    return JSONResponse({"total": total, "page": page, "pages": max(1, -(-total // size)), "size": size,
+                         "counts": [{"code": s.value, "label": render(Capitalized(label(s)), lang),
+                                     "count": counts.get(s.value, 0)} for s in Status],
+                         "rows": [_row(r, lang) for r in rows]})
+
+
+def _request(session: Session, member: Actor, ticket_text: str) -> LeaveRequest:
+    """A request of the member's organisation; any other ticket gets the answer of one that does not exist."""
+    try:
+        ticket = parse_ticket(ticket_text[:64])
+    except Invalid:
+        raise Refusal(404, t(texts.NO_SUCH_REQUEST)) from None
+    found = repository.request_by_ticket(session, member.organisation_id, ticket)
+    if found is None:
+        raise Refusal(404, t(texts.NO_SUCH_REQUEST))
+    return found
+
+
+def _detail(options: WebOptions, session: Session, member: Actor, found: LeaveRequest, lang: str) -> dict:
+    reveal = member.may(Permission.READ_NISS)
+    documents = [{"kind": "receipt", "name": render(t(texts.RECEIPT), lang)}]
+    documents += [{"kind": "onem" if a.member_id is None else "sent", "id": a.id, "name": a.filename,
+                   "size": a.size} for a in repository.attachments_of(session, found)]
+    undecided = found.status in UNDECIDED
+    chat = (f"https://t.me/{options.bot_username}?start=ticket-{found.ticket}"
+            if options.bot_username and member.channel == "telegram" else None)
+    return {"ticket": found.ticket, "status": found.status,
+            "status_label": render(Capitalized(label(Status(found.status))), lang),
+            "office": found.office or "", "filed": render(filed_on(found), lang),
+            "lines": [render(line, lang) for line in request_lines(session, found, member.organisation_name,
+                                                                   reveal=reveal)],
+            "history": [render(event_line(session, e), lang) for e in repository.history_of(session, found)],
+            "documents": documents,
+            "may_cancel": undecided and member.may(Permission.CANCEL),
+            "may_modify": undecided and member.may(Permission.MODIFY),
+            "chat_link": chat,
+            "modify_hint": render(t(texts.MODIFY_IN_CHAT if chat else texts.MODIFY_IN_TERMINAL,
+                                    ticket=found.ticket), lang)}
+
+
+def detail(options: WebOptions, request: Request, session: Session) -> Response:
+    member, lang = _member(options, session, request)
+    _needs(member, Permission.FOLLOW)
+    found = _request(session, member, request.path_params["ticket"])
+    repository.audit(session, member, "consulted", found)
+    session.commit()
+    return JSONResponse(_detail(options, session, member, found, lang))
+
+
+def cancel(options: WebOptions, request: Request, session: Session) -> Response:
+    member, lang = _member(options, session, request)
+    _needs(member, Permission.CANCEL)
+    found = _request(session, member, request.path_params["ticket"])
+    if not repository.cancel_request(session, member, found):
+        session.rollback()
+        raise Refusal(409, t(texts.TOO_LATE, ticket=found.ticket, status=Capitalized(label(Status(found.status)))))
+    repository.audit(session, member, "cancelled", found)
+    session.commit()
+    log.info("request %s cancelled by member %s from the Mini App", found.ticket, member.id)
+    return JSONResponse(_detail(options, session, member, found, lang))
+
+
+def receipt(options: WebOptions, request: Request, session: Session) -> Response:
+    from bot.receipt import receipt_pdf
+
+    member, lang = _member(options, session, request)
+    _needs(member, Permission.FOLLOW)
+    found = _request(session, member, request.path_params["ticket"])
+    organisation = session.get(Organisation, member.organisation_id)
+    data = receipt_pdf(session, found, organisation, lang, reveal=member.may(Permission.READ_NISS))
+    repository.audit(session, member, "receipt", found)
+    session.commit()
+    return _file(data, f"acknowledgement-{found.ticket}.pdf", "application/pdf")
+
+
+def document(options: WebOptions, request: Request, session: Session) -> Response:
+    member, _lang = _member(options, session, request)
+    _needs(member, Permission.FOLLOW)
+    try:
+        number = int(request.path_params["number"])
+    except ValueError:
+        number = 0
+    attachment = repository.attachment_by_id(session, member.organisation_id, number)
+    path = options.attachments_dir / attachment.stored_path if attachment else None
+    if attachment is None or not path.is_file():
+        raise Refusal(404, t(texts.NO_DOCUMENT))
+    found = repository.request_by_id(session, member.organisation_id, attachment.request_id)
+    repository.audit(session, member, "attachment", found, attachment.filename)
+    session.commit()
+    return _file(path.read_bytes(), f"{found.ticket}-{attachment.number}.{EXTENSIONS.get(attachment.mime, 'bin')}",
+                 attachment.mime)
+
+
+def export(options: WebOptions, request: Request, session: Session) -> Response:
+    member, lang = _member(options, session, request)
+    _needs(member, Permission.EXPORT)
+    filters, search = _filters(request)
+    if search:  # the chat's export has no name search: the file is the chat's, for the same filters
+        raise Refusal(400, t(texts.EXPORT_NO_SEARCH))
+    organisation = session.get(Organisation, member.organisation_id)
+    data = export_csv(session, member, filters, lang)
+    repository.audit(session, member, "exported", detail=json_of(filters.described()))
+    session.commit()
+    return _file(data, export_name(organisation, local_today(options.now())), "text/csv; charset=utf-8")
+
+
+def export_name(organisation: Organisation, today: dt.date) -> str:
+    ascii_name = unicodedata.normalize("NFKD", organisation.name).encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^A-Za-z0-9]+", "-", ascii_name).strip("-")[:40] or organisation.bce
+    return f"{slug}_{today.isoformat()}.csv"
+
+
+def _file(data: bytes, name: str, mime: str) -> Response:
+    return Response(data, media_type=mime, headers={"Content-Disposition": f'attachment; filename="{name}"',
+                                                    "Cache-Control": "no-store"})
+
+
+def local_session(options: WebOptions, request: Request, session: Session) -> Response:
+    """The terminal's one-time link, traded for a session (once, within minutes)."""
+    scheme, _, token = request.headers.get("authorization", "").partition(" ")
+    traded = options.local.trade(token.strip()) if scheme == "link" and options.local is not None else None
+    if traded is None:
+        raise Refusal(401, t(texts.LINK_USED))
+    return JSONResponse({"session": traded})
+
+
+# --- the application -------------------------------------------------------------------------------------------
+
+def _api(options: WebOptions, handler):
+    def endpoint(request: Request) -> Response:
+        try:
+            with Session(options.db) as session:
+                response = handler(options, request, session)
+        except Refusal as refusal:  # said in the member's language once known
+            lang = getattr(request.state, "lang", options.default_locale)
+            response = JSONResponse({"error": render(refusal.message, lang)}, status_code=refusal.status)
+        except Exception:
+            log.exception("Mini App call %s failed", request.url.path)
+            lang = getattr(request.state, "lang", options.default_locale)
+            response = JSONResponse({"error": render(t(texts.FAILED), lang)}, status_code=500)
+        response.headers.update(SECURITY_HEADERS | {"Cache-Control": "no-store"})
+        return response
+    return endpoint
+
+
+def _static(name: str, mime: str):
+    def endpoint(request: Request) -> Response:
+        response = FileResponse(STATIC / name, media_type=mime)
+        response.headers.update(SECURITY_HEADERS)
+        return response
+    return endpoint
+
+
+def create_app(options: WebOptions) -> Starlette:
+    api = [("/api/me", me, "GET"), ("/api/requests", table, "GET"), ("/api/requests/{ticket}", detail, "GET"),
+           ("/api/requests/{ticket}/cancel", cancel, "POST"), ("/api/requests/{ticket}/receipt", receipt, "GET"),
+           ("/api/documents/{number}", document, "GET"), ("/api/export", export, "GET"),
+           ("/api/local-session", local_session, "POST")]
+    routes = [Route("/", _static("index.html", "text/html; charset=utf-8")),
+              Route("/app.js", _static("app.js", "text/javascript; charset=utf-8")),
+              Route("/app.css", _static("app.css", "text/css; charset=utf-8"))]
+    routes += [Route(path, _api(options, handler), methods=[method]) for path, handler, method in api]
+    return Starlette(routes=routes)
+

@@ -1,0 +1,244 @@
+"""The Mini App's API: who is asking (Telegram's signed launch data, the terminal's one-time link), the
+organisation's requests only, the role matrix, filters, sorting, paging, counts, and the chat's very export."""
+from __future__ import annotations
+
+import json
+import time
+
+import pytest
+from sqlmodel import select
+from starlette.testclient import TestClient
+
+from bot.dialogs.actions import OVERVIEW_EXPORT
+from bot.storage import repository
+from bot.storage.database import session
+from bot.storage.models import LeaveRequest, Member, RequestEvent, utcnow
+from bot.webapp.auth import Identity, LocalLinks, check_init_data, sign_init_data
+from bot.webapp.server import STATIC, WebOptions, create_app
+from tests.conftest import OTHER_ORG_BCE, Chat, data_dir, enrol
+from tests.test_onem import file_request
+
+TOKEN = "123456:TEST-TOKEN"  # the token the test application is built with
+
+
+def launch_data(user_id: int, age: float = 0, token: str = TOKEN, **extra) -> str:
+    fields = {"auth_date": str(int(time.time() - age)), "query_id": "AAH", "user": json.dumps(
+        {"id": user_id, "first_name": "Ursula", "language_code": "fr"}, separators=(",", ":"))} | extra
+    return sign_init_data(fields, token)
+
+
+def as_user(user_id: int, **kwargs) -> dict:
+    return {"Authorization": f"tma {launch_data(user_id, **kwargs)}"}
+
+
+@pytest.fixture
+def web(organisations):
+    options = WebOptions(db=organisations, bot_token=TOKEN, attachments_dir=data_dir(organisations) / "attachments",
+                         bot_username="breakbot_test_bot", local=LocalLinks())
+    with TestClient(create_app(options)) as client:
+        client.options = options
+        yield client
+
+
+@pytest.fixture
+def filed(web):
+    """Ours: five requests of 1001's organisation with three statuses; theirs: one of another organisation."""
+    db = web.options.db
+    enrol(db, 1001)
+    enrol(db, 2001, bce=OTHER_ORG_BCE)
+    names = ["Dupont", "Martin", "Peeters", "Janssens", "Dubois"]
+    ours = [file_request(db, 1001, name, niss) for name, niss in
+            zip(names, ["85031412302", "90110224612", "85031412401", "85031412597", "85031412696"])]
+    with session(db) as s:
+        for ticket, status in zip(ours, ["accepted", "accepted", "processing", "waiting", "waiting"]):
+            request = s.exec(select(LeaveRequest).where(LeaveRequest.ticket == ticket)).one()
+            request.status = status
+            s.add(request)
+        s.commit()
+    theirs = file_request(db, 2001, "Zeeman", "85031412795")
+    return dict(zip(names, ours)), theirs
+
+
+# --- who is asking -----------------------------------------------------------------------------------------------
+
+def test_the_signature_is_checked_as_telegram_documents_it():
+    data = launch_data(1001)
+    assert check_init_data(data, TOKEN) == Identity("telegram", "1001")
+    assert check_init_data(data, "123456:OTHER-TOKEN") is None
+    assert check_init_data(data.replace("1001", "1002"), TOKEN) is None  # another user: the hash no longer fits
+    assert check_init_data(data + "&extra=1", TOKEN) is None
+    assert check_init_data(launch_data(1001, age=3601), TOKEN) is None  # older than an hour
+    assert check_init_data(launch_data(1001, age=-120), TOKEN) is None  # from the future
+    assert check_init_data("", TOKEN) is None and check_init_data("hash=&&&", TOKEN) is None
+
+
+@pytest.mark.parametrize("headers", [
+    {}, {"Authorization": "tma "}, {"Authorization": "tma garbage"}, {"Authorization": "Bearer x"},
+    as_user(1001, age=3700), as_user(1001, token="999:FORGED"), as_user(4242),  # 4242 is enrolled nowhere
+    {"Authorization": "local not-a-session"},
+])
+def test_anyone_but_a_member_gets_401_and_nothing_else(web, filed, headers):
+    for path in ("/api/me", "/api/requests", f"/api/requests/{filed[0]['Dupont']}", "/api/export",
+                 f"/api/requests/{filed[0]['Dupont']}/receipt"):
+        response = web.get(path, headers=headers)
+        assert response.status_code == 401, path
+        assert set(response.json()) == {"error"} and "Dupont" not in response.text
+    assert web.post(f"/api/requests/{filed[0]['Dupont']}/cancel", headers=headers).status_code == 401
+
+
+def test_a_revoked_member_is_refused_at_once(web, filed):
+    assert web.get("/api/requests", headers=as_user(1001)).status_code == 200
+    with session(web.options.db) as s:
+        member = s.exec(select(Member).where(Member.user_key == "1001")).one()
+        member.revoked_at = utcnow()
+        s.add(member)
+        s.commit()
+    assert web.get("/api/requests", headers=as_user(1001)).status_code == 401
+
+
+def test_another_organisations_request_is_answered_as_a_missing_one(web, filed):
+    ours, theirs = filed
+    missing = web.get("/api/requests/04W-002WSHH-7K-E", headers=as_user(1001))
+    for path in (f"/api/requests/{theirs}", f"/api/requests/{theirs}/receipt"):
+        other = web.get(path, headers=as_user(1001))
+        assert (other.status_code, other.json()) == (missing.status_code, missing.json()) == (404, missing.json())
+    assert web.post(f"/api/requests/{theirs}/cancel", headers=as_user(1001)).status_code == 404
+    rows = web.get("/api/requests?from=2000-01-01", headers=as_user(1001)).json()["rows"]
+    assert theirs not in {row["ticket"] for row in rows} and len(rows) == 5
+    with session(web.options.db) as s:
+        attachment_id = s.exec(select(RequestEvent.id)).first()  # any number: documents are looked up per org
+    assert web.get(f"/api/documents/{attachment_id}", headers=as_user(1001)).status_code == 404
+    assert web.get(f"/api/requests?q={theirs}", headers=as_user(1001)).json()["total"] == 0
+
+
+def test_the_role_matrix_applies(web, filed):
+    ours, _ = filed
+    enrol(web.options.db, 1003, roles=("access-manager",))
+    manager = as_user(1003)
+    assert web.get("/api/me", headers=manager).json()["may"] == {"follow": False, "export": False, "cancel": False,
+                                                                 "modify": False}
+    for path in ("/api/requests", f"/api/requests/{ours['Dupont']}", "/api/export"):
+        assert web.get(path, headers=manager).status_code == 403
+    assert web.post(f"/api/requests/{ours['Dupont']}/cancel", headers=manager).status_code == 403
+    # the organising authority sees the NISS in full on one request, masked in the table
+    detail = web.get(f"/api/requests/{ours['Dupont']}", headers=as_user(1001)).json()
+    assert any("14/03/1985" in line for line in detail["lines"])
+    rows = web.get("/api/requests", headers=as_user(1001)).json()["rows"]
+    assert {row["niss"] for row in rows} == {"85.**.**-***.02", "90.**.**-***.12", "85.**.**-***.01",
+                                             "85.**.**-***.97", "85.**.**-***.96"}
+
+
+# --- the table -----------------------------------------------------------------------------------------------------
+
+def tickets(web, query: str) -> list[str]:
+    response = web.get(f"/api/requests?{query}", headers=as_user(1001))
+    assert response.status_code == 200, response.text
+    return [row["ticket"] for row in response.json()["rows"]]
+
+
+def test_filters_search_and_counts(web, filed):
+    ours, _ = filed
+    body = web.get("/api/requests?status=waiting", headers=as_user(1001)).json()
+    assert body["total"] == 2 and {r["ticket"] for r in body["rows"]} == {ours["Janssens"], ours["Dubois"]}
+    # the counts leave the status filter out, so that each can be tapped
+    assert {c["code"]: c["count"] for c in body["counts"]} == {"waiting": 2, "processing": 1, "accepted": 2,
+                                                                "refused": 0, "cancelled": 0}
+    assert [c["label"] for c in body["counts"]][:2] == ["En attente d'info du travailleur",
+                                                         "En cours de traitement par l'ONEM"]
+    assert set(tickets(web, "status=accepted,processing")) == {ours["Dupont"], ours["Martin"], ours["Peeters"]}
+    assert tickets(web, "type=medical") == [] and len(tickets(web, "type=parental&form=full&capacity=po")) == 5
+    assert tickets(web, "from=2026-01-01") == [] and len(tickets(web, "from=2025-09-15&to=2025-09-20")) == 5
+    assert set(tickets(web, "q=du")) == {ours["Dupont"], ours["Dubois"]}  # a name's beginning, case ignored
+    assert tickets(web, f"q={ours['Martin'].lower()}") == [ours["Martin"]]  # a ticket typed in the search box
+    assert tickets(web, "q=90.11.02-246.12") == [ours["Martin"]]  # a NISS, as written
+    assert tickets(web, "q=50%25") == [] and tickets(web, "q=_") == []  # no wildcard gets through
+    for wrong in ("status=sleeping", "from=yesterday", "sort=niss;drop", "page=x"):
+        response = web.get(f"/api/requests?{wrong}", headers=as_user(1001))
+        assert response.status_code == 400 and "n'est pas compris" in response.json()["error"], wrong
+
+
+def test_sorting_and_paging(web, filed):
+    ours, _ = filed
+    by_name = tickets(web, "sort=name&dir=asc")
+    assert by_name == [ours[n] for n in sorted(ours)]
+    assert tickets(web, "sort=name&dir=desc") == by_name[::-1]
+    assert set(tickets(web, "sort=status&dir=asc")[:2]) == {ours["Dupont"], ours["Martin"]}  # "accepted" first
+    pages = [tickets(web, f"sort=name&dir=asc&size=2&page={page}") for page in range(3)]
+    assert sum(pages, []) == by_name
+    body = web.get("/api/requests?size=2&page=99", headers=as_user(1001)).json()
+    assert body["rows"] == [] and body["pages"] == 3
+    for column in ("niss", "ticket", "type", "form", "start", "end", "filed", "office"):
+        assert sorted(tickets(web, f"sort={column}")) == sorted(by_name)
+
+
+async def test_the_export_is_byte_for_byte_the_chats(web, filed, app):
+    chat = Chat(app, app.recorder, 1001)
+    await chat.send("/overview status=waiting,processing")
+    start = len(chat.recorder.calls)
+    await chat.press(OVERVIEW_EXPORT.pack())
+    [(_, params)] = [c for c in chat.recorder.calls[start:] if c[0] == "sendDocument"]
+    [(filename, data, _mime)] = params["files"].values()
+    defaults = web.get("/api/me", headers=as_user(1001)).json()["defaults"]
+    response = web.get(f"/api/export?status=waiting,processing&capacity={defaults['capacity'][0]}"
+                       f"&from={defaults['from']}", headers=as_user(1001))
+    assert response.status_code == 200
+    assert response.content == data
+    assert f'filename="{filename}"' in response.headers["content-disposition"]
+    assert web.get("/api/export?q=Dupont", headers=as_user(1001)).status_code == 400
+
+
+def test_one_request_its_documents_and_its_cancellation(web, filed):
+    ours, _ = filed
+    ticket = ours["Janssens"]
+    detail = web.get(f"/api/requests/{ticket}", headers=as_user(1001)).json()
+    assert detail["may_cancel"] and detail["may_modify"]
+    assert detail["chat_link"] == f"https://t.me/breakbot_test_bot?start=ticket-{ticket}"
+    assert any("introduite" in line for line in detail["history"])
+    assert detail["documents"][0]["kind"] == "receipt"
+    receipt = web.get(f"/api/requests/{ticket}/receipt", headers=as_user(1001))
+    assert receipt.content.startswith(b"%PDF") and ticket in receipt.headers["content-disposition"]
+    cancelled = web.post(f"/api/requests/{ticket}/cancel", headers=as_user(1001)).json()
+    assert cancelled["status"] == "cancelled" and not cancelled["may_cancel"] and not cancelled["may_modify"]
+    again = web.post(f"/api/requests/{ticket}/cancel", headers=as_user(1001))
+    assert again.status_code == 409 and "Annulée" in again.json()["error"]
+    decided = web.get(f"/api/requests/{ours['Dupont']}", headers=as_user(1001)).json()
+    assert not decided["may_cancel"]  # ONEM decided: nothing to change
+
+
+def test_the_page_speaks_the_members_language_and_weighs_little(web, filed):
+    with session(web.options.db) as s:
+        repository.set_locale(s, s.exec(select(Member.id).where(Member.user_key == "1001")).one(), "nl")
+        s.commit()
+    me = web.get("/api/me", headers=as_user(1001)).json()
+    assert me["lang"] == "nl" and me["texts"]["reset"] == "Filters wissen"
+    assert me["options"]["status"][0] == {"code": "waiting",
+                                          "label": "In afwachting van inlichtingen van de werknemer"}
+    rows = web.get("/api/requests", headers=as_user(1001)).json()["rows"]
+    assert {row["status_label"] for row in rows} == {"Aanvaard", "In behandeling bij de RVA",
+                                                     "In afwachting van inlichtingen van de werknemer"}
+    assert web.get("/api/requests?status=nope", headers=as_user(1001)).json()["error"].startswith("De waarde")
+    page = web.get("/")
+    assert page.status_code == 200 and "app.js" in page.text
+    assert "http" not in page.text.replace('"http-equiv"', "")  # nothing from elsewhere
+    weight = sum((STATIC / name).stat().st_size for name in ("index.html", "app.js", "app.css"))
+    print(f"page weight: {weight} bytes")
+    assert weight <= 150 * 1024
+    assert "default-src 'self'" in page.headers["content-security-policy"]
+
+
+def test_the_terminals_link_works_once_and_only_for_minutes(web, filed):
+    enrol(web.options.db, "ada", channel="console")
+    links = web.options.local
+    token = links.link(Identity("console", "ada"))
+    traded = web.post("/api/local-session", headers={"Authorization": f"link {token}"})
+    assert traded.status_code == 200
+    session_token = traded.json()["session"]
+    assert web.get("/api/me", headers={"Authorization": f"local {session_token}"}).status_code == 200
+    assert web.post("/api/local-session", headers={"Authorization": f"link {token}"}).status_code == 401  # once
+    clock = [0.0]
+    timed = LocalLinks(clock=lambda: clock[0])
+    late = timed.link(Identity("console", "ada"))
+    clock[0] += LocalLinks.LINK_SECONDS + 1
+    assert timed.trade(late) is None
+    # a terminal link never stands for a Telegram user, nor the reverse
+    assert web.get("/api/me", headers={"Authorization": f"tma {session_token}"}).status_code == 401
