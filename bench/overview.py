@@ -80,3 +80,52 @@ def time_export(db, data: Dataset, runs: int) -> dict:
     seconds, bare_seconds = statistics.median(timings), statistics.median(bare)
     return {"seconds": seconds, "rows": len(rows) - 1, "bytes": len(content), "runs": runs,
             "bare_seconds": bare_seconds, "bare_runs": len(bare), "ratio": seconds / bare_seconds}
+
+
+WEBAPP_TOKEN = "123456:BENCH-TOKEN"
+
+
+def time_webapp(db, data: Dataset, runs: int) -> dict:
+    """The Mini App's first call for a table: /api/requests with the member's default filters (first page of 50,
+    the count and the counts by status), through the Starlette application in this process (no network), the member
+    looked up on each call; and the page's weight (its three files, uncompressed). The generated members have no
+    Telegram user id, so the call carries a session of the terminal's kind; checking Telegram's signed launch data
+    instead is timed on its own (`check_init_data`, microseconds)."""
+    import datetime as dt
+
+    from starlette.testclient import TestClient
+
+    from bot.dialogs.questions import roles_capacities
+    from bot.webapp.auth import Identity, LocalLinks, check_init_data, sign_init_data
+    from bot.webapp.server import STATIC, WebOptions, create_app
+
+    with session(db) as s:
+        member = s.exec(select(Member).where(Member.organisation_id == data.largest_id,
+                                             Member.channel == "telegram")).first()
+    default = overview.Filters.default(ANCHOR, roles_capacities(member.role_set))
+    query = "&".join(filter(None, [f"capacity={default.capacities[0].value}" if default.capacities else "",
+                                   f"from={default.period_from.isoformat()}"]))
+    anchor = dt.datetime.combine(ANCHOR, dt.time(12), tzinfo=dt.UTC)
+    links = LocalLinks()
+    options = WebOptions(db=db, bot_token=WEBAPP_TOKEN, local=links, now=lambda: anchor)
+    headers = {"Authorization": "local " + links.trade(links.link(Identity(member.channel, member.user_key)))}
+    signed = sign_init_data({"auth_date": str(int(anchor.timestamp())), "user": '{"id":7,"first_name":"B"}'},
+                            WEBAPP_TOKEN)
+    checks = []
+    for _ in range(1000):
+        started = time.perf_counter()
+        check_init_data(signed, WEBAPP_TOKEN, anchor.timestamp())
+        checks.append((time.perf_counter() - started) * 1e6)
+    timings, body = [], {}
+    with TestClient(create_app(options)) as client:
+        for run in range(runs + 5):
+            started = time.perf_counter()
+            response = client.get(f"/api/requests?{query}", headers=headers)
+            if run >= 5:
+                timings.append((time.perf_counter() - started) * 1000)
+            if response.status_code != 200:
+                raise RuntimeError(f"the Mini App's API answered {response.status_code}: {response.text[:200]}")
+            body = response.json()
+    weight = sum((STATIC / name).stat().st_size for name in ("index.html", "app.js", "app.css"))
+    return {"p50": statistics.median(timings), "p95": _percentile(timings, 95), "total": body["total"],
+            "rows": len(body["rows"]), "runs": runs, "page_bytes": weight, "check_us": statistics.median(checks)}

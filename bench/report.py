@@ -19,7 +19,7 @@ from bench.chats import chats_on_postgres
 from bench.dataset import ANCHOR, SEED, YEARS, first_build_seconds, sqlite_dataset
 from bench.intake import INTAKE_NISS_BASE
 from bench.memory import measure_memory
-from bench.overview import time_export, time_overview
+from bench.overview import time_export, time_overview, time_webapp
 from bench.postgres import (
     intake_on_postgres,
     postgres_dataset,
@@ -50,6 +50,8 @@ OVERVIEW_LINES = {  # key -> label
     "niss": "overview page + count: one NISS",
 }
 EXPORT_LINE = "CSV export, largest organisation, all periods"
+WEBAPP_LINE = "Mini App API: first page (50 rows) + count + counts by status, default filters"
+WEBAPP_WEIGHT_LINE = "Mini App page weight (HTML + JS + CSS, uncompressed)"
 EXPORT_RATIO_LINE = "CSV export ÷ a bare csv.writer writing the same rows from memory"
 MEMORY_LINE = "resident memory: open dialogs minus none"
 PG_OVERVIEW_PREFIX = "PostgreSQL "
@@ -58,7 +60,7 @@ CHATS_LINE = "one process with concurrent updates on PostgreSQL: updates/s"
 POSTGRES_LINES = [PG_RATIO_LINE, *(PG_OVERVIEW_PREFIX + label for label in OVERVIEW_LINES.values()),
                   TWO_PROCESS_LINE, CHATS_LINE]
 FIGURE_LINES = [INTAKE_LINE, ECHO_LINE, FILING_LINE, RATIO_LINE, LOADED_LINE, PG_RATIO_LINE, STATEMENTS_LINE,
-                *OVERVIEW_LINES.values(), EXPORT_LINE, EXPORT_RATIO_LINE, MEMORY_LINE,
+                *OVERVIEW_LINES.values(), EXPORT_LINE, EXPORT_RATIO_LINE, WEBAPP_LINE, WEBAPP_WEIGHT_LINE, MEMORY_LINE,
                 *(PG_OVERVIEW_PREFIX + label for label in OVERVIEW_LINES.values()), TWO_PROCESS_LINE, CHATS_LINE]
 STATEMENTS_TOTAL = "whole intake, mean per update"
 STATEMENT_LINES = [*KINDS, STATEMENTS_TOTAL]  # the rows of the table of statements, also checked by the tests
@@ -183,6 +185,11 @@ def table_rows(r: dict) -> list[tuple[str, str, str, str, str]]:
     row(EXPORT_LINE, f"{e['seconds']:.2f} s ({e['rows']:,} rows, {e['bytes'] / 1e6:.1f} MB)", "≤ 2 s",
         verdict(e["seconds"], 2))
     row(EXPORT_RATIO_LINE, f"{e['ratio']:.1f} × (bare writer {e['bare_seconds']:.2f} s)", "printed", "—")
+    w = r["webapp"]
+    row(WEBAPP_LINE, f"p50 {w['p50']:.2f} ms, p95 {w['p95']:.2f} ms ({w['total']:,} match, {w['rows']} rows; "
+                     f"checking Telegram's launch data: {w['check_us']:.0f} µs more)", "p95 ≤ 20 ms",
+        verdict(w["p95"], 20))
+    row(WEBAPP_WEIGHT_LINE, f"{w['page_bytes'] / 1024:.1f} KB", "≤ 150 KB", verdict(w["page_bytes"] / 1024, 150))
     m = r["memory"]
     row(MEMORY_LINE, f"{m['mb']:+.2f} MB ({m['open_dialogs'] - 1:,} dialogs, through the product's "
                      f"{m['processor']})", "≤ 2 MB", verdict(m["mb"], 2))
@@ -350,6 +357,12 @@ def render_report(r: dict, quick: bool) -> str:
         "same strings, then written from memory by `csv.writer` with the same dialect (semicolons, minimal "
         "quoting, CRLF) and encoded the same way (UTF-8 with a BOM), which must give the export's bytes; median of "
         f"{export['bare_runs']}: {export['bare_seconds']:.3f} s.",
+        f"- Mini App: `bench.overview.time_webapp`: GET /api/requests with the largest organisation's member's "
+        "default filters (its capacity, the last two years; first page of 50 rows, the count and the counts by "
+        f"status), through the Starlette application in this process (no network), {s.query_runs} timed calls "
+        "after 5 warm-up calls, the member looked up on each call. The generated members have no Telegram user id, "
+        "so the calls carry a session of the terminal's kind; checking Telegram's signed launch data is timed apart "
+        "(median of 1,000) and shown beside. The page's weight is its three files as served, uncompressed.",
         f"- Memory: a fresh process (spawn) builds the Application and engine on a SQLite file, starts it "
         "(`app.start()`), and hands every update to the update queue, whence the Application's update processor "
         f"(the product's {memory['processor']}, {memory['max_concurrent']} at once) takes them, as polling and "
@@ -460,6 +473,8 @@ def main(quick: bool = False, output: Path | str | None = None,
             results["overview"] = time_overview(db, data, sizes.query_runs)
             say("CSV export…")
             results["export"] = time_export(db, data, sizes.export_runs)
+            say("the Mini App's first page…")
+            results["webapp"] = time_webapp(db, data, sizes.query_runs)
         finally:
             db.dispose()
         say(f"memory with {sizes.dialogs:,} open dialogs…")

@@ -179,7 +179,7 @@ async def test_the_export_is_byte_for_byte_the_chats(web, filed, app):
     [(_, params)] = [c for c in chat.recorder.calls[start:] if c[0] == "sendDocument"]
     [(filename, data, _mime)] = params["files"].values()
     defaults = web.get("/api/me", headers=as_user(1001)).json()["defaults"]
-    response = web.get(f"/api/export?status=waiting,processing&capacity={defaults['capacity'][0]}"
+    response = web.get(f"/api/export?status=waiting,processing&capacity={defaults['capacity']}"
                        f"&from={defaults['from']}", headers=as_user(1001))
     assert response.status_code == 200
     assert response.content == data

@@ -4,9 +4,10 @@ follow-up). The form runner's own button (`form`) is declared with it, in bot/co
 from __future__ import annotations
 
 from bot.core.actions import Number, Text, Word, action
+from bot.core.views import Button
 from bot.domain.leaves import Capacity, LeaveType, Regime, Status
 from bot.domain.roles import Role
-from bot.i18n import LANGUAGES
+from bot.i18n import LANGUAGES, N_, t
 
 TICKET = Text("ticket", 20)  # a ticket as shown or typed (with dashes); the handler checks it
 
@@ -57,3 +58,9 @@ REMOVE_SCHOOL = action("school.remove!", BCE)
 
 # language
 LANGUAGE = action("language", Word("language", LANGUAGES))
+
+
+def table_button(webapp_url: str | None) -> list[list[Button]]:
+    """The row that opens the overview as a table (the Mini App, a web page Telegram opens), when it is served;
+    shown by /overview and /status."""
+    return [[Button(t(N_("📊 Open as a table")), "", web_app=webapp_url)]] if webapp_url else []

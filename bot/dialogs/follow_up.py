@@ -22,8 +22,8 @@ from bot.dialogs.actions import (
     OVERVIEW_START,
     RECEIPT,
     SHOW_REQUEST,
+    table_button,
 )
-from bot.dialogs.overview import table_button
 from bot.dialogs.questions import LEAVE_ANSWERS, STEP, answers_from_request, draft_request, request_fields
 from bot.dialogs.request_text import filed_on, request_entry, request_lines
 from bot.documents import attachment_document, attachment_problem, store_attachment

@@ -18,6 +18,7 @@ from bot.dialogs.actions import (
     MEMBERS,
     NEW_REQUEST,
     REVOKE,
+    SHOW_REQUEST,
     STAY,
     STAY_LOGGED_IN,
 )
@@ -55,9 +56,11 @@ def start(turn: Turn) -> View:
     code = turn.inp.text.strip()
     if not code:
         return not_enrolled(turn) if turn.member is None else welcome(turn)
-    if code.startswith("ticket-") and turn.member is not None and turn.member.may(Permission.FOLLOW):
-        from bot.dialogs.follow_up import show  # the Mini App's way back to a request in the chat (t.me/...?start=)
-        return show(turn, code[len("ticket-"):])
+    if code.startswith("ticket-") and turn.member is not None:  # the Mini App's way back to a request in the chat
+        typed = code[len("ticket-"):][:20].upper()
+        ticket = "".join(ch for ch in typed if ch.isascii() and (ch.isalnum() or ch == "-"))
+        return View([t(N_("Request {ticket}: open it here to modify it."), ticket=ticket)],
+                    [[SHOW_REQUEST.button(t(N_("Show the request")), ticket)]])
     try:
         invitation = repository.invitation_for_code(turn.session, code[:64], turn.now)
     except repository.NotAllowed as refusal:

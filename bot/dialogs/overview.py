@@ -30,6 +30,7 @@ from bot.dialogs.actions import (
     OVERVIEW_START,
     OVERVIEW_TOGGLE,
     SHOW_REQUEST,
+    table_button,
 )
 from bot.dialogs.questions import roles_capacities
 from bot.dialogs.request_text import request_entry
@@ -174,11 +175,6 @@ def active_filters(filters: Filters) -> object:
     if not parts:
         return t(N_("Filters: none (all periods)."))
     return t(N_("Filters: {filters}."), filters=joined(parts, " · "))
-
-
-def table_button(webapp_url: str | None) -> list[list[Button]]:
-    """The row that opens the overview as a table (the Mini App), when it is served."""
-    return [[Button(t(N_("📊 Open as a table")), "", web_app=webapp_url)]] if webapp_url else []
 
 
 def page_view(session: Session, member, filters: Filters, replace=False, notes: list | None = None,

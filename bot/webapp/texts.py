@@ -42,4 +42,6 @@ UI = {
     "modify": N_("✏ Modify in the chat"),
     "sort": N_("Sort by this column"),
     "by_status": N_("By status (tap to filter)"),
+    "count": N_("{status}: {n}"),
+    "filters": N_("Filters"), "active": N_("Filters ({n} set)"),
 }

@@ -112,12 +112,17 @@ function drawTable() {
   const counts = data.counts.filter((c) => c.count > 0 || state.filters.status === c.code).map((c) =>
     el("button", { type: "button", "data-status": c.code, "aria-pressed": state.filters.status === c.code ? "true" : "false",
       onclick: () => { state.filters.status = state.filters.status === c.code ? "" : c.code; state.page = 0; reload(); } },
-    `${c.label}: ${c.count}`));
+    T("count", { status: c.label, n: c.count })));
   const focused = document.activeElement && document.activeElement.name;
+  const active = Object.entries(state.filters).filter(([key, value]) => value && value !== state.me.defaults[key]).length;
   app.replaceChildren(
     el("h1", {}, T("title")), el("p", { class: "hint" }, me.organisation),
-    el("div", { class: "filters" }, el("label", { class: "wide" }, search), select("status"), select("type"),
-      select("form"), select("capacity"), day("from"), day("to")),
+    el("label", { class: "wide" }, search),
+    el("details", { id: "filters", open: state.filtersOpen ?? window.innerWidth >= 720,
+      ontoggle: (e) => { state.filtersOpen = e.target.open; } },
+    el("summary", {}, active ? T("active", { n: active }) : T("filters")),
+    el("div", { class: "filters" }, select("status"), select("type"), select("form"), select("capacity"),
+      day("from"), day("to"))),
     el("div", { class: "counts", role: "group", "aria-label": T("by_status") }, counts),
     el("div", { class: "bar" }, el("span", { id: "found" }, T("found", { n: data.total })),
       el("span", { class: "actions" },
