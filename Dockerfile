@@ -12,6 +12,7 @@ COPY migrations ./migrations
 COPY locales ./locales
 RUN pip install -e . && pybabel compile --domain messages --directory locales --statistics
 
+EXPOSE 8081
 USER breakbot
 VOLUME ["/data"]
 CMD ["breakbot", "run"]
