@@ -47,16 +47,20 @@ def message(request: LeaveRequest, event: RequestEvent, lang: str) -> tuple[str,
     return "\n".join(render(line, lang) for line in lines), InlineKeyboardMarkup([[button]])
 
 
+def _owed(*where):
+    """The messages not yet sent nor given up, oldest first, with their member, request and event."""
+    return (select(Notification, Member, LeaveRequest, RequestEvent)
+            .join(Member, Member.id == Notification.member_id)
+            .join(LeaveRequest, LeaveRequest.id == Notification.request_id)
+            .join(RequestEvent, RequestEvent.id == Notification.event_id)
+            .where(Notification.sent_at.is_(None), Notification.failed_at.is_(None), *where)
+            .order_by(Notification.id))
+
+
 def _pending(db, limit: int, default_locale: str) -> list[tuple[int, int | None, str, InlineKeyboardMarkup | None]]:
     """The messages owed, as (notification id, chat id or None when the member left, text, button)."""
     with open_session(db) as session:
-        rows = session.exec(select(Notification, Member, LeaveRequest, RequestEvent)
-                            .join(Member, Member.id == Notification.member_id)
-                            .join(LeaveRequest, LeaveRequest.id == Notification.request_id)
-                            .join(RequestEvent, RequestEvent.id == Notification.event_id)
-                            .where(Notification.sent_at.is_(None), Notification.failed_at.is_(None),
-                                   Member.channel == CHANNEL)
-                            .order_by(Notification.id).limit(limit)).all()
+        rows = session.exec(_owed(Member.channel == CHANNEL).limit(limit)).all()
         owed = []
         for notification, member, request, event in rows:
             # Membership may have changed since the change was queued: a former member learns nothing.
@@ -74,13 +78,7 @@ def take_for(db, channel: str, user_key: str, lang: str) -> list[str]:
     unread."""
     texts: list[str] = []
     with open_session(db) as session:
-        rows = session.exec(select(Notification, Member, LeaveRequest, RequestEvent)
-                            .join(Member, Member.id == Notification.member_id)
-                            .join(LeaveRequest, LeaveRequest.id == Notification.request_id)
-                            .join(RequestEvent, RequestEvent.id == Notification.event_id)
-                            .where(Notification.sent_at.is_(None), Notification.failed_at.is_(None),
-                                   Member.channel == channel, Member.user_key == user_key)
-                            .order_by(Notification.id)).all()
+        rows = session.exec(_owed(Member.channel == channel, Member.user_key == user_key)).all()
         for notification, member, request, event in rows:
             if member.revoked_at is not None or member.organisation_id != request.organisation_id:
                 notification.failed_at, notification.error = utcnow(), "no longer a member of the organisation"

@@ -185,6 +185,9 @@ async def test_the_export_is_byte_for_byte_the_chats(web, filed, app):
     assert response.content == data
     assert f'filename="{filename}"' in response.headers["content-disposition"]
     assert web.get("/api/export?q=Dupont", headers=as_user(1001)).status_code == 400
+    # one export at a time and a pause between two, as in the chat: it reads every matching request
+    again = web.get("/api/export", headers=as_user(1001))
+    assert again.status_code == 429 and "réessayez dans" in again.json()["error"]
 
 
 def test_one_request_its_documents_and_its_cancellation(web, filed):

@@ -325,8 +325,7 @@ def export(turn: Turn) -> View:
     exports = turn.options.process.setdefault("exports", Exports(turn.options.export_pause))
     wait = exports.start(turn.member.id)
     if wait:
-        return View([t(N_("An export of yours is being made or was made a moment ago: try again in {seconds} s."),
-                       seconds=wait)])
+        return View([t(EXPORT_WAIT, seconds=wait)])
     _screen, filters = _filters(turn)
     view = export_view(turn, filters, exports)
     repository.audit(turn.session, turn.member, "exported", detail=json_of(filters.described()))
@@ -385,6 +384,9 @@ def export_csv(session: Session, member, filters: Filters, lang: str) -> bytes:
     return ("\ufeff" + out.getvalue()).encode("utf-8")
 
 
+EXPORT_WAIT = N_("An export of yours is being made or was made a moment ago: try again in {seconds} s.")
+
+
 class Exports:
     """One export at a time per member, and a pause between two: an export reads every matching request, and one
     user must not keep the others waiting. Kept by this process (several processes each apply it)."""
@@ -414,12 +416,16 @@ class Exports:
             self._finished[member_id] = time.monotonic()
 
 
+def export_filename(organisation: Organisation, today: dt.date) -> str:
+    """An ASCII file name every system keeps as it is: accents dropped, not the letter ("Données" -> "Donnees")."""
+    ascii_name = unicodedata.normalize("NFKD", organisation.name).encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^A-Za-z0-9]+", "-", ascii_name).strip("-")[:40] or organisation.bce
+    return f"{slug}_{today.isoformat()}.csv"
+
+
 def export_view(turn: Turn, filters: Filters, exports: Exports) -> View:
     """The export, made after the turn and off the event loop (it may take seconds), in its own session."""
     organisation = turn.session.get(Organisation, turn.member.organisation_id)
-    # An ASCII file name every system keeps as it is: accents dropped, not the letter ("Données" -> "Donnees").
-    ascii_name = unicodedata.normalize("NFKD", organisation.name).encode("ascii", "ignore").decode()
-    slug = re.sub(r"[^A-Za-z0-9]+", "-", ascii_name).strip("-")[:40] or organisation.bce
     db, member, lang = turn.connection.engine, turn.member, turn.lang
 
     def produce() -> bytes:
@@ -430,4 +436,4 @@ def export_view(turn: Turn, filters: Filters, exports: Exports) -> View:
             exports.finish(member.id)
 
     return View([t(N_("The export of the requests matching your filters, with full NISS: keep it safe."))],
-                document=Document(f"{slug}_{turn.today.isoformat()}.csv", produce=produce))
+                document=Document(export_filename(organisation, turn.today), produce=produce))

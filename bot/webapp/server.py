@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import re
-import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
@@ -22,7 +20,7 @@ from starlette.responses import FileResponse, JSONResponse, Response
 from starlette.routing import Route
 
 from bot.dialogs.follow_up import event_line
-from bot.dialogs.overview import FILTER_LABEL, Filters, export_csv, json_of
+from bot.dialogs.overview import EXPORT_WAIT, FILTER_LABEL, Exports, Filters, export_csv, export_filename, json_of
 from bot.dialogs.questions import roles_capacities
 from bot.dialogs.request_text import filed_on, request_lines
 from bot.documents import EXTENSIONS
@@ -60,6 +58,7 @@ class WebOptions:
     attachments_dir: Path = Path("data") / "attachments"
     bot_username: str | None = None  # for the link back to the chat
     now: Callable[[], dt.datetime] = field(default=utcnow)
+    exports: Exports = field(default_factory=Exports)  # one export at a time per member, and a pause between two
 
 
 class Refusal(Exception):
@@ -291,16 +290,16 @@ def export(options: WebOptions, request: Request, session: Session) -> Response:
     if search:  # the chat's export has no name search: the file is the chat's, for the same filters
         raise Refusal(400, t(texts.EXPORT_NO_SEARCH))
     organisation = session.get(Organisation, member.organisation_id)
-    data = export_csv(session, member, filters, lang)
+    wait = options.exports.start(member.id)
+    if wait:
+        raise Refusal(429, t(EXPORT_WAIT, seconds=wait))
+    try:
+        data = export_csv(session, member, filters, lang)
+    finally:
+        options.exports.finish(member.id)
     repository.audit(session, member, "exported", detail=json_of(filters.described()))
     session.commit()
-    return _file(data, export_name(organisation, local_today(options.now())), "text/csv; charset=utf-8")
-
-
-def export_name(organisation: Organisation, today: dt.date) -> str:
-    ascii_name = unicodedata.normalize("NFKD", organisation.name).encode("ascii", "ignore").decode()
-    slug = re.sub(r"[^A-Za-z0-9]+", "-", ascii_name).strip("-")[:40] or organisation.bce
-    return f"{slug}_{today.isoformat()}.csv"
+    return _file(data, export_filename(organisation, local_today(options.now())), "text/csv; charset=utf-8")
 
 
 def _file(data: bytes, name: str, mime: str) -> Response:
