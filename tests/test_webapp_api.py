@@ -245,3 +245,47 @@ def test_the_terminals_link_works_once_and_only_for_minutes(web, filed):
     assert timed.trade(late) is None
     # a terminal link never stands for a Telegram user, nor the reverse
     assert web.get("/api/me", headers={"Authorization": f"tma {session_token}"}).status_code == 401
+
+
+# --- what a hostile caller tried (each once answered badly) -----------------------------------------------------
+
+def test_launch_data_must_be_exactly_what_telegram_signs():
+    good = launch_data(1001)
+    assert check_init_data('user={"id":2001}&' + good, TOKEN) is None  # a key given twice
+    for user in ('{"id":1001.9}', '{"id":"1001"}', '{"id":1e400}', '{"id":true}', '{"id":-5}', "[" * 100_000):
+        fields = {"auth_date": str(int(time.time())), "user": user}
+        assert check_init_data(sign_init_data(fields, TOKEN), TOKEN) is None, user[:20]
+    plus = {"auth_date": f"+{int(time.time())}", "user": '{"id":1001}'}
+    assert check_init_data(sign_init_data(plus, TOKEN), TOKEN) is None
+
+
+def test_odd_paths_and_searches_are_answered_not_failed(web, filed):
+    for number in ("99999999999999999999", "2147483648", "85031412302", "-1", "١٢"):
+        assert web.get(f"/api/documents/{number}", headers=as_user(1001)).status_code == 404
+    for q in ("%00", "a%00b", "85.03.14-123.02%00"):
+        assert web.get(f"/api/requests?q={q}", headers=as_user(1001)).status_code == 200
+    assert web.get("/api/requests", headers={"Authorization": "TMA " + launch_data(1001)}).status_code == 200
+    for method, path in (("DELETE", "/api/requests"), ("GET", "/api/requests/X/cancel"), ("GET", "/api/nothing")):
+        response = web.request(method, path, headers=as_user(1001))
+        assert response.status_code in (404, 405)
+        assert "default-src 'self'" in response.headers["content-security-policy"]
+        assert response.headers["cache-control"] == "no-store"
+
+
+def test_a_failure_logs_the_route_not_what_was_typed(web, filed, monkeypatch, caplog):
+    def broken(*args, **kwargs):
+        raise RuntimeError("boom")
+    monkeypatch.setattr(repository, "requests_table", broken)
+    response = web.get("/api/requests?q=85031412302", headers=as_user(1001))
+    assert response.status_code == 500 and "boom" not in response.text and "Réessayez" in response.json()["error"]
+    assert "Mini App call table failed" in caplog.text and "85031412302" not in caplog.text
+
+
+def test_a_busy_database_says_so(web, filed, monkeypatch):
+    from sqlalchemy.exc import OperationalError
+
+    def locked(*args, **kwargs):
+        raise OperationalError("UPDATE", {}, Exception("database is locked"))
+    monkeypatch.setattr(repository, "cancel_request", locked)
+    response = web.post(f"/api/requests/{filed[0]['Dupont']}/cancel", headers=as_user(1001))
+    assert response.status_code == 503 and "occupé" in response.json()["error"]

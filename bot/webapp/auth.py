@@ -41,8 +41,11 @@ def sign_init_data(fields: dict[str, str], bot_token: str) -> str:
 def check_init_data(init_data: str, bot_token: str, now: float | None = None) -> Identity | None:
     """The Telegram user behind signed launch data, or None when it is forged, altered, too old or not a user."""
     try:
-        fields = dict(parse_qsl(init_data, keep_blank_values=True, strict_parsing=True))
+        pairs = parse_qsl(init_data, keep_blank_values=True, strict_parsing=True)
     except ValueError:
+        return None
+    fields = dict(pairs)
+    if len(fields) != len(pairs):  # a key given twice: not what Telegram signed
         return None
     given = fields.pop("hash", "")
     check = "\n".join(f"{key}={value}" for key, value in sorted(fields.items()))
@@ -50,11 +53,16 @@ def check_init_data(init_data: str, bot_token: str, now: float | None = None) ->
     if not given or not hmac.compare_digest(given, expected):
         return None
     try:
-        age = (time.time() if now is None else now) - int(fields["auth_date"])
-        user = json.loads(fields["user"])
-        user_id = int(user["id"])
-    except (KeyError, ValueError, TypeError):
+        signed_at = fields["auth_date"]
+        user_id = json.loads(fields["user"])["id"]
+    except (KeyError, ValueError, TypeError, RecursionError, OverflowError):
         return None
+    # Telegram writes a user id as a JSON integer and the date as plain digits: anything else is not its data.
+    if not (signed_at.isascii() and signed_at.isdigit() and len(signed_at) <= 12):
+        return None
+    if type(user_id) is not int or not 0 < user_id < 2**63:
+        return None
+    age = (time.time() if now is None else now) - int(signed_at)
     if not 0 <= age <= MAX_AGE:  # too old, or from the future
         return None
     return Identity("telegram", str(user_id))
@@ -74,6 +82,10 @@ class LocalLinks:
     def link(self, identity: Identity) -> str:
         token = secrets.token_urlsafe(24)
         with self._lock:
+            now = self._clock()  # what has expired goes
+            for kept in (self._links, self._sessions):
+                for key in [key for key, (_, until) in kept.items() if until < now]:
+                    del kept[key]
             self._links[token] = (identity, self._clock() + self.LINK_SECONDS)
         return token
 

@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import OperationalError
 from sqlmodel import Session
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -71,6 +73,7 @@ class Refusal(Exception):
 
 def _identity(options: WebOptions, request: Request) -> Identity | None:
     scheme, _, credentials = request.headers.get("authorization", "").partition(" ")
+    scheme = scheme.lower()
     if scheme == "tma" and options.bot_token:
         return check_init_data(credentials.strip(), options.bot_token, options.now().timestamp())
     if scheme == "local" and options.local is not None:
@@ -121,7 +124,9 @@ def _filters(request: Request) -> tuple[Filters, str | None]:
     filters = Filters(types=_codes(request, "type", LeaveType), forms=_codes(request, "form", Regime),
                       statuses=_codes(request, "status", Status), capacities=_codes(request, "capacity", Capacity),
                       period_from=_day(request, "from"), period_to=_day(request, "to"))
-    search = " ".join(request.query_params.get("q", "").split())[:64]
+    # Control characters (a NUL, which PostgreSQL refuses in text) are nothing anyone searches for.
+    typed = "".join(ch for ch in request.query_params.get("q", "") if unicodedata.category(ch) != "Cc")
+    search = " ".join(typed.split())[:64]
     if search:
         try:
             filters.ticket, search = parse_ticket(search), None
@@ -268,10 +273,8 @@ def receipt(options: WebOptions, request: Request, session: Session) -> Response
 def document(options: WebOptions, request: Request, session: Session) -> Response:
     member, _lang = _member(options, session, request)
     _needs(member, Permission.FOLLOW)
-    try:
-        number = int(request.path_params["number"])
-    except ValueError:
-        number = 0
+    text = request.path_params["number"]
+    number = int(text) if text.isascii() and text.isdigit() and len(text) <= 9 else 0  # an id, never beyond 2**31
     attachment = repository.attachment_by_id(session, member.organisation_id, number)
     path = options.attachments_dir / attachment.stored_path if attachment else None
     if attachment is None or not path.is_file():
@@ -326,13 +329,23 @@ def _api(options: WebOptions, handler):
         except Refusal as refusal:  # said in the member's language once known
             lang = getattr(request.state, "lang", options.default_locale)
             response = JSONResponse({"error": render(refusal.message, lang)}, status_code=refusal.status)
+        except OperationalError as error:
+            if not _busy(error):
+                raise
+            lang = getattr(request.state, "lang", options.default_locale)  # SQLite held by another writer
+            response = JSONResponse({"error": render(t(texts.BUSY), lang)}, status_code=503)
         except Exception:
-            log.exception("Mini App call %s failed", request.url.path)
+            # The route, not the path: a path holds what the caller typed (a NISS, maybe).
+            log.exception("Mini App call %s failed", handler.__name__)
             lang = getattr(request.state, "lang", options.default_locale)
             response = JSONResponse({"error": render(t(texts.FAILED), lang)}, status_code=500)
         response.headers.update(SECURITY_HEADERS | {"Cache-Control": "no-store"})
         return response
     return endpoint
+
+
+def _busy(error: OperationalError) -> bool:
+    return "locked" in str(error.orig) or "busy" in str(error.orig)
 
 
 def _static(name: str, mime: str):
@@ -352,5 +365,11 @@ def create_app(options: WebOptions) -> Starlette:
               Route("/app.js", _static("app.js", "text/javascript; charset=utf-8")),
               Route("/app.css", _static("app.css", "text/css; charset=utf-8"))]
     routes += [Route(path, _api(options, handler), methods=[method]) for path, handler, method in api]
-    return Starlette(routes=routes)
+    return Starlette(routes=routes, exception_handlers={404: _not_found, 405: _not_found})
+
+
+async def _not_found(request: Request, error) -> Response:
+    """What the router refuses (no such path, another method) gets the same headers as the rest."""
+    return JSONResponse({"error": getattr(error, "detail", "")}, status_code=getattr(error, "status_code", 404),
+                        headers=SECURITY_HEADERS | {"Cache-Control": "no-store"})
 
