@@ -223,10 +223,22 @@ def console(settings: Settings, lang: str | None) -> None:
         seed_and_enrol(db, terminal.CHANNEL, user)
     bot_engine = make_bot_engine(settings, engine)
     terminal.chat(bot_engine, terminal.interactive_lines(), sys.stdout, user, lang,
-                  downloads=settings.bot_data_dir / "downloads", table=local_table(settings, bot_engine, user))
+                  downloads=settings.bot_data_dir / "downloads", table=local_table(settings, bot_engine, user, lang))
 
 
-def local_table(settings: Settings, bot_engine, user: str):
+def _port_free(port: int) -> bool:
+    """Whether this machine's port can be bound (another terminal may serve its own table there)."""
+    import socket
+
+    with socket.socket() as probe:
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
+
+def local_table(settings: Settings, bot_engine, user: str, lang: str | None = None):
     """The Mini App on this machine for the terminal's member: served on 127.0.0.1 (WEBAPP_PORT, or any free port
     when it is taken); returns what makes a fresh one-time link, or None when it cannot be served."""
     from bot.channels.console import CHANNEL
@@ -238,7 +250,7 @@ def local_table(settings: Settings, bot_engine, user: str):
     options = WebOptions(db=bot_engine.db, local=links, default_locale=bot_engine.default_locale,
                          attachments_dir=bot_engine.options.attachments_dir)
     server = None
-    for port in dict.fromkeys((settings.webapp_port, 0)):
+    for port in dict.fromkeys((settings.webapp_port if _port_free(settings.webapp_port) else 0, 0)):
         try:
             server = WebServer(options, "127.0.0.1", port).start()
             break
@@ -246,7 +258,7 @@ def local_table(settings: Settings, bot_engine, user: str):
             continue
     if server is None:
         return None
-    return lambda: f"http://127.0.0.1:{server.port}/#local={links.link(Identity(CHANNEL, user))}"
+    return lambda: f"http://127.0.0.1:{server.port}/#local={links.link(Identity(CHANNEL, user, lang))}"
 
 
 def run(settings: Settings, webhook: bool = False) -> None:

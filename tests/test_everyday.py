@@ -119,5 +119,18 @@ def test_attaching_a_file_that_is_not_there_says_so_and_sends_nothing(app, tmp_p
     out = io.StringIO()
     console.chat(engine, [f"/attach {tmp_path / 'certificat.pdf'}", "/attach"], out, "ada", "en")
     shown = out.getvalue()
-    assert shown.count("No file found at") == 2 and "certificat.pdf" in shown
+    assert shown.count("No file found at") == 1 and "certificat.pdf" in shown
+    assert "Type /attach followed by the file's path" in shown  # nothing typed after /attach
     assert "Traceback" not in shown
+
+
+def test_in_the_terminal_an_options_words_work_like_its_number(app):
+    engine = app.bot_data["engine"]
+    enrol(engine.db, "ada", channel="console")
+    out = io.StringIO()
+    console.chat(engine, ["/logout", "non", "/attach"], out, "ada", "fr")
+    shown = out.getvalue()
+    assert "Vous restez connecté" in shown
+    assert "Tapez /attach suivi du chemin du fichier" in shown
+    with session(engine.db) as s:
+        assert repository.member_for(s, "console", "ada") is not None

@@ -21,9 +21,9 @@ from tests.test_onem import file_request
 TOKEN = "123456:TEST-TOKEN"  # the token the test application is built with
 
 
-def launch_data(user_id: int, age: float = 0, token: str = TOKEN, **extra) -> str:
+def launch_data(user_id: int, age: float = 0, token: str = TOKEN, language: str = "fr", **extra) -> str:
     fields = {"auth_date": str(int(time.time() - age)), "query_id": "AAH", "user": json.dumps(
-        {"id": user_id, "first_name": "Ursula", "language_code": "fr"}, separators=(",", ":"))} | extra
+        {"id": user_id, "first_name": "Ursula", "language_code": language}, separators=(",", ":"))} | extra
     return sign_init_data(fields, token)
 
 
@@ -206,6 +206,11 @@ def test_one_request_its_documents_and_its_cancellation(web, filed):
     assert again.status_code == 409 and "Annulée" in again.json()["error"]
     decided = web.get(f"/api/requests/{ours['Dupont']}", headers=as_user(1001)).json()
     assert not decided["may_cancel"]  # ONEM decided: nothing to change
+
+
+def test_without_a_choice_the_page_speaks_the_language_of_the_members_telegram(web, filed):
+    assert web.get("/api/me", headers=as_user(1001, language="de")).json()["texts"]["reset"] == "Filter zurücksetzen"
+    assert web.get("/api/me", headers=as_user(1001, language="pt-BR")).json()["lang"] == "fr"  # ours by default
 
 
 def test_the_page_speaks_the_members_language_and_weighs_little(web, filed):

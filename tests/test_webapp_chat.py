@@ -89,7 +89,7 @@ def test_the_terminal_prints_a_one_time_link_to_the_table(app, monkeypatch, tmp_
     from bot.settings import Settings
     engine = app.bot_data["engine"]
     enrol(engine.db, "ada", channel="console")
-    table = local_table(Settings(webapp_port=0, _env_file=None), engine, "ada")
+    table = local_table(Settings(webapp_port=0, _env_file=None), engine, "ada", "en")
     out = io.StringIO()
     console.chat(engine, ["/table"], out, "ada", "en", table=table)
     links = [word for word in out.getvalue().split() if word.startswith("http://127.0.0.1:")]
@@ -99,5 +99,5 @@ def test_the_terminal_prints_a_one_time_link_to_the_table(app, monkeypatch, tmp_
     traded = httpx.post(base + "/api/local-session", headers={"Authorization": f"link {token}"})
     session = traded.json()["session"]
     me = httpx.get(base + "/api/me", headers={"Authorization": f"local {session}"}).json()
-    assert me["organisation"] == "PO Y"
+    assert me["organisation"] == "PO Y" and me["lang"] == "en"  # the terminal's language, as its chat
     assert httpx.post(base + "/api/local-session", headers={"Authorization": f"link {token}"}).status_code == 401

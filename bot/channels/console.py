@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import getpass
 import mimetypes
+import re
 import sys
 from pathlib import Path
 from typing import Callable, Iterable, TextIO
@@ -10,6 +11,7 @@ from typing import Callable, Iterable, TextIO
 from bot import notifications
 from bot.core.engine import Engine
 from bot.core.views import Input, Upload, View
+from bot.domain.words import plain
 from bot.i18n import N_, render, t
 
 CHANNEL = "console"
@@ -38,11 +40,24 @@ def show(view: View, lang: str, out: TextIO, downloads: Path | None = None) -> d
         target = downloads / Path(view.document.filename).name
         target.write_bytes(view.document.data)
         out.write(render(t(N_("Saved: {path}"), path=str(target)), lang) + "\n")
-    buttons = [button for row in view.buttons for button in row]
+    buttons = [button for row in view.buttons for button in row if not button.web_app]
     keys = LETTERS if view.typed and len(buttons) <= len(LETTERS) else [str(n) for n in range(1, len(buttons) + 1)]
+    options = {}
     for key, button in zip(keys, buttons):
         out.write(f"  [{key}] {render(button.label, lang)}\n")
-    return {key: button.data for key, button in zip(keys, buttons)}
+        options[key] = button.data
+    if not view.typed:  # where only the options answer, an option's words work as well as its number ("non")
+        labels: dict[str, list[str]] = {}
+        for button in buttons:
+            labels.setdefault(_words(render(button.label, lang)), []).append(button.data)
+        options |= {words: data for words, (data, *others) in labels.items() if words and not others
+                    and words not in options}
+    return options
+
+
+def _words(text: str) -> str:
+    """A label or a typed line as its words only: no case, accents, emoji or punctuation."""
+    return " ".join(re.findall(r"\w+", plain(text)))
 
 
 def to_input(line: str, options: dict[str, str], user: str, lang: str | None) -> Input:
@@ -58,6 +73,8 @@ def to_input(line: str, options: dict[str, str], user: str, lang: str | None) ->
         return Input(kind="command", command=head[1:].lower(), text=args.strip(), **common)
     if line.lower() in options:
         return Input(kind="button", text=options[line.lower()], **common)
+    if _words(line) in options and not line.isdigit():
+        return Input(kind="button", text=options[_words(line)], **common)
     return Input(kind="text", text=line, **common)
 
 
@@ -87,7 +104,8 @@ def chat(engine: Engine, lines: Iterable[str], out: TextIO, user: str, lang: str
         missing = _missing_file(line)
         if missing is not None:  # said here, not sent: the step waiting for the document stays as it was
             said = t(N_("No file found at \"{path}\": type /attach followed by the file's path, for example /attach "
-                        "~/Documents/certificate.pdf"), path=missing)
+                        "~/Documents/certificate.pdf"), path=missing) if missing else t(N_(
+                "Type /attach followed by the file's path, for example /attach ~/Documents/certificate.pdf"))
             out.write("\n" + render(said, reply.lang) + "\n" + prompt)
             out.flush()
             continue

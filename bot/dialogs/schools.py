@@ -154,7 +154,7 @@ def schools_view(turn: Turn, notes: list | None = None, replace=False, page: int
                       " · ", tn("{n} request", "{n} requests", count)])
         row = [SCHOOL_RENAME.button(t(N_("✏ {name}"), name=school.name[:30]), school.bce)]
         if not count:  # a school named by a request stays: the request must keep saying where the worker works
-            row.append(ASK_REMOVE_SCHOOL.button(t(N_("🗑 Remove")), school.bce))
+            row.append(ASK_REMOVE_SCHOOL.button(t(N_("🗑 Remove {name}"), name=school.name[:30]), school.bce))
         buttons.append(row)
     if moves:
         lines.append(t(N_("Page {page} of {pages}."), page=page + 1, pages=-(-len(registered) // 20)))

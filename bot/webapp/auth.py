@@ -15,7 +15,7 @@ import json
 import secrets
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from urllib.parse import parse_qsl, urlencode
 
 MAX_AGE = 3600  # seconds: Telegram launch data older than this is refused
@@ -25,6 +25,7 @@ MAX_AGE = 3600  # seconds: Telegram launch data older than this is refused
 class Identity:
     channel: str
     user_key: str
+    language_code: str | None = field(default=None, compare=False)  # the app's language, when the member chose none
 
 
 def _secret_key(bot_token: str) -> bytes:
@@ -54,7 +55,8 @@ def check_init_data(init_data: str, bot_token: str, now: float | None = None) ->
         return None
     try:
         signed_at = fields["auth_date"]
-        user_id = json.loads(fields["user"])["id"]
+        user = json.loads(fields["user"])
+        user_id = user["id"]
     except (KeyError, ValueError, TypeError, RecursionError, OverflowError):
         return None
     # Telegram writes a user id as a JSON integer and the date as plain digits: anything else is not its data.
@@ -65,7 +67,8 @@ def check_init_data(init_data: str, bot_token: str, now: float | None = None) ->
     age = (time.time() if now is None else now) - int(signed_at)
     if not 0 <= age <= MAX_AGE:  # too old, or from the future
         return None
-    return Identity("telegram", str(user_id))
+    language = user.get("language_code")
+    return Identity("telegram", str(user_id), language if isinstance(language, str) else None)
 
 
 class LocalLinks:

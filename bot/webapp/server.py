@@ -91,7 +91,8 @@ def _member(options: WebOptions, session: Session, request: Request) -> tuple[Ac
     actor = Actor(id=member.id, organisation_id=member.organisation_id, organisation_name=organisation.name,
                   roles=member.roles, channel=member.channel, user_key=member.user_key,
                   display_name=member.display_name, locale=member.locale, email=None)
-    lang = request.state.lang = resolve_language(member, None, options.default_locale)
+    # As in the chat: the member's choice, else the language of their Telegram (or of their terminal), else ours.
+    lang = request.state.lang = resolve_language(member, identity.language_code, options.default_locale)
     return actor, lang
 
 
@@ -151,7 +152,7 @@ def _row(request: LeaveRequest, lang: str) -> dict:
     return {"ticket": request.ticket, "name": f"{request.last_name.upper()} {request.first_name}",
             "niss": mask_niss(request.niss),
             "type": render(Capitalized(label(LeaveType(request.leave_type))), lang),
-            "form": render(label(Regime(request.regime)), lang),
+            "form": render(Capitalized(label(Regime(request.regime))), lang),
             "start": render(request.start_date, lang), "end": render(request.end_date, lang),
             "filed": render(filed_on(request), lang), "status": request.status,
             "status_label": render(Capitalized(label(Status(request.status))), lang), "office": request.office or ""}

@@ -26,7 +26,7 @@ UI = {
     "search": N_("Search a name, a ticket or a NISS"),
     "status": N_("Status"), "type": N_("Leave"), "form": N_("Form"), "capacity": N_("Capacity"),
     "from": N_("From"), "to": N_("To"),
-    "all": N_("All"),
+    "all": N_("Any"),
     "name": N_("Name"), "niss": N_("NISS"), "ticket": N_("Ticket"), "start": N_("Start date"),
     "end": N_("End date"), "filed": N_("Filed on"), "office": N_("ONEM office"),
     "reset": N_("Reset filters"), "export": N_("⬇ Export (CSV)"),
@@ -44,5 +44,5 @@ UI = {
     "sort": N_("Sort by this column"),
     "by_status": N_("By status (tap to filter)"),
     "count": N_("{status}: {n}"),
-    "filters": N_("Filters"), "active": N_("Filters ({n} set)"),
+    "filters": N_("Filters"), "active": N_("Filters changed: {n}"),
 }
