@@ -357,10 +357,11 @@ def render_report(r: dict, quick: bool) -> str:
         "same strings, then written from memory by `csv.writer` with the same dialect (semicolons, minimal "
         "quoting, CRLF) and encoded the same way (UTF-8 with a BOM), which must give the export's bytes; median of "
         f"{export['bare_runs']}: {export['bare_seconds']:.3f} s.",
-        f"- Mini App: `bench.overview.time_webapp`: GET /api/requests with the largest organisation's member's "
-        "default filters (its capacity, the last two years; first page of 50 rows, the count and the counts by "
-        f"status), through the Starlette application in this process (no network), {s.query_runs} timed calls "
-        "after 5 warm-up calls, the member looked up on each call. The generated members have no Telegram user id, "
+        f"- Mini App: `bench.overview.time_webapp`: the server's side of GET /api/requests, its endpoint called "
+        "with the request as Starlette hands it over (no network, no HTTP client), with the largest organisation's "
+        "member's default filters (its capacity, the last two years; first page of 50 rows, the count and the "
+        f"counts by status) and the answer encoded as JSON, {s.query_runs} timed calls after 5 warm-up calls, the "
+        "member looked up on each call. The generated members have no Telegram user id, "
         "so the calls carry a session of the terminal's kind; checking Telegram's signed launch data is timed apart "
         "(median of 1,000) and shown beside. The page's weight is its three files as served, uncompressed.",
         f"- Memory: a fresh process (spawn) builds the Application and engine on a SQLite file, starts it "

@@ -127,6 +127,9 @@ class LeaveRequest(SQLModel, table=True):
         Index("ix_request_org_end", "organisation_id", "end_date", "status", "leave_type", "regime", "start_date",
               "capacity"),
         Index("ix_request_org_niss", "organisation_id", "niss"),
+        # The Mini App's counts by status: one range per status, reading this index only.
+        Index("ix_request_org_capacity_status", "organisation_id", "capacity", "status", "end_date", "leave_type",
+              "regime", "start_date"),
     )
     id: int | None = Field(default=None, primary_key=True)
     ticket: str = Field(max_length=16, unique=True, index=True)

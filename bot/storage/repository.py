@@ -9,7 +9,7 @@ import secrets
 from functools import lru_cache
 from types import SimpleNamespace
 
-from sqlalchemy import String, bindparam, case, delete, func, insert, or_, type_coerce, update
+from sqlalchemy import String, bindparam, case, delete, func, insert, literal, or_, type_coerce, union_all, update
 from sqlalchemy import select as sa_select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -18,7 +18,7 @@ from sqlmodel import Session, select
 
 from bot.domain.answers import aware
 from bot.domain.identifiers import format_bce, new_ticket
-from bot.domain.leaves import UNDECIDED
+from bot.domain.leaves import UNDECIDED, Status
 from bot.domain.roles import Role
 from bot.i18n import N_
 from bot.storage.models import (
@@ -436,24 +436,24 @@ def _searched(search: str | None) -> list:
 
 
 def requests_table(session: Session, organisation_id: int, *, sort: str = "filed", descending: bool = True,
-                   offset: int = 0, limit: int = 50, search: str | None = None,
-                   **filters) -> tuple[list[LeaveRequest], int]:
-    """One page of the organisation's matching requests in the order asked, and how many match in all."""
+                   offset: int = 0, limit: int = 50, search: str | None = None, **filters) -> list[LeaveRequest]:
+    """One page of the organisation's matching requests in the order asked (how many match: `status_counts`)."""
     where = _request_filters(organisation_id, **filters) + _searched(search)
-    total = session.exec(select(func.count()).select_from(LeaveRequest).where(*where)).one()
     columns = (*SORTS[sort], LeaveRequest.id)
     order = [column.desc() if descending else column.asc() for column in columns]
-    page = session.exec(select(LeaveRequest).where(*where).order_by(*order).offset(offset).limit(limit))
-    return list(page), total
+    return list(session.exec(select(LeaveRequest).where(*where).order_by(*order).offset(offset).limit(limit)))
 
 
 def status_counts(session: Session, organisation_id: int, search: str | None = None, **filters) -> dict[str, int]:
-    """How many of the matching requests have each status (the filters' statuses left out: a count is tapped to
-    filter on it)."""
+    """How many of the matching requests have each status, the filters' statuses left out (a count is tapped to
+    filter on it; the total is their sum). One count per status, each a range of the index that starts with the
+    organisation, the capacity and the status (migration 0007): no grouping of every matching row."""
     filters = {**filters, "statuses": ()}
     where = _request_filters(organisation_id, **filters) + _searched(search)
-    return dict(session.exec(select(LeaveRequest.status, func.count()).where(*where)
-                             .group_by(LeaveRequest.status)).all())
+    counts = union_all(*(sa_select(literal(status.value).label("status"), func.count().label("n"))
+                         .select_from(LeaveRequest).where(*where, LeaveRequest.status == status.value)
+                         for status in Status))
+    return {status: n for status, n in session.connection().execute(counts)}
 
 
 EXPORT_COLUMNS = ("ticket", "niss", "last_name", "first_name", "leave_type", "regime", "start_date", "end_date",

@@ -193,9 +193,10 @@ def table(options: WebOptions, request: Request, session: Session) -> Response:
     descending = request.query_params.get("dir", "desc") != "asc"
     size = _int(request, "size", PAGE_SIZE, 1, MAX_PAGE_SIZE)
     page = _int(request, "page", 0, 0, 100_000)
-    rows, total = repository.requests_table(session, member.organisation_id, sort=sort, descending=descending,
-                                            offset=page * size, limit=size, search=search, **filters.query())
     counts = repository.status_counts(session, member.organisation_id, search=search, **filters.query())
+    total = sum(n for status, n in counts.items() if not filters.statuses or status in filters.statuses)
+    rows = repository.requests_table(session, member.organisation_id, sort=sort, descending=descending,
+                                     offset=page * size, limit=size, search=search, **filters.query())
     return JSONResponse({"total": total, "page": page, "pages": max(1, -(-total // size)), "size": size,
                          "counts": [{"code": s.value, "label": render(Capitalized(label(s)), lang),
                                      "count": counts.get(s.value, 0)} for s in Status],
