@@ -64,3 +64,16 @@ def table_button(webapp_url: str | None) -> list[list[Button]]:
     """The row that opens the overview as a table (the Mini App, a web page Telegram opens), when it is served;
     shown by /overview and /status."""
     return [[Button(t(N_("📊 Open as a table")), "", web_app=webapp_url)]] if webapp_url else []
+
+
+PAGE = 20  # a page of a list: Telegram shows at most 100 buttons under a message, and a phone far fewer
+
+
+def paged(items: list, page: int, action) -> tuple[list, int, list]:
+    """One page of a long list (members, invitations, schools), its number (past the end: the last), and the
+    buttons to move between pages, made of `action`."""
+    pages = max(1, -(-len(items) // PAGE))
+    page = min(page, pages - 1)
+    moves = ([action.button(t(N_("◀ Previous")), page - 1)] if page > 0 else []) + \
+        ([action.button(t(N_("Next ▶")), page + 1)] if page + 1 < pages else [])
+    return items[page * PAGE:(page + 1) * PAGE], page, [moves] if moves else []

@@ -17,10 +17,12 @@ from bot.dialogs.actions import (
     LOGOUT,
     MEMBERS,
     NEW_REQUEST,
+    PAGE,
     REVOKE,
     SHOW_REQUEST,
     STAY,
     STAY_LOGGED_IN,
+    paged,
 )
 from bot.domain.roles import ROLE_LABEL, Permission, Role
 from bot.i18n import N_, Capitalized, joined, t
@@ -90,10 +92,7 @@ def _roles_of(invitation) -> list[str]:
 def _enrol(turn: Turn, invitation) -> View:
     member, organisation = repository.enrol(turn.session, turn.inp.channel, turn.inp.user_key, invitation,
                                             turn.inp.display_name, now=turn.now)
-    turn.member = Actor(id=member.id, organisation_id=organisation.id, organisation_name=organisation.name,
-                        roles=member.roles, channel=member.channel, user_key=member.user_key,
-                        display_name=member.display_name, locale=member.locale,
-                        email=member.email if member.email_verified_at else None)
+    turn.member = Actor.of(member, organisation)
     log.info("member %s enrolled in organisation %s", member.id, organisation.id)
     return welcome(turn)
 
@@ -124,18 +123,6 @@ def stay(turn: Turn) -> View:
 
 
 # --- the members of the organisation -----------------------------------------------------------------------------
-
-PAGE = 20  # a page of a list: Telegram shows at most 100 buttons under a message, and a phone far fewer
-
-
-def paged(items: list, page: int, action) -> tuple[list, int, list]:
-    """One page of a long list, its number (past the end: the last), and the buttons to move between pages."""
-    pages = max(1, -(-len(items) // PAGE))
-    page = min(page, pages - 1)
-    moves = ([action.button(t(N_("◀ Previous")), page - 1)] if page > 0 else []) + \
-        ([action.button(t(N_("Next ▶")), page + 1)] if page + 1 < pages else [])
-    return items[page * PAGE:(page + 1) * PAGE], page, [moves] if moves else []
-
 
 def members_view(turn: Turn, notes: list | None = None, replace=False, page: int = 0) -> View:
     member = turn.member

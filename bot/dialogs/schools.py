@@ -10,8 +10,7 @@ from bot.core.forms import Choice, Context, Form, Step
 from bot.core.router import Router
 from bot.core.turn import Turn
 from bot.core.views import View
-from bot.dialogs.actions import ASK_REMOVE_SCHOOL, REMOVE_SCHOOL, SCHOOL_ADD, SCHOOL_RENAME, SCHOOLS
-from bot.dialogs.members import paged
+from bot.dialogs.actions import ASK_REMOVE_SCHOOL, PAGE, REMOVE_SCHOOL, SCHOOL_ADD, SCHOOL_RENAME, SCHOOLS, paged
 from bot.domain.answers import parse_school_name
 from bot.domain.errors import Invalid
 from bot.domain.identifiers import format_bce, parse_bce
@@ -157,7 +156,7 @@ def schools_view(turn: Turn, notes: list | None = None, replace=False, page: int
             row.append(ASK_REMOVE_SCHOOL.button(t(N_("🗑 Remove {name}"), name=school.name[:30]), school.bce))
         buttons.append(row)
     if moves:
-        lines.append(t(N_("Page {page} of {pages}."), page=page + 1, pages=-(-len(registered) // 20)))
+        lines.append(t(N_("Page {page} of {pages}."), page=page + 1, pages=-(-len(registered) // PAGE)))
     if registered and any(used.get(s.bce) for s in shown):
         lines.append(t(N_("A school named by a request cannot be removed.")))
     buttons += moves

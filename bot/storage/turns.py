@@ -40,6 +40,14 @@ class Actor:
     def may(self, permission: Permission) -> bool:
         return allows(self.role_set, permission)
 
+    @classmethod
+    def of(cls, member, organisation) -> Actor:
+        """The actor of a member row and its organisation (an address not yet proved is not used)."""
+        return cls(id=member.id, organisation_id=organisation.id, organisation_name=organisation.name,
+                   roles=member.roles, channel=member.channel, user_key=member.user_key,
+                   display_name=member.display_name, locale=member.locale,
+                   email=member.email if member.email_verified_at else None)
+
 
 @dataclass
 class DraftState:

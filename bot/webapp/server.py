@@ -21,8 +21,9 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, Response
 from starlette.routing import Route
 
+from bot.dialogs.actions import FILTERS
 from bot.dialogs.follow_up import event_line
-from bot.dialogs.overview import EXPORT_WAIT, FILTER_LABEL, Exports, Filters, export_csv, export_filename, json_of
+from bot.dialogs.overview import EXPORT_WAIT, Exports, Filters, export_csv, export_filename, json_of, value_label
 from bot.dialogs.questions import roles_capacities
 from bot.dialogs.request_text import filed_on, request_lines
 from bot.documents import EXTENSIONS
@@ -87,10 +88,7 @@ def _member(options: WebOptions, session: Session, request: Request) -> tuple[Ac
     member = repository.member_for(session, identity.channel, identity.user_key) if identity else None
     if member is None:
         raise Refusal(401, t(texts.NOT_SIGNED_IN))
-    organisation = session.get(Organisation, member.organisation_id)
-    actor = Actor(id=member.id, organisation_id=member.organisation_id, organisation_name=organisation.name,
-                  roles=member.roles, channel=member.channel, user_key=member.user_key,
-                  display_name=member.display_name, locale=member.locale, email=None)
+    actor = Actor.of(member, session.get(Organisation, member.organisation_id))
     # As in the chat: the member's choice, else the language of their Telegram (or of their terminal), else ours.
     lang = request.state.lang = resolve_language(member, identity.language_code, options.default_locale)
     return actor, lang
@@ -159,11 +157,9 @@ def _row(request: LeaveRequest, lang: str) -> dict:
 
 
 def _options(lang: str) -> dict:
-    def listed(members, words=None):
-        return [{"code": m.value, "label": render(Capitalized(t(words[m]) if words else label(m)), lang)}
-                for m in members]
-    return {"status": listed(Status), "type": listed(LeaveType), "form": listed(Regime),
-            "capacity": listed(Capacity, FILTER_LABEL)}
+    """Each filter's values as the chat's filter buttons name them."""
+    return {key: [{"code": m.value, "label": render(Capitalized(value_label(m)), lang)} for m in members]
+            for key, members in FILTERS.items()}
 
 
 def me(options: WebOptions, request: Request, session: Session) -> Response:
