@@ -17,6 +17,7 @@ from bot.storage import repository
 from bot.storage.database import make_engine, session, upgrade
 
 COMMUNITIES = ("vl", "fwb", "dg")
+EMPLOYERS = ("public", "private")
 # A chat waits this long at most for a command line's write on SQLite, then is told to try again; the event loop
 # (other chats) waits with it, so it is short. Commands wait longer, and keep their own transactions short.
 BOT_BUSY_SECONDS = 2
@@ -48,6 +49,13 @@ def _parser() -> argparse.ArgumentParser:
     org = admin.add_parser("add-organisation", help="register an organising authority")
     org.add_argument("--bce", required=True)
     org.add_argument("--name", required=True)
+    org.add_argument("--employer", choices=EMPLOYERS,
+                     help="a public body (municipality, province, community) or a private-law body (association, "
+                          "foundation): its own staff's leaves depend on it")
+    kind = admin.add_parser("set-employer", help="record whether an organisation is a public or a private-law body")
+    kind.add_argument("--organisation", required=True, help="the organisation's BCE number")
+    kind.add_argument("--employer", required=True, choices=EMPLOYERS,
+                      help="public: its own staff take the local and provincial career break; private: time credit")
     school = admin.add_parser("add-school", help="register a school of an organisation")
     school.add_argument("--organisation", required=True, help="the organisation's BCE number")
     school.add_argument("--bce", required=True)
@@ -114,8 +122,18 @@ def admin(settings: Settings, args) -> None:
         try:
             if args.action == "add-organisation":
                 organisation = repository.add_organisation(db, _bce(args.bce), _name(args.name))
+                if args.employer:
+                    repository.set_employer(db, organisation, args.employer)
                 db.commit()
-                print(f"Organisation {organisation.name} ({format_bce(organisation.bce)}) registered.")
+                kind = f", a {args.employer} body" if args.employer else \
+                    " (public or private-law body not recorded: breakbot admin set-employer)"
+                print(f"Organisation {organisation.name} ({format_bce(organisation.bce)}) registered{kind}.")
+            elif args.action == "set-employer":
+                organisation = _organisation(db, args.organisation)
+                repository.set_employer(db, organisation, args.employer)
+                db.commit()
+                print(f"{organisation.name} ({format_bce(organisation.bce)}) is recorded as a {args.employer}"
+                      f"{'-law' if args.employer == 'private' else ''} body.")
             elif args.action == "add-school":
                 organisation = _organisation(db, args.organisation)
                 school = repository.add_school(db, organisation, _bce(args.bce), args.community,
@@ -138,7 +156,8 @@ def admin(settings: Settings, args) -> None:
                     print(f"Code: {code}")
                     print(f"Link: {link}")
             else:
-                raise Refused("Say what to do: add-organisation, add-school or invite (see breakbot admin --help).")
+                raise Refused("Say what to do: add-organisation, set-employer, add-school or invite "
+                              "(see breakbot admin --help).")
         except repository.NotAllowed as refusal:
             db.rollback()
             raise Refused(str(refusal)) from None

@@ -19,6 +19,7 @@ def seed_and_enrol(session: Session, channel: str, user_key: str) -> None:
     organisation = repository.organisation_by_bce(session, DEMO_BCE)
     if organisation is None:
         organisation = repository.add_organisation(session, DEMO_BCE, DEMO_NAME, demo=True)
+        repository.set_employer(session, organisation, "public")  # a municipality's schools: its own staff too
         for bce, community, name in DEMO_SCHOOLS:
             repository.add_school(session, organisation, bce, community, name)
     code, _ = repository.create_invitation(session, organisation, ["po-education", "employer", "access-manager"])

@@ -104,9 +104,11 @@ def joined(items: list, separator: str = ", ") -> list:
 
 
 def format_day(day: dt.date, lang: str) -> str:
-    """A date as users of our four languages write it: 14/03/1985, day first, digits only. (babel's format_date
-    with the pattern dd/MM/yyyy gives the same in each of them, at many times the cost, and a screen shows dozens.)"""
-    return f"{day.day:02d}/{day.month:02d}/{day.year:04d}"
+    """A date as users of each language write it, day first, digits only: 14/03/1985, and 14.03.1985 in German
+    (babel's format_date with the patterns dd/MM/yyyy and dd.MM.yyyy gives the same, at many times the cost, and a
+    screen shows dozens). Typed dates are read in every form whatever the language."""
+    separator = "." if lang == "de" else "/"
+    return f"{day.day:02d}{separator}{day.month:02d}{separator}{day.year:04d}"
 
 
 # French typography: a non-breaking space before ":", ";", "?" and "!" (a narrow one is as good). Applied to the

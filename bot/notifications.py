@@ -9,12 +9,14 @@ from sqlmodel import Session, select
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
 
-from bot.dialogs.actions import SHOW_REQUEST
-from bot.domain.leaves import Status, label
+from bot.dialogs.actions import SCHOOLS, SHOW_REQUEST
+from bot.domain.identifiers import format_bce
+from bot.domain.leaves import Community, Status, label
+from bot.domain.roles import Role
 from bot.i18n import N_, Capitalized, render, resolve_language, t
 from bot.storage import repository
 from bot.storage.database import session as open_session
-from bot.storage.models import LeaveRequest, Member, Notification, RequestEvent, utcnow
+from bot.storage.models import LeaveRequest, Member, Notification, RequestEvent, School, utcnow
 
 log = logging.getLogger(__name__)
 CHANNEL = "telegram"
@@ -39,7 +41,7 @@ def message(request: LeaveRequest, event: RequestEvent, lang: str) -> tuple[str,
         lines = [t(N_("The status of request {ticket} ({worker}) is now: {status}."), ticket=request.ticket,
                    worker=worker, status=Capitalized(label(Status(event.status))))]
     if event.office and event.kind != "document":
-        lines.append(t(N_("ONEM office: {office}"), office=event.office))
+        lines.append(t(N_("ONEM office: {office}"), office=t(event.office)))
     if event.effective_date and event.kind != "document":
         lines.append(t(N_("Date given by ONEM: {date}"), date=event.effective_date))
     button = InlineKeyboardButton(render(t(N_("Show the request")), lang),
@@ -88,6 +90,7 @@ def take_for(db, channel: str, user_key: str, lang: str) -> list[str]:
                 notification.sent_at = utcnow()
             session.add(notification)
         session.commit()
+    texts += [text for _, text, _ in _schools_to_tell(db, channel, lang, user_key)]
     return texts
 
 
@@ -101,6 +104,38 @@ def _record(db, notification_id: int, failure: str | None) -> None:
             notification.failed_at, notification.error = utcnow(), failure[:200]
         session.add(notification)
         session.commit()
+
+
+# --- a school typed at the intake by a member who is not an access manager: the access managers are told once ------
+
+def school_message(school: School, who: str, lang: str) -> tuple[str, InlineKeyboardMarkup]:
+    text = render(t(N_("{who} added the school {name} ({bce}, {community}) at the school question of a request: it is "
+                       "to be checked. /schools shows it; tap \"✓ Checked\" there once its number and name are "
+                       "right."), who=who, name=school.name, bce=format_bce(school.bce),
+                    community=label(Community(school.community))), lang)
+    button = InlineKeyboardButton(render(t(N_("Schools")), lang), callback_data=SCHOOLS.pack(0))
+    return text, InlineKeyboardMarkup([[button]])
+
+
+def _schools_to_tell(db, channel: str, default_locale: str, user_key: str | None = None) -> list:
+    """Schools to be checked that nobody was told of yet, marked told (once, whoever reads them first), with what to
+    send to each access manager of their organisation on `channel`: [(user key, text, markup)]."""
+    owed = []
+    with open_session(db) as session:
+        for school in session.exec(select(School).where(School.to_check, School.told_at.is_(None))).all():
+            adder = session.get(Member, school.added_by) if school.added_by else None
+            who = (adder.display_name or adder.user_key) if adder else "-"
+            managers = [m for m in repository.members_of(session, school.organisation_id)
+                        if Role.ACCESS_MANAGER in m.role_set and m.channel == channel
+                        and (user_key is None or m.user_key == user_key)]
+            if not managers:
+                continue
+            owed += [(m.user_key, *school_message(school, who, resolve_language(m, None, default_locale)))
+                     for m in managers]
+            school.told_at = utcnow()
+            session.add(school)
+        session.commit()
+    return owed
 
 
 async def deliver(application, engine, limit: int = 100) -> tuple[int, int]:
@@ -123,6 +158,12 @@ async def deliver(application, engine, limit: int = 100) -> tuple[int, int]:
         await engine.offload(_record, engine.db, notification_id, failure)
         sent += failure is None
         failed += failure is not None
+    for user_key, text, markup in await engine.offload(_schools_to_tell, engine.db, CHANNEL, engine.default_locale):
+        try:
+            await application.bot.send_message(chat_id=int(user_key), text=text, reply_markup=markup)
+            sent += 1
+        except TelegramError as error:  # told in /schools anyway: the school stays marked "to be checked"
+            log.warning("a school to check could not be told: %s", error)
     if sent or failed:
         log.info("notifications: %d sent, %d given up", sent, failed)
     return sent, failed

@@ -18,28 +18,29 @@ from bot.domain.errors import Invalid
 from bot.domain.identifiers import parse_ticket
 from bot.domain.leaves import LABEL, Status
 from bot.domain.words import VALUE_WORD, spellings
-from bot.i18n import render, t
+from bot.i18n import N_, render, t
 from bot.storage import repository
 from bot.storage.models import Attachment, LeaveRequest, RequestEvent
 
-# ONEM assigns the office; canonical spelling (as in domain.md) -> other names operators may type.
+# ONEM assigns the office; canonical spelling (as in domain.md) -> other names operators may type. The canonical
+# spelling is stored; each language shows its own name (Liège in French, Luik in Dutch), from the catalogs.
 OFFICES: dict[str, tuple[str, ...]] = {
-    "Bruxelles/Brussel": ("Bruxelles", "Brussel"),
-    "Brugge": ("Bruges",),
-    "Kortrijk": ("Courtrai",),
-    "Gent": ("Gand",),
-    "Antwerpen": ("Anvers",),
-    "Turnhout": (),
-    "Leuven": ("Louvain",),
-    "Hasselt": (),
-    "La Louvière": (),
-    "Charleroi": (),
-    "Mons/Bergen": ("Mons", "Bergen"),
-    "Nivelles/Nijvel": ("Nivelles", "Nijvel"),
-    "Namur/Namen": ("Namur", "Namen"),
-    "Arlon/Aarlen": ("Arlon", "Aarlen"),
-    "Liège/Luik": ("Liège", "Luik"),
-    "Verviers": (),  # also handles the German-speaking area
+    N_("Bruxelles/Brussel"): ("Bruxelles", "Brussel"),
+    N_("Brugge"): ("Bruges",),
+    N_("Kortrijk"): ("Courtrai",),
+    N_("Gent"): ("Gand",),
+    N_("Antwerpen"): ("Anvers",),
+    N_("Turnhout"): (),
+    N_("Leuven"): ("Louvain",),
+    N_("Hasselt"): (),
+    N_("La Louvière"): (),
+    N_("Charleroi"): (),
+    N_("Mons/Bergen"): ("Mons", "Bergen"),
+    N_("Nivelles/Nijvel"): ("Nivelles", "Nijvel"),
+    N_("Namur/Namen"): ("Namur", "Namen"),
+    N_("Arlon/Aarlen"): ("Arlon", "Aarlen"),
+    N_("Liège/Luik"): ("Liège", "Luik"),
+    N_("Verviers"): (),  # also handles the German-speaking area
 }
 
 # The official words of each status (domain.md), besides its code and its English label.

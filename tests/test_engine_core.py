@@ -103,14 +103,15 @@ def test_forged_data_are_no_action():
 
 def test_what_a_change_of_answer_invalidates_is_derived_from_the_declared_dependencies():
     """The same as the lists that were kept by hand before the form runner derived them."""
-    by_hand = {"capacity": ("community", "school", "school_name", "leave_type", "regime", "employer_agreement",
-                            "end_date", "fulltime_hours"),
-               "community": ("school", "school_name", "leave_type", "regime", "employer_agreement", "end_date",
-                             "fulltime_hours"),
+    by_hand = {"capacity": ("community", "school", "school_name", "leave_type", "motive", "regime",
+                            "employer_agreement", "end_date", "fulltime_hours"),
+               "community": ("school", "school_name", "leave_type", "motive", "regime", "employer_agreement",
+                             "end_date", "fulltime_hours"),
                "school": ("school_name",),  # added since: a school registered on the way
                "niss": ("end_date",),
-               "staff_status": ("leave_type", "regime", "employer_agreement", "end_date", "fulltime_hours"),
-               "leave_type": ("regime", "employer_agreement", "end_date", "fulltime_hours"),
+               "staff_status": ("leave_type", "motive", "regime", "employer_agreement", "end_date", "fulltime_hours"),
+               "leave_type": ("motive", "regime", "employer_agreement", "end_date", "fulltime_hours"),
+               "motive": ("regime", "employer_agreement", "end_date", "fulltime_hours"),  # added since: a case's rules
                "regime": ("employer_agreement", "end_date", "fulltime_hours"),
                "start_date": ("end_date",), "hours_before": ("fulltime_hours",),
                "my_email": ("email_code",)}  # added since: a new address needs a new code

@@ -180,6 +180,7 @@ async def test_modification_checks_the_rules_and_records_what_changed(chat):
     reply = await chat.send((new_start + dt.timedelta(days=10)).strftime("%d/%m/%Y"))
     assert "⚠" in reply
     await chat.tap("m2")
+    await chat.tap("toggle:certified")
     reply = await chat.tap("save")
     assert ticket in reply
     assert f"{START:%d/%m/%Y} → {new_start:%d/%m/%Y}" in reply  # the history says what it was before
@@ -394,6 +395,7 @@ async def test_consulting_exporting_modifying_and_cancelling_are_audited(chat):
     await chat.tap("edit:hours_before")
     await chat.send("19h00")
     await chat.tap("same")  # the full-time schedule depends on it: asked again
+    await chat.tap("toggle:certified")
     await chat.tap("save")
     await chat.press(ASK_CANCEL.pack(ticket))
     await chat.tap(CANCEL.pack(ticket))

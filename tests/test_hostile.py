@@ -368,6 +368,10 @@ class World:
         at("email")
         self.run(chat.tap("skip"))
         at("leave_type")
+        self.run(chat.tap("medical"))  # a leave whose rules differ by case: which case is asked
+        at("motive")
+        self.run(chat.tap("back"))
+        at("leave_type")
         self.run(chat.tap("parental"))
         at("regime")
         self.run(chat.tap("tenth"))
@@ -478,6 +482,7 @@ near_valid = st.one_of(
     st.from_regex(r"[\w.+'\-]{1,20}@[\w\-]{1,10}(\.[\w\-]{1,6}){1,3}", fullmatch=True),  # e-mail addresses
     st.sampled_from(["skip", "same", "yes", "no", "Ja", "Nee", "oui", "po", "own", "fwb", "vl", "dg", "statutory",
                      "parental", "career", "medical", "full", "half", "fifth", "tenth", "keep", "back", "confirm",
+                     "family", "hospital", "11/22", "22/22", "0/22", "11/9", "41/41",
                      "resume", "restart", SCHOOL_FWB, SCHOOL_VL, OTHER_SCHOOL, ORG_BCE, OTHER_ORG_BCE,
                      "BE 0876.543.270", "85.03.14-123.02", "90.11.02-246.12", "31/02/2025", "29/02/2024",
                      "00/00/0000", "1/1/1899",
@@ -493,7 +498,7 @@ languages = st.sampled_from(LANGUAGES)
 
 TYPED_STEPS = ["capacity", "community", "school", "school_name", "niss", "last_name", "first_name", "staff_status",
                "email",
-               "leave_type", "regime", "employer_agreement", "start_date", "end_date", "hours_before", "fulltime_hours",
+               "leave_type", "motive", "regime", "employer_agreement", "start_date", "end_date", "hours_before", "fulltime_hours",
                "notice_date", "rtt", "my_email", "email_code", "summary"]
 SNAPSHOT = {name: f"step:{name}" for name in TYPED_STEPS}
 

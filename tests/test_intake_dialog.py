@@ -40,9 +40,16 @@ async def to_leave_type(chat: Chat, school=SCHOOL_FWB, community="fwb", status="
     return await chat.tap("skip")
 
 
-async def to_summary(chat: Chat, leave="parental", regime="full", months=1, agreement=False, start=START, **worker):
+# The case asked right after the leave, where the leave's rules differ by case.
+FIRST_CASE = {"medical": "family", "timecredit": "child"}
+
+
+async def to_summary(chat: Chat, leave="parental", regime="full", months=1, agreement=False, start=START, motive=None,
+                     **worker):
     await to_leave_type(chat, **worker)
     await chat.tap(leave)
+    if motive or leave in FIRST_CASE:
+        await chat.tap(motive or FIRST_CASE[leave])
     await chat.tap(regime)
     if agreement:
         await chat.tap("yes")
@@ -177,6 +184,8 @@ async def test_changing_the_leave_from_the_summary_asks_again_what_depends_on_it
     await chat.tap("answers")
     await chat.tap("edit:leave_type")
     await chat.tap("medical")
+    assert state(db).state == "motive"
+    await chat.tap("family")
     assert state(db).state == "regime"
     await chat.tap("full")
     assert state(db).state == "end_date"
@@ -296,6 +305,7 @@ async def test_an_overlapping_live_request_is_refused_naming_its_ticket(chat):
     first = TICKET.search(await confirm(chat)).group(0)
     await to_leave_type(chat)
     await chat.tap("medical")
+    await chat.tap("family")
     await chat.tap("full")
     await chat.send(START.strftime("%d/%m/%Y"))
     reply = await chat.tap("m1")

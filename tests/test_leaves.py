@@ -9,7 +9,9 @@ from bot.domain.leaves import (
     LABEL,
     Capacity,
     Community,
+    Employer,
     LeaveType,
+    Motive,
     Regime,
     StaffStatus,
     Status,
@@ -17,7 +19,10 @@ from bot.domain.leaves import (
     check_hours,
     check_notice,
     check_period,
+    duration_of,
+    exceeded_ceilings,
     leave_availability,
+    length_warnings,
     needs_employer_agreement,
     period_end,
     regimes_for,
@@ -40,8 +45,9 @@ def english(error: Invalid) -> str:
 
 
 def test_every_member_has_one_distinct_short_label():
-    members = [m for enum in (Capacity, Community, StaffStatus, LeaveType, Regime, Status) for m in enum]
-    assert set(LABEL) == set(members) and len(LABEL) == len(members) == 24
+    members = [m for enum in (Capacity, Community, StaffStatus, LeaveType, Regime, Status, Employer, Motive)
+               for m in enum]
+    assert set(LABEL) == set(members) and len(LABEL) == len(members) == 36
     assert len(set(LABEL.values())) == len(members)
     assert all(len(label) <= 40 for label in LABEL.values())
     assert LABEL[L.PARENTAL] == "parental leave" and LABEL[R.FIFTH] == "1/5 reduction"
@@ -49,38 +55,48 @@ def test_every_member_has_one_distinct_short_label():
 
 
 def test_codes_are_short_and_language_neutral():
-    assert [m.value for m in LeaveType] == ["career", "parental", "medical", "palliative", "carer"]
+    assert [m.value for m in LeaveType] == ["career", "parental", "medical", "palliative", "carer", "timecredit"]
+    assert all(len(m.value) <= 12 for m in Motive)  # the column's width
     assert [m.value for m in Regime] == ["full", "half", "third", "quarter", "fifth", "tenth"]
 
 
 # Availability ----------------------------------------------------------------------------------
 
-def closed_leaves(capacity, community, status):
-    return {leave for leave, reason in leave_availability(capacity, community, status) if reason}
+def closed_leaves(capacity, community, status, employer=None):
+    return {leave for leave, reason in leave_availability(capacity, community, status, employer) if reason}
 
 
 @pytest.mark.parametrize("status", list(StaffStatus))
-@pytest.mark.parametrize("community, career_open", [
-    (Community.VL, False), (Community.FWB, True), (Community.DG, None),
-])
-def test_availability_for_education_staff(community, career_open, status):
-    if career_open is None:  # German-speaking Community: all but temporary staff
-        career_open = status is not StaffStatus.TEMPORARY
+@pytest.mark.parametrize("community", list(Community))
+def test_availability_for_education_staff(community, status):
+    """VL: no career break (zorgkrediet); FWB: only staff appointed for good; DG: all but temporary staff; time credit
+    is never education staff's."""
+    career_open = {Community.VL: False, Community.FWB: status is StaffStatus.STATUTORY,
+                   Community.DG: status is not StaffStatus.TEMPORARY}[community]
     closed = closed_leaves(Capacity.PO, community, status)
-    assert closed == (set() if career_open else {L.CAREER_BREAK})
+    assert closed == ({L.TIME_CREDIT} if career_open else {L.CAREER_BREAK, L.TIME_CREDIT})
 
 
 @pytest.mark.parametrize("status", list(StaffStatus))
-def test_availability_for_own_staff(status):
-    assert closed_leaves(Capacity.OWN, None, status) == {L.CAREER_BREAK}
+@pytest.mark.parametrize("employer, closed", [
+    (Employer.PUBLIC, {L.TIME_CREDIT}),  # the local and provincial administrations' career break
+    (Employer.PRIVATE, {L.CAREER_BREAK}),  # time credit with a motive instead
+    (None, {L.CAREER_BREAK, L.TIME_CREDIT}),  # not recorded: only what every employer's staff may take
+])
+def test_availability_for_own_staff_follows_the_kind_of_employer(status, employer, closed):
+    assert closed_leaves(Capacity.OWN, None, status, employer) == closed
 
 
 def test_availability_keeps_catalogue_order_and_says_why():
     rows = leave_availability(Capacity.PO, Community.VL, StaffStatus.STATUTORY)
     assert [leave for leave, _ in rows] == list(LeaveType)
-    assert "zorgkrediet" in rows[0][1] and "elsewhere" in rows[0][1]
+    assert "zorgkrediet" in rows[0][1] and "Departement Werk en Sociale Economie" in rows[0][1]
     reason = dict(leave_availability(Capacity.PO, Community.DG, StaffStatus.TEMPORARY))[L.CAREER_BREAK]
     assert "temporary" in reason
+    reason = dict(leave_availability(Capacity.PO, Community.FWB, StaffStatus.CONTRACTUAL))[L.CAREER_BREAK]
+    assert "appointed for good" in reason
+    reason = dict(leave_availability(Capacity.OWN, None, StaffStatus.STATUTORY))[L.CAREER_BREAK]
+    assert "not recorded" in reason
 
 
 def test_organising_authority_must_name_the_community():
@@ -98,9 +114,89 @@ def test_organising_authority_must_name_the_community():
     (L.CAREER_BREAK, Capacity.PO, Community.DG, [R.FULL, R.HALF, R.QUARTER, R.FIFTH]),
     (L.CAREER_BREAK, Capacity.PO, Community.VL, []),
     (L.CAREER_BREAK, Capacity.OWN, None, []),
+    (L.CAREER_BREAK, Capacity.OWN, Employer.PUBLIC, [R.FULL, R.HALF, R.QUARTER, R.FIFTH]),
+    (L.CAREER_BREAK, Capacity.OWN, Employer.PRIVATE, []),
+    (L.TIME_CREDIT, Capacity.OWN, Employer.PRIVATE, [R.FULL, R.HALF, R.FIFTH]),
+    (L.TIME_CREDIT, Capacity.PO, Community.FWB, []),
 ])
 def test_forms_per_leave(leave, capacity, community, regimes):
-    assert regimes_for(leave, capacity, community) == regimes
+    if capacity is Capacity.OWN:
+        assert regimes_for(leave, capacity, None, community) == regimes
+    else:
+        assert regimes_for(leave, capacity, community) == regimes
+
+
+def test_a_minor_child_in_hospital_is_a_full_interruption_of_one_week():
+    assert regimes_for(L.MEDICAL, Capacity.PO, Community.FWB, motive=Motive.HOSPITAL) == [R.FULL]
+    week = duration_of(L.MEDICAL, R.FULL, Motive.HOSPITAL)
+    assert week.unit == "week" and week.months == [1] and week.end(date(2025, 1, 6), 1) == date(2025, 1, 12)
+    assert check_period(L.MEDICAL, R.FULL, date(2025, 1, 6), date(2025, 1, 12), Motive.HOSPITAL) == 1
+    error = refusal(check_period, L.MEDICAL, R.FULL, date(2025, 1, 6), date(2025, 1, 19), Motive.HOSPITAL)
+    assert "one week" in english(error)
+    error = refusal(check_period, L.MEDICAL, R.FULL, date(2025, 1, 6), date(2025, 1, 10), Motive.HOSPITAL)
+    assert english(error) == "This leave lasts whole weeks: starting on 06/01/2025, it ends on 12/01/2025."
+    assert check_notice(L.MEDICAL, date(2025, 1, 6), date(2025, 1, 6), date(2025, 1, 6), Motive.HOSPITAL) == []
+    earlier = [_earlier("W1", "medical", "full", date(2025, 1, 6), date(2025, 1, 12), "hospital")]
+    assert exceeded_ceilings(L.MEDICAL, R.FULL, 1, earlier, Motive.HOSPITAL) == []  # renewable once
+    [over] = exceeded_ceilings(L.MEDICAL, R.FULL, 1, earlier * 2, Motive.HOSPITAL)
+    assert over.limit.per == "hospital"
+    # a week in hospital is not counted among the family case's months, nor the other way round
+    months = [_earlier("M", "medical", "full", date(2024, 1, 1), date(2024, 12, 31), "family")]
+    assert exceeded_ceilings(L.MEDICAL, R.FULL, 1, months, Motive.HOSPITAL) == []
+
+
+def _earlier(ticket, leave, regime, start, end, motive=None):
+    from types import SimpleNamespace
+    return SimpleNamespace(ticket=ticket, leave_type=leave, regime=regime, start_date=start, end_date=end,
+                           motive=motive)
+
+
+def test_a_single_parent_of_a_child_of_16_or_under_has_twice_the_ceiling():
+    year = [_earlier("Y", "medical", "full", date(2024, 1, 1), date(2024, 12, 31), "single")]
+    assert exceeded_ceilings(L.MEDICAL, R.FULL, 3, year, Motive.SINGLE_PARENT) == []  # 12 + 3 <= 24
+    [over] = exceeded_ceilings(L.MEDICAL, R.FULL, 3, year, Motive.FAMILY)  # 12 + 3 > 12 in the ordinary case
+    assert over.ceiling == 12
+    two = year * 2
+    [over] = exceeded_ceilings(L.MEDICAL, R.HALF, 1, two, Motive.SINGLE_PARENT)
+    assert (over.ceiling, over.earlier) == (48, 48)
+
+
+def test_the_career_breaks_maximum_per_request_is_not_confirmed_so_it_only_warns():
+    assert check_period(L.CAREER_BREAK, R.FULL, START, period_end(START, 24)) == 24  # taken
+    [warning] = length_warnings(L.CAREER_BREAK, R.FULL, 24)
+    assert "not confirmed" in render(warning, "en") and "24" in render(warning, "en")
+    assert length_warnings(L.CAREER_BREAK, R.FULL, 12) == []
+    error = refusal(check_period, L.CAREER_BREAK, R.FULL, START, period_end(START, 2))  # the minimum is a rule
+    assert english(error) == "A career break lasts at least 3 whole months per request (2 asked)."
+
+
+def test_fwb_staff_have_no_part_time_career_ceiling_from_55():
+    used = [_earlier("P", "career", "half", date(2010, 1, 1), period_end(date(2010, 1, 1), 60))]
+    assert exceeded_ceilings(L.CAREER_BREAK, R.HALF, 12, used, community=Community.FWB, age=54)
+    assert exceeded_ceilings(L.CAREER_BREAK, R.HALF, 12, used, community=Community.FWB, age=55) == []
+    assert exceeded_ceilings(L.CAREER_BREAK, R.HALF, 12, used, community=Community.DG, age=58)
+    full = [_earlier("F", "career", "full", date(2010, 1, 1), period_end(date(2010, 1, 1), 60))]
+    assert exceeded_ceilings(L.CAREER_BREAK, R.FULL, 3, full, community=Community.FWB, age=58)  # full: still counted
+
+
+def test_time_credit_motives_and_their_ceilings():
+    assert check_period(L.TIME_CREDIT, R.HALF, START, period_end(START, 51), Motive.CHILD) == 51
+    error = refusal(check_period, L.TIME_CREDIT, R.HALF, START, period_end(START, 52), Motive.CHILD)
+    assert "51 months" in english(error)
+    error = refusal(check_period, L.TIME_CREDIT, R.FULL, START, period_end(START, 37), Motive.TRAINING)
+    assert "36 months" in english(error)
+    [short] = length_warnings(L.TIME_CREDIT, R.FIFTH, 2, Motive.ILL_RELATIVE)  # an unconfirmed minimum: warned
+    assert "at least 3 months" in render(short, "en")
+    child = [_earlier("C", "timecredit", "half", date(2020, 1, 1), period_end(date(2020, 1, 1), 46), "child")]
+    [over] = exceeded_ceilings(L.TIME_CREDIT, R.HALF, 3, child, Motive.CHILD)  # allowances: 48 months for a child
+    assert over.limit.per == "motive"
+    [over] = exceeded_ceilings(L.TIME_CREDIT, R.FULL, 6, child, Motive.TRAINING)  # 51 months, whatever the motive
+    assert over.limit.per == "career" and over.tickets == ("C",)
+    [warning] = check_notice(L.TIME_CREDIT, date(2024, 10, 1), NOV_1, TODAY, Motive.CHILD)
+    assert "3 months ahead" in render(warning, "en")
+
+
+
 
 
 def test_only_parental_one_tenth_needs_the_employer_agreement():
@@ -161,10 +257,10 @@ DURATIONS = [
     (L.CARER, R.FULL, [1, 2, 3]),
     (L.CARER, R.HALF, [2, 4, 6]),
     (L.CARER, R.FIFTH, [2, 4, 6]),
-    (L.CAREER_BREAK, R.FULL, list(range(3, 61))),
-    (L.CAREER_BREAK, R.HALF, list(range(3, 61))),
-    (L.CAREER_BREAK, R.QUARTER, list(range(3, 61))),
-    (L.CAREER_BREAK, R.FIFTH, list(range(3, 61))),
+    (L.CAREER_BREAK, R.FULL, list(range(3, 73))),
+    (L.CAREER_BREAK, R.HALF, list(range(3, 73))),
+    (L.CAREER_BREAK, R.QUARTER, list(range(3, 73))),
+    (L.CAREER_BREAK, R.FIFTH, list(range(3, 73))),
 ]
 
 
@@ -202,7 +298,7 @@ def test_duration_rules(leave, regime, months, asked, start):
     (L.PALLIATIVE, R.HALF, 2, "A palliative care leave lasts exactly 1 month; an extension is a "
                               "new request (2 asked)."),
     (L.CARER, R.FIFTH, 3, "A part-time informal carer leave lasts 2, 4 or 6 months (3 asked)."),
-    (L.CAREER_BREAK, R.FULL, 2, "A career break lasts from 3 to 60 whole months per request "
+    (L.CAREER_BREAK, R.FULL, 2, "A career break lasts at least 3 whole months per request "
                                 "(2 asked)."),
 ])
 def test_duration_messages_name_the_rule(leave, regime, asked, text):
@@ -256,7 +352,7 @@ def test_half_time_reduction_rendered():
                               "16h40 of a 20h00 full-time week.")
 
 
-@pytest.mark.parametrize("leave", [L.MEDICAL, L.PALLIATIVE])
+@pytest.mark.parametrize("leave", [L.MEDICAL, L.PALLIATIVE, L.TIME_CREDIT])
 def test_half_time_medical_and_palliative_open_from_three_quarters(leave):
     check_hours(leave, R.HALF, 900, 1200)  # exactly 3/4
     check_hours(leave, R.HALF, 1500, 1920)  # above 3/4 of 32h00
@@ -308,6 +404,6 @@ def test_notice_two_months_before_a_month_end():
     assert warning.params["latest"] == date(2024, 2, 29)
 
 
-@pytest.mark.parametrize("leave", [L.PALLIATIVE, L.CAREER_BREAK])
+@pytest.mark.parametrize("leave", [L.PALLIATIVE])
 def test_no_usual_notice(leave):
     assert check_notice(leave, NOV_1, NOV_1, NOV_1) == []

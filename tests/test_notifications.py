@@ -20,10 +20,11 @@ from tests.test_onem import file_request
 
 LANGS = {1001: "fr", 1002: "nl", 1003: "de", 1004: "en"}
 # What each language must show: the status, the ONEM office line and the button.
-EXPECTED = {"fr": ("Acceptée", "Bureau de l'ONEM\u00a0: Gent", "Afficher la demande"),
+# The office in each language's own name (Gand in French, Ghent in English).
+EXPECTED = {"fr": ("Acceptée", "Bureau de l'ONEM\u00a0: Gand", "Afficher la demande"),
             "nl": ("Aanvaard", "RVA-kantoor: Gent", "Aanvraag bekijken"),
             "de": ("Bewilligt", "LfA-Büro: Gent", "Antrag anzeigen"),
-            "en": ("Accepted", "ONEM office: Gent", "Show the request")}
+            "en": ("Accepted", "ONEM office: Ghent", "Show the request")}
 
 
 class FlakyRequest(RecordingRequest):
@@ -113,7 +114,7 @@ async def test_every_member_of_the_organisation_is_told_in_their_own_language_on
         text, [[button]] = messages[chat_id]["text"], messages[chat_id]["reply_markup"]["inline_keyboard"]
         status, office, show = EXPECTED[lang]
         assert ticket in text and "DUPONT M." in text and f": {status}." in text and office in text
-        assert "01/08/2025" in text
+        assert ("01.08.2025" if lang == "de" else "01/08/2025") in text
         assert "85031412302" not in text and "85.03.14-123.02" not in text
         assert (button["text"], button["callback_data"]) == (show, SHOW_REQUEST.pack(ticket))
     calls = len(app.recorder.calls)

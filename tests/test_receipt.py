@@ -110,7 +110,7 @@ def test_german_receipt_keeps_umlauts_of_the_catalog_and_of_names(organisations)
     assert "Empfangsbestätigung" in text
     assert "Schulträger Sankt Vith – Öffentliche Schulen" in text
     assert "MÜLLER-LÜDENSCHEIDT Jürgen" in text
-    assert request.ticket in text and "01/04/2026" in text
+    assert request.ticket in text and "01.04.2026" in text  # German writes dates dd.MM.yyyy
     assert said(CITIZEN_REMINDER, "de") in text
     assert pdf_title(data) == f"Empfangsbestätigung {request.ticket}"
 

@@ -3,9 +3,10 @@ from __future__ import annotations
 
 from sqlmodel import select
 
-from bot.dialogs.actions import REMOVE_SCHOOL, SCHOOL_RENAME
+from bot.dialogs.actions import CHECK_SCHOOL, REMOVE_SCHOOL, SCHOOL_RENAME
+from bot.notifications import deliver
 from bot.storage.database import session
-from bot.storage.models import LeaveRequest, School
+from bot.storage.models import LeaveRequest, Organisation, School
 from tests.conftest import Chat, enrol
 from tests.fakes import ORG_BCE, SCHOOL_FWB
 from tests.test_intake_dialog import TICKET, confirm, to_summary
@@ -59,17 +60,47 @@ async def test_a_school_named_by_a_request_is_not_removed_even_by_a_forged_butto
     assert SCHOOL_FWB in schools(db)
 
 
-async def test_a_filer_cannot_manage_schools_and_is_told_whom_to_ask_at_the_school_step(chat):
+async def test_a_filer_types_an_unregistered_school_which_is_added_to_be_checked_and_the_managers_told_once(chat):
+    """The manual lets whoever files type the school's number: a member who is not an access manager goes on, and the
+    school is added as "to be checked", with who added it and when; the access managers see it so in /schools and are
+    told once."""
     db = chat.app.bot_data["engine"].db
-    enrol(db, 2002, roles=("access-manager",))
+    boss = manager(chat, user=2002)
     chat.language_code = "en"
-    assert "Only an access manager" in await chat.send("/schools")
+    assert "Only an access manager" in await chat.send("/schools")  # managing schools stays theirs
     assert "Only an access manager" in await chat.press(REMOVE_SCHOOL.pack(SCHOOL_FWB))
     await chat.send("/new")
     await chat.tap("fwb")
-    reply = await chat.send("0876.540.005")
-    assert "Only an access manager can register a school" in reply and "2002" in reply
-    assert "school" in reply.lower() and NEW_SCHOOL not in schools(db)
+    asked = await chat.send("0876.540.005")
+    assert "not registered yet" in asked and "name" in asked
+    added = await chat.send("Athénée royal de Namur")
+    assert "to be checked by an access manager" in added and "NISS" in added  # and on to the next question
+    with session(db) as s:
+        school = s.exec(select(School).where(School.bce == NEW_SCHOOL)).one()
+    assert school.to_check and school.added_by is not None and school.added_at is not None and school.told_at is None
+    start = len(chat.recorder.calls)
+    assert await deliver(chat.app, chat.app.bot_data["engine"]) == (1, 0)  # the one access manager, once
+    [(_, told)] = [c for c in chat.recorder.calls[start:] if c[0] == "sendMessage"]
+    assert told["chat_id"] == 2002 and "Athénée royal de Namur" in told["text"] and "à vérifier" in told["text"]
+    assert await deliver(chat.app, chat.app.bot_data["engine"]) == (0, 0)
+    listed = await boss.send("/schools")
+    assert "To be checked: added by 1001" in listed
+    done = await boss.press(CHECK_SCHOOL.pack(NEW_SCHOOL))
+    assert "is checked" in done and "To be checked" not in done
+    with session(db) as s:
+        assert not s.exec(select(School).where(School.bce == NEW_SCHOOL)).one().to_check
+
+
+async def test_access_managers_see_what_kind_of_employer_their_organisation_is(chat):
+    db = chat.app.bot_data["engine"].db
+    boss = manager(chat)
+    assert "is not recorded" in await boss.send("/schools")
+    with session(db) as s:
+        organisation = s.exec(select(Organisation)).first()
+        organisation.employer = "private"
+        s.add(organisation)
+        s.commit()
+    assert "recorded as a private-law body" in await boss.send("/schools")
 
 
 async def test_an_access_manager_who_files_registers_an_unknown_school_on_the_way(chat):

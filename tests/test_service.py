@@ -29,6 +29,7 @@ async def test_a_modification_keeps_the_notice_date_it_asked_again(chat):
     notice = TODAY - dt.timedelta(days=20)
     reply = await chat.send(notice.strftime("%d/%m/%Y"))
     assert notice.strftime("%d/%m/%Y") in reply
+    await chat.tap("toggle:certified")
     assert ticket in await chat.tap("save")
     with session(db) as s:
         request = s.exec(select(LeaveRequest).where(LeaveRequest.ticket == ticket)).one()
@@ -43,6 +44,7 @@ async def test_a_modification_may_change_the_rtt_answer(chat):
     await chat.press(MODIFY.pack(ticket))
     await chat.tap("edit:rtt")
     await chat.tap("yes")
+    await chat.tap("toggle:certified")
     reply = await chat.tap("save")
     assert ticket in reply
     with session(db) as s:
@@ -174,6 +176,7 @@ async def test_french_screens_put_a_non_breaking_space_before_double_signs(chat)
     await chat.press(MODIFY.pack(ticket))
     await chat.tap("edit:rtt")
     await chat.tap("yes")
+    await chat.tap("toggle:certified")
     seen.append(await chat.tap("save"))
     seen.append(await chat.send(f"/status {ticket}"))
     seen.append(await chat.send("/overview"))
@@ -348,6 +351,7 @@ async def test_a_contractual_half_time_request_speaks_of_its_contract_and_of_red
     from tests.test_intake_dialog import to_leave_type
     await to_leave_type(chat, status="contractual")
     await chat.tap("medical")
+    await chat.tap("family")
     await chat.tap("half")
     from tests.test_intake_dialog import START
     await chat.send(START.strftime("%d/%m/%Y"))

@@ -134,6 +134,7 @@ class Soak:
         reply = self.post(user, self.bots.button(user, MODIFY.pack(ticket)))
         reply = self.tap(user, reply, "edit:rtt")
         reply = self.tap(user, reply, self.rng.choice(["yes", "no"]))
+        reply = self.tap(user, reply, "toggle:certified")
         reply = self.tap(user, reply, "save")
         self.done["modify"] += 1
         if reply and "enregistrées dans l'historique" in reply.get("text", ""):

@@ -248,9 +248,11 @@ async def test_a_save_based_on_an_outdated_request_is_refused_with_what_changed(
     await colleague.tap("edit:hours_before")
     await colleague.send("19h00")
     await colleague.tap("same")
+    await colleague.tap("toggle:certified")
     assert filed in await colleague.tap("save")
     await chat.tap("edit:rtt")
     await chat.tap("yes")
+    await chat.tap("toggle:certified")
     reply = await chat.tap("save")
     assert "1004" in reply  # who changed it meanwhile
     with session(db) as s:
@@ -261,6 +263,7 @@ async def test_a_save_based_on_an_outdated_request_is_refused_with_what_changed(
     await chat.press(MODIFY.pack(filed))  # again, on the request as it is now: only what this member changes
     await chat.tap("edit:rtt")
     await chat.tap("yes")
+    await chat.tap("toggle:certified")
     await chat.tap("save")
     with session(db) as s:
         events = s.exec(select(RequestEvent).where(RequestEvent.kind == "modified").order_by(RequestEvent.id)).all()
@@ -275,6 +278,7 @@ async def test_an_onem_decision_between_opening_and_saving_a_modification_is_not
     await chat.tap("yes")
     with session(db) as s:
         onem.set_status(s, filed, "accepted")
+    await chat.tap("toggle:certified")
     reply = await chat.tap("save")
     assert filed in reply
     with session(db) as s:

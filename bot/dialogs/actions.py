@@ -55,6 +55,7 @@ SCHOOL_ADD = action("school.add")
 SCHOOL_RENAME = action("school.rename", BCE)
 ASK_REMOVE_SCHOOL = action("school.remove?", BCE)
 REMOVE_SCHOOL = action("school.remove!", BCE)
+CHECK_SCHOOL = action("school.checked", BCE)  # an access manager confirms a school a member typed at the intake
 
 # language
 LANGUAGE = action("language", Word("language", LANGUAGES))

@@ -25,12 +25,12 @@ from bot.dialogs.actions import (
     table_button,
 )
 from bot.dialogs.questions import LEAVE_ANSWERS, STEP, answers_from_request, draft_request, request_fields
-from bot.dialogs.request_text import filed_on, request_entry, request_lines
+from bot.dialogs.request_text import CERTIFY, LEGAL_NOTICE, box, filed_on, request_entry, request_lines, working_time
 from bot.documents import attachment_document, attachment_problem, store_attachment
-from bot.domain.answers import aware, format_hours
+from bot.domain.answers import aware, is_periods
 from bot.domain.errors import Invalid
 from bot.domain.identifiers import parse_ticket
-from bot.domain.leaves import UNDECIDED, Regime, Status, label
+from bot.domain.leaves import UNDECIDED, Motive, Regime, Status, label
 from bot.domain.roles import Permission, refusal
 from bot.i18n import N_, SEMICOLON, Capitalized, FileSize, joined, t, tn
 from bot.storage import repository
@@ -43,16 +43,18 @@ FOCUS_HOURS = 24
 
 # --- one request in full ----------------------------------------------------------------------------------------
 
-def _shown(field: str, value):
-    """A stored value as the user reads it: dates, hours and codes in words."""
+def _shown(field: str, value, unit: str = "hours"):
+    """A stored value as the user reads it: dates, hours (or periods) and codes in words."""
     if value is None:
         return "-"
     if field.endswith("_date"):
         return dt.date.fromisoformat(value)
     if field.endswith("_hours") or field == "hours_before":
-        return format_hours(value)
+        return working_time(value, unit)
     if field == "regime":
         return label(Regime(value))
+    if field == "motive":
+        return label(Motive(value))
     if field in ("employer_agreement", "rtt"):
         return t(N_("Yes")) if value else t(N_("No"))
     return str(value)
@@ -67,15 +69,20 @@ def event_line(session: Session, event: RequestEvent) -> object:
     if event.kind == "cancelled":
         return t(N_("{date}: cancelled by {who}"), date=day, who=who or "-")
     if event.kind == "modified":
-        changes = [t(N_("{field}: {before} → {after}"), field=t(STEP[name].label), before=_shown(name, before),
-                     after=_shown(name, after)) for name, (before, after) in _changes(event).items() if name in STEP]
+        changed = _changes(event)
+        units = changed.get("time_unit", ("hours", "hours"))
+        changes = [t(N_("{field}: {before} → {after}"), field=t(STEP[name].label), before=_shown(name, before, units[0]),
+                     after=_shown(name, after, units[1])) for name, (before, after) in changed.items() if name in STEP]
+        if event.certified_by:
+            return t(N_("{date}: modified and certified by {who} ({fields})"), date=day, who=who or "-",
+                     fields=joined(changes, t(SEMICOLON)))
         return t(N_("{date}: modified by {who} ({fields})"), date=day, who=who or "-",
                  fields=joined(changes, t(SEMICOLON)))
     if event.kind == "document":
         return t(N_("{date}: document added by ONEM: {name}"), date=day, name=_changes(event)["document"][1])
     status = Capitalized(label(Status(event.status)))
     if event.office:
-        return t(N_("{date}: {status}, ONEM office {office}"), date=day, status=status, office=event.office)
+        return t(N_("{date}: {status}, ONEM office {office}"), date=day, status=status, office=t(event.office))
     return t(N_("{date}: {status}"), date=day, status=status)
 
 
@@ -90,7 +97,7 @@ def consultation(turn: Turn, request: LeaveRequest, notes: list | None = None) -
              t(N_("Status: {status}"), status=Capitalized(label(Status(request.status)))),
              t(N_("Filed on {date}"), date=filed_on(request))]
     if request.office:
-        lines.append(t(N_("ONEM office: {office}"), office=request.office))
+        lines.append(t(N_("ONEM office: {office}"), office=t(request.office)))
     lines += ["", *request_lines(session, request, turn.member.organisation_name,
                                  reveal=turn.member.may(Permission.READ_NISS)), "", t(N_("History:"))]
     lines += [["• ", event_line(session, e)] for e in repository.history_of(session, request)]
@@ -231,19 +238,31 @@ def cancel(turn: Turn, ticket: str) -> View:
 # --- modification: the leave's questions, on the same form runner as the intake ----------------------------------
 
 def _modification_summary(ctx: Context) -> tuple[list, list[list[Choice]]]:
-    lines = [t(N_("Modification of request {ticket}"), ticket=ctx.answers["ticket"]), "",
+    """Like the confirmation page of a filing: the legal notice, the request in sentences, and the certification
+    to tick before saving."""
+    lines = [t(N_("Modification of request {ticket}"), ticket=ctx.answers["ticket"]), "", t(LEGAL_NOTICE), "",
              *request_lines(ctx.connection, draft_request(ctx), ctx.member.organisation_name), "",
-             t(N_("Change the form, the dates or the working time with the buttons, then save. The same rules as for "
-                  "a new request apply."))]
+             t(N_("Change the form, the dates or the working time with the buttons, tick the certification, then "
+                  "save. The same rules as for a new request apply.")),
+             t(CERTIFY, box=box(ctx.answers.get("certified")))]
     edits = [Choice(f"edit:{name}", t(N_("✏ {label}"), label=t(STEP[name].label))) for name in MODIFIABLE
              if STEP[name].applies_to(ctx)]
     rows = [edits[i:i + 2] for i in range(0, len(edits), 2)]
+    rows.append([Choice("toggle:certified", t(N_("{box} I certify the data are correct"),
+                                              box=box(ctx.answers.get("certified"))))])
     rows.append([Choice("save", t(N_("💾 Save the changes"))), Choice("discard", t(N_("Leave unchanged")))])
     return lines, rows
 
 
 def _on_modification_summary(turn: Turn, ctx: Context, code: str) -> View | None:
+    if code == "toggle:certified":
+        ctx.answers["certified"] = not ctx.answers.get("certified")
+        forms.save(turn, SUMMARY)
+        return None
     if code == "save":
+        if not ctx.answers.get("certified"):
+            return forms.summary_view(turn, ctx, [t(N_("⚠ Tick \"I certify the data are correct\" before you "
+                                                       "save."))], True)
         return _save_modification(turn, ctx)
     if code == "discard":
         request_id = turn.draft.request_id
@@ -268,6 +287,10 @@ def _save_modification(turn: Turn, ctx: Context) -> View:
     # Only what this member changed is written, and only onto the request as they saw it.
     fields, filed = request_fields(ctx.answers), ctx.answers.get("filed", {})
     changed = {name: fields[name] for name in SAVED if ctx.answers.get(name) != filed.get(name)}
+    if {"hours_before", "fulltime_hours"} & set(changed):  # a working time is its two numbers (and their unit)
+        changed |= {name: fields[name] for name in ("hours_before", "fulltime_hours")}
+        if is_periods(ctx.answers["hours_before"]) != is_periods(filed.get("hours_before")):
+            changed["time_unit"] = fields["time_unit"]
     try:
         changes = repository.modify_request(turn.session, turn.member, request, changed,
                                             ctx.answers.get("request_version", request.version))
@@ -304,7 +327,7 @@ def _start_modification(turn: Turn, request: LeaveRequest) -> View:
 
 # What a modification asks again when the rules want it, and saves: every answer of the leave.
 MODIFIABLE = (*LEAVE_ANSWERS, "notice_date", "rtt")
-SAVED = {"regime", "employer_agreement", "start_date", "end_date", "hours_before", "fulltime_hours", "notice_date",
+SAVED = {"motive", "regime", "employer_agreement", "start_date", "end_date", "hours_before", "fulltime_hours", "notice_date",
          "rtt"}
 MODIFICATION = router.form(Form("modify", [STEP[name] for name in MODIFIABLE], summary=_modification_summary,
                                 on_summary=_on_modification_summary, start=_restart_modification,

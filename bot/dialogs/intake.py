@@ -10,7 +10,7 @@ from bot.core.turn import Turn
 from bot.core.views import Button, View
 from bot.dialogs.actions import NEW_REQUEST, SHOW_REQUEST
 from bot.dialogs.questions import STEPS, draft_request, request_fields, roles_capacities
-from bot.dialogs.request_text import ACKNOWLEDGED, CITIZEN_REMINDER, INFORMATION, request_lines
+from bot.dialogs.request_text import ACKNOWLEDGED, CERTIFY, CITIZEN_REMINDER, INFORMATION, LEGAL_NOTICE, box, request_lines
 from bot.domain.leaves import Capacity
 from bot.domain.roles import Permission
 from bot.i18n import N_, t
@@ -30,23 +30,23 @@ def new_request_button() -> list[Button]:
 # --- the summary, in sentences like the manual's confirmation page --------------------------------------------
 
 def _summary(ctx: Context) -> tuple[list, list[list[Choice]]]:
+    """The manual's confirmation page: the legal notice first, the request in sentences, the confirmation e-mail's
+    box (said unavailable where no mail server is set, rather than hidden), the certification."""
     a = ctx.answers
     worded = request_lines(ctx.connection, draft_request(ctx), ctx.member.organisation_name)
-    lines = [t(N_("Confirmation page")), "", *worded, "",
-             t(N_("⚠ Legal notice: any incorrect declaration may lead to prosecution.")), ""]
+    lines = [t(N_("Confirmation page")), "", t(LEGAL_NOTICE), "", *worded, ""]
     if ctx.mail_enabled:
-        lines.append(t(N_("{box} I wish to receive a confirmation e-mail."),
-                       box="☑" if a.get("confirm_email") else "☐"))
+        lines.append(t(N_("{box} I wish to receive a confirmation e-mail."), box=box(a.get("confirm_email"))))
         if a.get("confirm_email") and a.get("email_proved"):
             lines.append(t(N_("It will be sent to {email}."), email=a["email_proved"]))
-    lines.append(t(N_("{box} I certify that all the data on this form are correct. I undertake to report any change "
-                      "immediately."), box="☑" if a.get("certified") else "☐"))
+    else:
+        lines.append(t(N_("☐ I wish to receive a confirmation e-mail. (Not available here: this bot has no mail "
+                          "server. Keep the acknowledgement shown after confirming, or /status.)")))
+    lines.append(t(CERTIFY, box=box(a.get("certified"))))
     rows = [[forms.modify_choice()]]
     if ctx.mail_enabled:
-        rows.append([Choice("toggle:confirm_email", t(N_("{box} Confirmation e-mail"),
-                                                      box="☑" if a.get("confirm_email") else "☐"))])
-    rows.append([Choice("toggle:certified", t(N_("{box} I certify the data are correct"),
-                                              box="☑" if a.get("certified") else "☐"))])
+        rows.append([Choice("toggle:confirm_email", t(N_("{box} Confirmation e-mail"), box=box(a.get("confirm_email"))))])
+    rows.append([Choice("toggle:certified", t(N_("{box} I certify the data are correct"), box=box(a.get("certified"))))])
     rows.append([Choice("confirm", t(N_("✅ Confirm")))])
     rows.append([Choice("back", t(N_("« Back")))])
     return lines, rows
@@ -115,7 +115,7 @@ def _start(turn: Turn) -> list[View]:
 
 GROUPS = ((N_("who files"), ("capacity", "community", "school")),
           (N_("worker"), ("niss", "last_name", "first_name", "staff_status", "email")),
-          (N_("leave"), ("leave_type", "regime", "employer_agreement")),
+          (N_("leave"), ("leave_type", "motive", "regime", "employer_agreement")),
           (N_("dates and hours"), ("start_date", "end_date", "hours_before", "fulltime_hours", "notice_date", "rtt")))
 INTAKE = router.form(Form("intake", STEPS, summary=_summary, on_summary=_on_summary, start=_start,
                           editable=tuple(s.name for s in STEPS

@@ -37,7 +37,7 @@ from bot.dialogs.request_text import request_entry
 from bot.domain.answers import aware, format_hours, local_today, parse_date
 from bot.domain.errors import Invalid
 from bot.domain.identifiers import format_bce, format_niss, mask_niss, parse_niss, parse_ticket
-from bot.domain.leaves import Capacity, Community, LeaveType, Regime, StaffStatus, Status, label
+from bot.domain.leaves import Capacity, Community, LeaveType, Motive, Regime, StaffStatus, Status, label
 from bot.domain.roles import Permission
 from bot.domain.words import KEY_WORD, RESET_WORD, VALUE_WORD, plain, spellings
 from bot.i18n import N_, Capitalized, joined, render, t, tn
@@ -341,7 +341,8 @@ def json_of(value: dict) -> str:
 COLUMNS = (N_("Ticket"), N_("NISS"), N_("Last name"), N_("First name"), N_("Leave"), N_("Form"), N_("Start date"),
            N_("End date"), N_("Filed on"), N_("Status"), N_("ONEM office"), N_("Community"), N_("School"),
            N_("School's enterprise number (BCE)"), N_("Worker's staff status"), N_("Working time before"),
-           N_("Full-time schedule"), N_("Written notice"), N_("RTT scheme"), N_("Employer's agreement"), N_("E-mail"))
+           N_("Full-time schedule"), N_("Written notice"), N_("RTT scheme"), N_("Employer's agreement"), N_("E-mail"),
+           N_("Case or motive"))
 
 
 def cell(text: str | None) -> str:
@@ -367,15 +368,19 @@ def export_csv(session: Session, member, filters: Filters, lang: str) -> bytes:
         dt.datetime.fromisoformat(hour + ":00").replace(tzinfo=dt.UTC) if isinstance(hour, str) else aware(hour))))
     yes_no = {None: "", True: render(t(N_("Yes")), lang), False: render(t(N_("No")), lang)}
 
+    office_name = lru_cache(maxsize=None)(lambda office: cell(render(t(office), lang)) if office else "")
+    periods = lru_cache(maxsize=None)(lambda n: render(tn("{n} period", "{n} periods", n), lang))
+
     def line(r) -> list:
         (ticket, number, last, first, leave, regime, start, end, filed_at, status, office, community, bce, staff,
-         before, fulltime, notice, rtt, agreement, email) = r
+         before, fulltime, notice, rtt, agreement, email, motive, unit) = r
+        time = (f"{before}/{fulltime}", periods(fulltime)) if unit == "periods" else (hours(before), hours(fulltime))
         return [ticket, niss(number), cell(last), cell(first), word(LeaveType, leave), word(Regime, regime),
                 day(start), day(end), filed(filed_at[:13] if isinstance(filed_at, str) else
                                             filed_at.replace(minute=0, second=0, microsecond=0)),
-                word(Status, status), cell(office), word(Community, community), cell(school_names.get(bce, "")),
+                word(Status, status), office_name(office), word(Community, community), cell(school_names.get(bce, "")),
                 school(bce), word(StaffStatus, staff),
-                hours(before), hours(fulltime), day(notice), yes_no[rtt], yes_no[agreement], cell(email)]
+                *time, day(notice), yes_no[rtt], yes_no[agreement], cell(email), word(Motive, motive)]
 
     out = io.StringIO()
     writer = csv.writer(out, delimiter=";", quoting=csv.QUOTE_MINIMAL, lineterminator="\r\n")

@@ -13,10 +13,13 @@ from bot.dialogs.request_text import born
 from bot.domain.answers import (
     aware,
     format_hours,
+    format_working_time,
+    is_periods,
     parse_date,
     parse_email,
     parse_hours,
     parse_name,
+    parse_periods,
     parse_school_name,
 )
 from bot.domain.errors import Invalid
@@ -25,19 +28,23 @@ from bot.domain.leaves import (
     LIVE,
     Capacity,
     Community,
+    Employer,
     Exceeded,
     LeaveType,
+    Motive,
     Regime,
     StaffStatus,
-    allowed_months,
+    add_months,
     check_hours,
     check_notice,
     check_period,
+    duration_of,
     exceeded_ceilings,
     label,
     leave_availability,
+    length_warnings,
+    motives_of,
     needs_employer_agreement,
-    period_end,
     regimes_for,
 )
 from bot.domain.roles import Permission, Role
@@ -88,6 +95,18 @@ def _regime(ctx: Context) -> Regime:
     return Regime(ctx.answers["regime"])
 
 
+def _motive(ctx: Context) -> str | None:
+    return ctx.answers.get("motive") if motives_of(_leave(ctx)) else None
+
+
+def _employer(ctx: Context) -> Employer | None:
+    """What kind of employer the organisation is (its own staff's leaves depend on it), once per turn."""
+    if "employer" not in ctx.cache:
+        kind = repository.employer_of(ctx.connection, ctx.member.organisation_id)
+        ctx.cache["employer"] = Employer(kind) if kind else None
+    return ctx.cache["employer"]
+
+
 def _community(ctx: Context) -> Community | None:
     code = ctx.answers.get("community")
     return Community(code) if code and _is_po(ctx) else None
@@ -104,8 +123,16 @@ def _schools(ctx: Context):
 # --- capacity, community, school ----------------------------------------------------------------
 
 def _capacity_choices(ctx):
-    return [Choice(Capacity.PO, t(N_("I act as organising authority (education staff)"))),
-            Choice(Capacity.OWN, t(N_("I act on behalf of my organisation (its own staff)")))]
+    return [Choice(Capacity.PO, t(N_("I act as organising authority"))),
+            Choice(Capacity.OWN, t(N_("I act on behalf of the company I am logged in with")))]
+
+
+def _capacity_prompt(ctx):
+    return [t(N_("In which capacity do you file this request?")),
+            t(N_("As organising authority: for the staff of your schools (teachers and other education staff, linked "
+                 "to a community). On behalf of the company you are logged in with: for the own staff of "
+                 "{organisation} (its administration, for example), not the schools' teachers."),
+              organisation=ctx.member.organisation_name)]
 
 
 def _community_choices(ctx):
@@ -119,18 +146,12 @@ def _may_register(ctx) -> bool:
 def _school_prompt(ctx):
     community = label(Community(ctx.answers["community"]))
     if not _schools(ctx):
-        if _may_register(ctx):
-            return [t(N_("Your organisation has no school registered in the {community} yet. Type the enterprise "
-                         "number (BCE) of the school that employs the worker, for example 0876.543.270: you will "
-                         "register it here."), community=community)]
-        return [t(N_("Your organisation has no school registered in the {community}. Go back and choose another "
-                     "community, or ask your access manager to register the school."), community=community)]
-    if _may_register(ctx):
-        return [t(N_("Which school employs the worker? Tap it, or type its enterprise number (BCE), for example "
-                     "{example}; a school not listed yet is registered on the way."),
-                  example=format_bce(_schools(ctx)[0].bce))]
-    return [t(N_("Which school employs the worker? Tap it, or type its enterprise number (BCE), "
-                 "for example {example}."), example=format_bce(_schools(ctx)[0].bce))]
+        return [t(N_("Your organisation has no school registered in the {community} yet. Type the enterprise "
+                     "number (BCE) of the school that employs the worker, for example 0876.543.270: you will "
+                     "register it here."), community=community)]
+    return [t(N_("Which school employs the worker? Tap it, or type its enterprise number (BCE), for example "
+                 "{example}; a school not listed yet is registered on the way."),
+              example=format_bce(_schools(ctx)[0].bce))]
 
 
 def _school_choices(ctx):
@@ -156,21 +177,16 @@ def _parse_school(text, ctx):
     if repository.bce_taken(ctx.connection, bce):
         raise Invalid(N_("{bce} is registered to another organisation, or is an organisation's own number: it cannot "
                          "be registered here. Check the number on the school's documents."), bce=format_bce(bce))
-    if _may_register(ctx):
-        return bce  # the next question asks its name, and registers it
-    managers = repository.access_managers(ctx.session, ctx.member.organisation_id)
-    raise Invalid(N_("{bce} is not one of your organisation's schools in the {community}. Only an access manager can "
-                     "register a school ({managers}): ask them, or tap one of the schools below."),
-                  bce=format_bce(bce), community=community, managers=", ".join(managers) or "-")
+    return bce  # the next question asks its name, and registers it (to be checked, if typed by a non-manager)
 
 
 def _check_school(value, ctx) -> list:
     """Still registered when the summary is shown again (an access manager may have removed it meanwhile); one
     being registered on the way is checked by its name's step."""
-    if _registered(ctx, value) or _may_register(ctx):
+    if _registered(ctx, value) or "school_name" not in ctx.answers or ctx.turn.draft.state == "school_name":
         return []
-    raise Invalid(N_("School {bce} is no longer registered for your organisation. Tap one of the schools below."),
-                  bce=format_bce(value))
+    raise Invalid(N_("School {bce} is no longer registered for your organisation. Tap one of the schools below, or "
+                     "type its number again."), bce=format_bce(value))
 
 
 def _new_school(ctx) -> bool:
@@ -178,13 +194,20 @@ def _new_school(ctx) -> bool:
 
 
 def _register_school(name, ctx) -> list:
-    """The school typed at the previous question becomes one of the organisation's, in this turn."""
+    """The school typed at the previous question becomes one of the organisation's, in this turn: checked at once
+    when an access manager typed it, to be checked by one otherwise (they are told)."""
     bce, community = ctx.answers["school"], ctx.answers["community"]
+    manager = _may_register(ctx)
     if not _registered(ctx, bce):
-        repository.add_school(ctx.session, ctx.member.organisation_id, bce, community, name)
+        repository.add_school(ctx.session, ctx.member.organisation_id, bce, community, name, added_by=ctx.member.id,
+                              now=ctx.turn.now, to_check=not manager)
         ctx.cache.pop(("schools", community), None)
-    return [t(N_("✓ {name} ({bce}) is now registered as a school of your organisation in the {community}; "
-                 "/schools lists them."), name=name, bce=format_bce(bce), community=label(Community(community)))]
+    if manager:
+        return [t(N_("✓ {name} ({bce}) is now registered as a school of your organisation in the {community}; "
+                     "/schools lists them."), name=name, bce=format_bce(bce), community=label(Community(community)))]
+    return [t(N_("✓ {name} ({bce}) is added to your organisation's schools in the {community}, to be checked by an "
+                 "access manager; they are told. You can go on."), name=name, bce=format_bce(bce),
+              community=label(Community(community)))]
 
 
 def _check_school_name(value, ctx) -> list:
@@ -219,10 +242,16 @@ def _check_age(value, ctx) -> list:
 
 
 def _check_start(value, ctx) -> list:
-    """A start in the past is a late request: ONEM decides what it means, the bot only says so."""
-    if _day(value) < ctx.today:
+    """A start in the past is a late request: ONEM decides what it means, the bot only says so (more than two months
+    late, the allowance runs only from the day ONEM receives it)."""
+    start = _day(value)
+    if add_months(start, 2) < ctx.today:
+        return [t(N_("⚠ The leave starts on {start}, more than two months ago: a request that reaches ONEM more than "
+                     "two months after the start gives allowances only from the day ONEM receives it. It can be "
+                     "filed."), start=start)]
+    if start < ctx.today:
         return [t(N_("⚠ The leave starts on {start}, in the past: this is a late request. It can be filed; ONEM "
-                     "decides what the delay means for the allowances."), start=_day(value))]
+                     "decides what the delay means for the allowances."), start=start)]
     return []
 
 
@@ -238,15 +267,32 @@ def _parse_email(text, ctx):
 
 def _availability(ctx):
     return leave_availability(Capacity(ctx.answers["capacity"]), _community(ctx),
-                              StaffStatus(ctx.answers["staff_status"]))
+                              StaffStatus(ctx.answers["staff_status"]), _employer(ctx))
+
+
+# The leave question in the manual's words (what tells medical assistance and palliative care apart); the button
+# carries the short name.
+LEAVE_DESCRIPTION = {
+    LeaveType.CAREER_BREAK: N_("to take a career break"),
+    LeaveType.PARENTAL: N_("to take a parental leave"),
+    LeaveType.MEDICAL: N_("to assist or give care to a seriously ill member of their household or family"),
+    LeaveType.PALLIATIVE: N_("to assist or give care to a person suffering from an incurable illness in the terminal "
+                             "phase"),
+    LeaveType.CARER: N_("to take an informal carer leave"),
+    LeaveType.TIME_CREDIT: N_("to take time credit with a motive"),
+}
 
 
 def _leave_prompt(ctx):
-    lines = [t(N_("Which leave does the worker ask for?"))]
+    lines = [t(N_("The worker would like to interrupt (partially or completely) their career:"))]
+    closed = []
     for leave, reason in _availability(ctx):
         if reason:
-            lines.append(t(N_("Not offered: {leave}. {reason}"), leave=label(leave), reason=t(reason)))
-    return lines
+            closed.append(t(N_("Not offered: {leave}. {reason}"), leave=label(leave), reason=t(reason)))
+        else:
+            lines.append(t(N_("• {leave}: {description}"), leave=Capitalized(label(leave)),
+                           description=t(LEAVE_DESCRIPTION[leave])))
+    return [*lines, *closed]
 
 
 def _leave_choices(ctx):
@@ -261,9 +307,38 @@ def _parse_leave(text, ctx):
     return _pick(_leave_choices)(text, ctx)
 
 
+# The cases a leave is asked for, where its rules differ: a short name on the button, what it means in the message.
+MOTIVE_DESCRIPTION = {
+    Motive.FAMILY: N_("a seriously ill member of the household or family (up to 12 months of full interruption, or "
+                      "24 part-time, per patient)"),
+    Motive.SINGLE_PARENT: N_("the worker's own child of 16 or under, the worker living alone with the child (up to 24 "
+                             "months of full interruption, or 48 part-time)"),
+    Motive.HOSPITAL: N_("the worker's minor child in hospital (a full interruption of one week, renewable once by one "
+                        "week)"),
+    Motive.CHILD: N_("to care for their child under 8 (allowances for at most 48 months)"),
+    Motive.PALLIATIVE_CARE: N_("to give palliative care (at most 51 months)"),
+    Motive.ILL_RELATIVE: N_("to assist or care for a seriously ill member of the household or family (at most 51 "
+                            "months)"),
+    Motive.DISABLED_CHILD: N_("to care for their disabled child under 21 (at most 51 months)"),
+    Motive.ILL_CHILD: N_("to give medical care to their seriously ill minor child (at most 51 months)"),
+    Motive.TRAINING: N_("to follow a recognised training (at most 36 months)"),
+}
+
+
+def _motive_prompt(ctx):
+    question = (N_("Whom does the worker assist?") if _leave(ctx) is LeaveType.MEDICAL else
+                N_("For which motive does the worker take time credit?"))
+    return [t(question), *(t(N_("• {motive}: {description}"), motive=Capitalized(label(motive)),
+                            description=t(MOTIVE_DESCRIPTION[motive])) for motive in motives_of(_leave(ctx)))]
+
+
+def _motive_choices(ctx):
+    return [Choice(motive.value, Capitalized(label(motive))) for motive in motives_of(_leave(ctx))]
+
+
 def _regime_choices(ctx):
-    return [Choice(r.value, Capitalized(label(r))) for r in regimes_for(_leave(ctx), Capacity(ctx.answers["capacity"]),
-                                                                      _community(ctx))]
+    return [Choice(r.value, Capitalized(label(r))) for r in regimes_for(
+        _leave(ctx), Capacity(ctx.answers["capacity"]), _community(ctx), _employer(ctx), _motive(ctx))]
 
 
 def _parse_agreement(text, ctx):
@@ -279,25 +354,32 @@ def _parse_day(text, ctx):
     return parse_date(text, ctx.today).isoformat()
 
 
+def _duration(ctx):
+    return duration_of(_leave(ctx), _regime(ctx), _motive(ctx))
+
+
 def _end_prompt(ctx):
-    months = allowed_months(_leave(ctx), _regime(ctx))
+    duration = _duration(ctx)
     return [t(N_("Last day of the leave? Tap a duration or type the date, for example {example}."),
-              example=period_end(_day(ctx.answers["start_date"]), months[0]))]
+              example=duration.end(_day(ctx.answers["start_date"]), duration.months[0]))]
 
 
 def _end_choices(ctx):
-    start = _day(ctx.answers["start_date"])
-    return [Choice(f"m{n}", tn("{n} month, until {end}", "{n} months, until {end}", n, end=period_end(start, n)))
-            for n in allowed_months(_leave(ctx), _regime(ctx))[:4]]
+    start, duration = _day(ctx.answers["start_date"]), _duration(ctx)
+    if duration.unit == "week":
+        return [Choice(f"m{n}", tn("{n} week, until {end}", "{n} weeks, until {end}", n, end=duration.end(start, n)))
+                for n in duration.months[:4]]
+    return [Choice(f"m{n}", tn("{n} month, until {end}", "{n} months, until {end}", n, end=duration.end(start, n)))
+            for n in duration.months[:4]]
 
 
 def _parse_end(text, ctx):
     months = re.fullmatch(r"m(\d{1,3})", text.strip(), re.ASCII)
     if months:  # a duration button (or its code typed)
-        allowed = allowed_months(_leave(ctx), _regime(ctx))
-        if int(months[1]) not in allowed:
+        duration = _duration(ctx)
+        if int(months[1]) not in duration.months:
             raise Invalid(N_("Please choose one of the buttons below."))
-        return period_end(_day(ctx.answers["start_date"]), int(months[1])).isoformat()
+        return duration.end(_day(ctx.answers["start_date"]), int(months[1])).isoformat()
     return _parse_day(text, ctx)
 
 
@@ -317,17 +399,21 @@ def _live(ctx) -> list:
 
 def _check_end(value, ctx):
     start, end = _day(ctx.answers["start_date"]), _day(value)
-    months = check_period(_leave(ctx), _regime(ctx), start, end)
+    months = check_period(_leave(ctx), _regime(ctx), start, end, _motive(ctx))
     other = next((r for r in _live(ctx) if r.start_date <= end and r.end_date >= start), None)
     if other is not None:
         raise Invalid(N_("This worker already has a request from {start} to {end} (ticket {ticket}) that overlaps "
                          "these dates. Choose other dates, or cancel that request first."),
                       start=other.start_date, end=other.end_date, ticket=other.ticket)
-    return [_ceiling_warning(over, ctx) for over in exceeded_ceilings(_leave(ctx), _regime(ctx), months, _live(ctx))]
+    age = parse_niss(ctx.answers["niss"]).age_on(start)
+    over = exceeded_ceilings(_leave(ctx), _regime(ctx), months, _live(ctx), _motive(ctx), _community(ctx), age)
+    return [*length_warnings(_leave(ctx), _regime(ctx), months, _motive(ctx)),
+            *(_ceiling_warning(limit, ctx) for limit in over)]
 
 
 _PER = {"child": N_("per child"), "patient": N_("per patient"), "person": N_("per person cared for"),
-        "career": N_("over the whole career")}
+        "career": N_("over the whole career"), "hospital": N_("per stay in hospital"),
+        "motive": N_("for this motive over the whole career")}
 
 
 def _months(value) -> str:
@@ -342,9 +428,14 @@ def _ceiling_warning(over: Exceeded, ctx) -> T:
                         end=earlier[ticket].end_date, form=label(Regime(earlier[ticket].regime)))
                       for ticket in over.tickets], t(SEMICOLON))
     why = (N_("ONEM counts the whole career, with other employers' requests too: check with the worker.")
-           if over.limit.per == "career" else
+           if over.limit.per in ("career", "motive") else
            N_("It can still be filed if it concerns another child or patient: the bot cannot know. Check with the "
               "worker."))
+    if _duration(ctx).unit == "week":
+        return t(N_("⚠ Ceiling: a {leave} for a child in hospital is limited to {ceiling} weeks {per}. Already filed "
+                    "here for this worker: {tickets}. It can still be filed if it concerns another stay: the bot "
+                    "cannot know. Check with the worker."), leave=label(_leave(ctx)), ceiling=_months(over.ceiling),
+                 per=t(_PER[over.limit.per]), tickets=tickets)
     return t(N_("⚠ Ceiling: a {leave} is limited to {ceiling} months of {form} {per}. Already filed here for this "
                 "worker: {tickets}. Months left before this request: {left}; it asks for {months}. {why}"),
              leave=label(_leave(ctx)), ceiling=_months(over.ceiling), form=label(_regime(ctx)),
@@ -366,8 +457,25 @@ def _parse_hours(text, ctx):
     return parse_hours(text)
 
 
+def _parse_before(text, ctx):
+    """Hours and minutes a week (20h00), or a teacher's periods (11/22: 11 of a 22-period full-time load)."""
+    return parse_periods(text) or parse_hours(text)
+
+
+def _check_before(value, ctx) -> list:
+    """In periods, the full-time load is part of the answer: the form's rules are checked at once."""
+    if is_periods(value):
+        worked, load = (int(part) for part in value.split("/"))
+        check_hours(_leave(ctx), _regime(ctx), worked, load, _motive(ctx), show=_periods)
+    return []
+
+
+def _periods(n: int):
+    return tn("{n} period", "{n} periods", n)
+
+
 def _show_hours(value, ctx):
-    return format_hours(value)
+    return format_working_time(value)
 
 
 def _fulltime_choices(ctx):
@@ -382,12 +490,12 @@ def _parse_fulltime(text, ctx):
 
 
 def _check_fulltime(value, ctx):
-    check_hours(_leave(ctx), _regime(ctx), ctx.answers["hours_before"], value)
+    check_hours(_leave(ctx), _regime(ctx), ctx.answers["hours_before"], value, _motive(ctx))
     return []
 
 
 def _check_notice(value, ctx):
-    return check_notice(_leave(ctx), _day(value), _day(ctx.answers["start_date"]), ctx.today)
+    return check_notice(_leave(ctx), _day(value), _day(ctx.answers["start_date"]), ctx.today, _motive(ctx))
 
 
 def _show_day(value, ctx):
@@ -443,7 +551,7 @@ def _email_proved(address, ctx) -> list:
 # --- the steps, in the manual's order ------------------------------------------------------------
 
 STEPS: list[Step] = [
-    Step("capacity", lambda ctx: [t(N_("In which capacity do you file this request?"))], _pick(_capacity_choices),
+    Step("capacity", _capacity_prompt, _pick(_capacity_choices),
          choices=_capacity_choices, applies=lambda ctx: len(roles_capacities(ctx.member.role_set)) > 1, typed=False,
          show=lambda v, ctx: {c.code: c.label for c in _capacity_choices(ctx)}[v], label=N_("Capacity")),
     Step("community", lambda ctx: [t(N_("For which community do you act as organising authority?"))],
@@ -473,9 +581,11 @@ STEPS: list[Step] = [
          show=lambda v, ctx: v or t(N_("none")), label=N_("E-mail")),
     Step("leave_type", _leave_prompt, _parse_leave, choices=_leave_choices, show=_label(LeaveType), typed=False,
          label=N_("Leave"), depends_on=("capacity", "community", "staff_status")),
+    Step("motive", _motive_prompt, _pick(_motive_choices), choices=_motive_choices, show=_label(Motive),
+         label=N_("Case"), typed=False, applies=lambda ctx: bool(motives_of(_leave(ctx))), depends_on=("leave_type",)),
     Step("regime", lambda ctx: [t(N_("Which form does the {leave} take?"), leave=label(_leave(ctx)))],
          _pick(_regime_choices), choices=_regime_choices, show=_label(Regime), label=N_("Form"), typed=False,
-         depends_on=("capacity", "community", "leave_type")),
+         depends_on=("capacity", "community", "leave_type", "motive")),
     Step("employer_agreement", lambda ctx: [t(N_("A 1/10 reduction needs the employer's agreement. "
                                                  "Does the employer agree?"))],
          _parse_agreement, choices=_yes_no, show=_yes_no_label, label=N_("Employer's agreement"), typed=False,
@@ -485,14 +595,16 @@ STEPS: list[Step] = [
                                                       ctx.today.month % 12 + 1, 1))],
          _parse_day, check=_check_start, show=_show_day, label=N_("Start date")),
     Step("end_date", _end_prompt, _parse_end, choices=_end_choices, check=_check_end, show=_show_day,
-         label=N_("End date"), depends_on=("niss", "leave_type", "regime", "start_date")),
+         label=N_("End date"), depends_on=("niss", "leave_type", "motive", "regime", "start_date")),
     Step("hours_before", lambda ctx: [t(N_("The worker's weekly working time before the leave? For example 20h00 "
-                                           "or 19h30."))],
-         _parse_hours, show=_show_hours, label=N_("Working time before")),
+                                           "or 19h30; a teacher's timetable in periods, like 11/22 (11 periods of a "
+                                           "22-period full-time load)."))],
+         _parse_before, check=_check_before, show=_show_hours, label=N_("Working time before")),
     Step("fulltime_hours", lambda ctx: [t(N_("The weekly working time of a full-time colleague (a full-time "
                                              "schedule is ...)? For example 20h00."))],
          _parse_fulltime, choices=_fulltime_choices, check=_check_fulltime, show=_show_hours,
-         label=N_("Full-time schedule"), depends_on=("leave_type", "regime", "hours_before")),
+         label=N_("Full-time schedule"), depends_on=("leave_type", "regime", "hours_before"),
+         applies=lambda ctx: not is_periods(ctx.answers.get("hours_before"))),
     Step("notice_date", lambda ctx: [t(N_("On which date did the worker notify you in writing? For example {example}."),
                                        example=ctx.today)],
          _parse_day, check=_check_notice, show=_show_day, label=N_("Written notice")),
@@ -512,7 +624,7 @@ STEPS: list[Step] = [
 ]
 STEP = {step.name: step for step in STEPS}
 # What a modification may change after filing: the leave's own answers, not the worker nor the school.
-LEAVE_ANSWERS = ("regime", "employer_agreement", "start_date", "end_date", "hours_before", "fulltime_hours")
+LEAVE_ANSWERS = ("motive", "regime", "employer_agreement", "start_date", "end_date", "hours_before", "fulltime_hours")
 
 
 def draft_request(ctx: Context) -> SimpleNamespace:
@@ -521,14 +633,21 @@ def draft_request(ctx: Context) -> SimpleNamespace:
 
 
 def request_fields(answers: dict) -> dict:
-    """The columns of the filed request, from the dialog's answers."""
+    """The columns of the filed request, from the dialog's answers (a timetable in periods, 11/22, is kept as its
+    two numbers and its unit)."""
+    before = answers["hours_before"]
+    if is_periods(before):
+        worked, load = (int(part) for part in before.split("/"))
+        time = dict(hours_before=worked, fulltime_hours=load, time_unit="periods")
+    else:
+        time = dict(hours_before=before, fulltime_hours=answers["fulltime_hours"], time_unit="hours")
     return dict(
         capacity=answers["capacity"], community=answers.get("community") if answers["capacity"] == "po" else None,
         school_bce=answers.get("school") if answers["capacity"] == "po" else None, niss=answers["niss"],
         last_name=answers["last_name"], first_name=answers["first_name"], staff_status=answers["staff_status"],
         email=answers.get("email") or None, leave_type=answers["leave_type"], regime=answers["regime"],
-        start_date=_day(answers["start_date"]), end_date=_day(answers["end_date"]),
-        hours_before=answers["hours_before"], fulltime_hours=answers["fulltime_hours"],
+        motive=answers.get("motive") if motives_of(LeaveType(answers["leave_type"])) else None,
+        start_date=_day(answers["start_date"]), end_date=_day(answers["end_date"]), **time,
         notice_date=_day(answers["notice_date"]), rtt=answers["rtt"] == YES,
         employer_agreement=(answers.get("employer_agreement") == YES) if answers.get("employer_agreement") else None,
         confirmation_email=bool(answers.get("confirm_email")))
@@ -547,4 +666,9 @@ def answers_from_request(request: LeaveRequest) -> dict:
         answers |= {"community": request.community, "school": request.school_bce}
     if request.employer_agreement is not None:
         answers["employer_agreement"] = YES if request.employer_agreement else NO
+    if request.motive:
+        answers["motive"] = request.motive
+    if request.time_unit == "periods":  # as typed: 11/22
+        answers["hours_before"] = f"{request.hours_before}/{request.fulltime_hours}"
+        del answers["fulltime_hours"]
     return answers

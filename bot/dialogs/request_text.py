@@ -11,14 +11,18 @@ from sqlmodel import Session
 
 from bot.domain.answers import format_hours
 from bot.domain.identifiers import format_bce, mask_niss, parse_niss
-from bot.domain.leaves import Community, LeaveType, Regime, StaffStatus, Status, label
-from bot.i18n import N_, Capitalized, t
+from bot.domain.leaves import Community, LeaveType, Motive, Regime, StaffStatus, Status, label, status_word
+from bot.i18n import N_, Capitalized, t, tn
 from bot.storage import repository
 
 # The acknowledgement's words, as the manual shows them.
 ACKNOWLEDGED = N_("A unique ticket number has been given to this request. It is used to follow up your electronic "
                   "request: {ticket}")
 INFORMATION = N_("Information about the interruption")
+# The confirmation page's legal notice and certification, for a filing and a modification alike.
+LEGAL_NOTICE = N_("⚠ Legal notice: any incorrect declaration may lead to prosecution.")
+CERTIFY = N_("{box} I certify that all the data on this form are correct. I undertake to report any change "
+             "immediately.")
 CITIZEN_REMINDER = N_("The worker must now complete this request through the citizen web application "
                       "\"Dossier Interruption de carrière et crédit-temps\".")
 
@@ -27,8 +31,10 @@ CITIZEN_REMINDER = N_("The worker must now complete this request through the cit
 # interruption complète des prestations, du ... au ...").
 LEAVE_PHRASE = {LeaveType.CAREER_BREAK: N_("a career break"), LeaveType.PARENTAL: N_("a parental leave"),
                 LeaveType.MEDICAL: N_("a leave for medical assistance"),
-                LeaveType.PALLIATIVE: N_("a leave for palliative care"), LeaveType.CARER: N_("an informal carer leave")}
+                LeaveType.PALLIATIVE: N_("a leave for palliative care"), LeaveType.CARER: N_("an informal carer leave"),
+                LeaveType.TIME_CREDIT: N_("a time credit")}
 THIS_REQUEST = {LeaveType.CAREER_BREAK: N_("this career break request"),
+                LeaveType.TIME_CREDIT: N_("this time credit request"),
                 LeaveType.PARENTAL: N_("this parental leave request"),
                 LeaveType.MEDICAL: N_("this medical assistance request"),
                 LeaveType.PALLIATIVE: N_("this palliative care request"),
@@ -42,12 +48,31 @@ def filed_on(request) -> dt.date:
     return request.filed_at.astimezone(ZoneInfo("Europe/Brussels")).date()
 
 
+def box(ticked) -> str:
+    return "☑" if ticked else "☐"
+
+
+def working_time(minutes_or_periods: int, unit: str):
+    """A weekly working time as stored: 19h30, or a number of a teacher's periods."""
+    if unit == "periods":
+        return tn("{n} period", "{n} periods", minutes_or_periods)
+    return format_hours(minutes_or_periods)
+
+
+def time_before(request):
+    """The worker's time before the leave, as typed: 19h30, or 11/22 periods."""
+    if getattr(request, "time_unit", "hours") == "periods":
+        return t(N_("{typed} periods"), typed=f"{request.hours_before}/{request.fulltime_hours}")
+    return format_hours(request.hours_before)
+
+
 def request_lines(db: Session | Connection, request, organisation_name: str, reveal: bool = True) -> list:
     """The request in sentences, as on the manual's confirmation page (a draft or a filed request). Without
     `reveal` (a member whose roles do not show the full NISS), the NISS is masked and what it says is left out."""
     who = born(request.niss) if reveal else t(N_("NISS {niss}"), niss=mask_niss(request.niss))
+    gender = parse_niss(request.niss).gender if reveal else None
     lines = [t(N_("Worker: {last} {first}, {status}."), last=request.last_name.upper(), first=request.first_name,
-               status=label(StaffStatus(request.staff_status))), who]
+               status=status_word(StaffStatus(request.staff_status), gender)), who]
     if request.school_bce:
         school = repository.school_by_bce(db, request.organisation_id, request.school_bce)
         name = f"{school.name} ({format_bce(request.school_bce)})" if school else format_bce(request.school_bce)
@@ -60,18 +85,23 @@ def request_lines(db: Session | Connection, request, organisation_name: str, rev
     leave, regime = LeaveType(request.leave_type), Regime(request.regime)
     lines += ["", t(N_("The request concerns {leave}, {regime}, from {start} to {end}."), leave=t(LEAVE_PHRASE[leave]),
                     regime=t(REGIME_PHRASE[regime]), start=request.start_date, end=request.end_date)]
+    motive = getattr(request, "motive", None)
+    if motive:
+        lines.append(t(N_("Motive: {motive}.") if leave is LeaveType.TIME_CREDIT else N_("Case: {motive}."),
+                       motive=label(Motive(motive))))
     if request.employer_agreement:
         lines.append(t(N_("The employer agrees to the 1/10 reduction.")))
-    # The manual's sentences, fitted to the case: a statutory worker has no employment contract, and a full
-    # interruption reduces nothing.
-    before = (N_("Before {this_request}, the worker worked {hours} a week.")
-              if request.staff_status == StaffStatus.STATUTORY else
-              N_("Before {this_request}, the worker was employed under an employment contract of {hours} a week."))
+    # The manual's sentences, fitted to the case: only a contractual worker has an employment contract ("contrat de
+    # travail de 20h00"), and a full interruption reduces nothing.
+    before = (N_("Before {this_request}, the worker was employed under an employment contract of {hours} a week.")
+              if request.staff_status == StaffStatus.CONTRACTUAL else
+              N_("Before {this_request}, the worker worked {hours} a week."))
     notice = (N_("The worker notified me in writing on {date} of their intention to interrupt their work.")
               if regime is Regime.FULL else
               N_("The worker notified me in writing on {date} of their intention to reduce their working time."))
-    lines += [t(before, this_request=t(THIS_REQUEST[leave]), hours=format_hours(request.hours_before)),
-              t(N_("A full-time schedule amounts to {hours}."), hours=format_hours(request.fulltime_hours)),
+    unit = getattr(request, "time_unit", "hours")
+    lines += [t(before, this_request=t(THIS_REQUEST[leave]), hours=time_before(request)),
+              t(N_("A full-time schedule amounts to {hours}."), hours=working_time(request.fulltime_hours, unit)),
               t(notice, date=request.notice_date),
               t(N_("Is there a working-time reduction scheme (RTT or equivalent)? {answer}"),
                 answer=t(N_("Yes")) if request.rtt else t(N_("No")))]
@@ -81,13 +111,16 @@ def request_lines(db: Session | Connection, request, organisation_name: str, rev
 @lru_cache(maxsize=64)
 def born(niss_number: str):
     """What the NISS says of the worker, shown back so that a typo is caught (the same sentence for every screen of
-    a draft: the last few workers' are kept, not every worker's)."""
+    a draft: the last few workers' are kept, not every worker's). The sentence agrees with the sex (né / née)."""
     niss = parse_niss(niss_number)
     if niss.birth_date is None:
         return t(N_("NISS {niss}: a number whose birth date is not known. Check it against the worker's documents."),
                  niss=niss.formatted)
-    sex = {"M": t(N_("male")), "F": t(N_("female"))}.get(niss.gender, t(N_("sex not known")))
-    return t(N_("NISS {niss}: born {birth}, {sex}."), niss=niss.formatted, birth=niss.birth_date, sex=sex)
+    if niss.gender == "M":
+        return t(N_("NISS {niss}: born {birth}, male."), niss=niss.formatted, birth=niss.birth_date)
+    if niss.gender == "F":
+        return t(N_("NISS {niss}: born {birth}, female."), niss=niss.formatted, birth=niss.birth_date)
+    return t(N_("NISS {niss}: born {birth}, sex not known."), niss=niss.formatted, birth=niss.birth_date)
 
 
 def request_entry(index: int, request) -> list:
@@ -97,4 +130,4 @@ def request_entry(index: int, request) -> list:
             ["   ", Capitalized(label(LeaveType(request.leave_type))), ", ", label(Regime(request.regime)),
              " · ", request.start_date, " – ", request.end_date],
             ["   ", t(N_("filed {date}"), date=filed_on(request)), " · ", Capitalized(label(Status(request.status))),
-             f" · {request.office}" if request.office else ""]]
+             [" · ", t(request.office)] if request.office else ""]]

@@ -10,11 +10,21 @@ from bot.core.forms import Choice, Context, Form, Step
 from bot.core.router import Router
 from bot.core.turn import Turn
 from bot.core.views import View
-from bot.dialogs.actions import ASK_REMOVE_SCHOOL, PAGE, REMOVE_SCHOOL, SCHOOL_ADD, SCHOOL_RENAME, SCHOOLS, paged
+from bot.dialogs.actions import (
+    ASK_REMOVE_SCHOOL,
+    CHECK_SCHOOL,
+    PAGE,
+    REMOVE_SCHOOL,
+    SCHOOL_ADD,
+    SCHOOL_RENAME,
+    SCHOOLS,
+    paged,
+)
 from bot.domain.answers import parse_school_name
 from bot.domain.errors import Invalid
 from bot.domain.identifiers import format_bce, parse_bce
-from bot.domain.leaves import Community, label
+from bot.domain.answers import aware, local_today
+from bot.domain.leaves import Community, Employer, label
 from bot.domain.roles import Permission
 from bot.i18n import N_, Capitalized, t, tn
 from bot.storage import repository
@@ -136,21 +146,40 @@ RENAME_SCHOOL = router.form(Form("school-rename", [NAME_STEP], summary=_rename_s
 
 # --- the list -----------------------------------------------------------------------------------------------------
 
+# What the organisation's kind of employer means for its own staff, said to its access managers.
+EMPLOYER_LINE = {
+    Employer.PUBLIC: N_("{organisation} is recorded as a public body: its own staff may take the career break of the "
+                        "local and provincial administrations and the thematic leaves."),
+    Employer.PRIVATE: N_("{organisation} is recorded as a private-law body: its own staff may take time credit with a "
+                         "motive and the thematic leaves, not a career break."),
+    None: N_("Whether {organisation} is a public body or a private-law body is not recorded: its own staff are offered "
+             "only the thematic leaves until the administrator records it."),
+}
+
+
 def schools_view(turn: Turn, notes: list | None = None, replace=False, page: int = 0) -> View:
     member = turn.member
     registered = repository.schools_of(turn.connection, member.organisation_id)
     used = repository.school_usage(turn.connection, member.organisation_id)
     shown, page, moves = paged(registered, page, SCHOOLS)
-    lines = [*(notes or [])]
+    kind = repository.employer_of(turn.connection, member.organisation_id)
+    lines = [*(notes or []), t(EMPLOYER_LINE[Employer(kind) if kind else None], organisation=member.organisation_name),
+             ""]
     if not registered:
         lines.append(t(N_("No school is registered for your organisation yet.")))
     else:
         lines.append(t(N_("The schools of your organisation:")))
     buttons = []
+    adders = {m.id: m.display_name or m.user_key for m in repository.members_of(turn.session, member.organisation_id)}
     for school in shown:
         count = used.get(school.bce, 0)
         lines.append(["• ", school.name, " · ", format_bce(school.bce), " · ", label(Community(school.community)),
                       " · ", tn("{n} request", "{n} requests", count)])
+        if school.to_check:
+            lines.append(["  ", t(N_("⚠ To be checked: added by {who} on {date} at a request's school question."),
+                                  who=adders.get(school.added_by, "-"),
+                                  date=local_today(aware(school.added_at)) if school.added_at else "-")])
+            buttons.append([CHECK_SCHOOL.button(t(N_("✓ Checked: {name}"), name=school.name[:30]), school.bce)])
         row = [SCHOOL_RENAME.button(t(N_("✏ {name}"), name=school.name[:30]), school.bce)]
         if not count:  # a school named by a request stays: the request must keep saying where the worker works
             row.append(ASK_REMOVE_SCHOOL.button(t(N_("🗑 Remove {name}"), name=school.name[:30]), school.bce))
@@ -196,6 +225,17 @@ def rename(turn: Turn, bce: str) -> View:
         return schools_view(turn, [t(N_("This school is no longer registered."))], replace=True)
     return _busy(turn) or forms.start(turn, RENAME_SCHOOL, {"bce": school.bce, "old_name": school.name},
                                       state="name", replace=True)
+
+
+@router.action(CHECK_SCHOOL, needs=Permission.MANAGE_SCHOOLS)
+def check(turn: Turn, bce: str) -> View:
+    school = repository.school_by_bce(turn.connection, turn.member.organisation_id, bce)
+    if school is None:
+        return schools_view(turn, [t(N_("This school is no longer registered."))], replace=True)
+    repository.check_school(turn.connection, turn.member.organisation_id, bce)
+    log.info("school checked by member %s", turn.member.id)
+    return schools_view(turn, [t(N_("{name} ({bce}) is checked."), name=school.name, bce=format_bce(bce))],
+                        replace=True)
 
 
 @router.action(ASK_REMOVE_SCHOOL, needs=Permission.MANAGE_SCHOOLS)

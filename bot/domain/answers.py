@@ -89,6 +89,36 @@ def format_hours(minutes: int) -> str:
     return f"{minutes // 60}h{minutes % 60:02d}"
 
 
+# A teacher's timetable in periods: "11/22" is 11 periods of a 22-period full-time load (education counts a
+# timetable so). Loads run from 10 to 40 periods a week.
+_PERIODS = re.compile(r"(\d{1,2})\s*/\s*(\d{1,2})", re.ASCII)
+MOST_PERIODS = 40
+
+
+def parse_periods(text: str) -> str | None:
+    """"11/22" (periods worked / periods of a full-time load), kept as typed, or None when it is not that shape."""
+    match = _PERIODS.fullmatch(text.strip())
+    if match is None:
+        return None
+    worked, load = int(match[1]), int(match[2])
+    if not 10 <= load <= MOST_PERIODS:
+        raise Invalid(N_("A full-time load of {load} periods is not plausible: a teacher's full-time timetable has 10 "
+                         "to 40 periods. Type it like 11/22 (11 periods of a 22-period load)."), load=load)
+    if not 1 <= worked <= load:
+        raise Invalid(N_("{worked} periods of a {load}-period load is not possible: type the periods worked, then "
+                         "the full-time load, like 11/22."), worked=worked, load=load)
+    return f"{worked}/{load}"
+
+
+def is_periods(value) -> bool:
+    return isinstance(value, str) and "/" in value
+
+
+def format_working_time(value) -> str:
+    """A working time as the user typed it: 19h30, or 11/22 in periods."""
+    return value if is_periods(value) else format_hours(value)
+
+
 # The local part as mail servers take it without quoting: letters (any script), digits and !#$%&'*+/=?^_`{|}~.-
 # (no parentheses, quotes, commas or angle brackets, which a mail header would read as something else).
 _EMAIL = re.compile(r"(?:[^\W_]|[!#$%&'*+/=?^_`{|}~.-]){1,64}@((?:[^\W_](?:[\w-]*[^\W_])?\.)+[^\W\d_]{2,})")

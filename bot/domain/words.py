@@ -14,7 +14,7 @@ KEY_WORD = {"type": N_("type"), "form": N_("form"), "status": N_("status"), "cap
 RESET_WORD = N_("reset")
 VALUE_WORD = {
     LeaveType.CAREER_BREAK: N_("career"), LeaveType.PARENTAL: N_("parental"), LeaveType.MEDICAL: N_("medical"),
-    LeaveType.PALLIATIVE: N_("palliative"), LeaveType.CARER: N_("carer"),
+    LeaveType.PALLIATIVE: N_("palliative"), LeaveType.CARER: N_("carer"), LeaveType.TIME_CREDIT: N_("timecredit"),
     Regime.FULL: N_("full"), Regime.HALF: "1/2", Regime.THIRD: "1/3", Regime.QUARTER: "1/4", Regime.FIFTH: "1/5",
     Regime.TENTH: "1/10",
     Status.WAITING: N_("waiting"), Status.PROCESSING: N_("processing"), Status.ACCEPTED: N_("accepted"),

@@ -3,7 +3,19 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import JSON, BigInteger, Column, ForeignKey, Index, Integer, LargeBinary, Text, UniqueConstraint, text
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Column,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    Text,
+    UniqueConstraint,
+    false,
+    text,
+)
 from sqlmodel import Field, SQLModel
 
 
@@ -17,6 +29,9 @@ class Organisation(SQLModel, table=True):
     bce: str = Field(max_length=10, unique=True, index=True)
     name: str = Field(max_length=200)
     demo: bool = False
+    # A public body or a private-law body (bot.domain.leaves.Employer): its own staff's rules follow from it. None:
+    # not recorded yet (its own staff are offered only the leaves open to every employer).
+    employer: str | None = Field(default=None, max_length=8)
     created_at: dt.datetime = Field(default_factory=utcnow)
 
 
@@ -26,6 +41,12 @@ class School(SQLModel, table=True):
     bce: str = Field(max_length=10, unique=True, index=True)
     community: str = Field(max_length=3)
     name: str = Field(max_length=200)
+    # Typed at the intake by a member who is not an access manager: registered, but to be checked by one. Who added it
+    # and when; `told_at`: when the access managers were told.
+    to_check: bool = Field(default=False, sa_column_kwargs={"server_default": false()})
+    added_by: int | None = Field(default=None, foreign_key="member.id")
+    added_at: dt.datetime | None = None
+    told_at: dt.datetime | None = None
 
 
 class Invitation(SQLModel, table=True):
@@ -145,11 +166,13 @@ class LeaveRequest(SQLModel, table=True):
     staff_status: str = Field(max_length=12)
     email: str | None = Field(default=None, max_length=254)
     leave_type: str = Field(max_length=12)
+    motive: str | None = Field(default=None, max_length=12)  # the case of a medical assistance, time credit's motive
     regime: str = Field(max_length=8)
     start_date: dt.date
     end_date: dt.date
-    hours_before: int
+    hours_before: int  # minutes a week, or periods of a teacher's timetable (time_unit)
     fulltime_hours: int
+    time_unit: str = Field(default="hours", max_length=8, sa_column_kwargs={"server_default": "hours"})
     notice_date: dt.date
     rtt: bool
     employer_agreement: bool | None = None
@@ -171,6 +194,8 @@ class RequestEvent(SQLModel, table=True):
     office: str | None = Field(default=None, max_length=40)
     changes: str = Field(default="{}", sa_column=Column(Text, nullable=False))  # {field: [before, after]}
     member_id: int | None = Field(default=None, foreign_key="member.id")  # None: ONEM's side
+    # The member who ticked "I certify that all the data on this form are correct" for a filing or a modification.
+    certified_by: int | None = Field(default=None, foreign_key="member.id")
     source: str = Field(default="chat", max_length=20)  # chat, onem-cli, onem-import
     effective_date: dt.date | None = None  # the date ONEM gives for a status change
     happened_at: dt.datetime = Field(default_factory=utcnow)

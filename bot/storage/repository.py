@@ -65,8 +65,10 @@ def add_organisation(session: Session, bce: str, name: str, demo: bool = False) 
     return organisation
 
 
-def add_school(session: Session, organisation: Organisation | int, bce: str, community: str, name: str) -> School:
-    """Register a school for an organisation (given as a row or as its id)."""
+def add_school(session: Session, organisation: Organisation | int, bce: str, community: str, name: str,
+               added_by=None, now: dt.datetime | None = None, to_check: bool = False) -> School:
+    """Register a school for an organisation (given as a row or as its id); `to_check`: typed by a member who is not
+    an access manager (`added_by`), for an access manager to check."""
     organisation_id = organisation if isinstance(organisation, int) else organisation.id
     existing = session.exec(select(School).where(School.bce == bce)).first()
     if existing:
@@ -75,7 +77,8 @@ def add_school(session: Session, organisation: Organisation | int, bce: str, com
         raise NotAllowed(N_("School {bce} is already registered to this organisation."), bce=format_bce(bce))
     if organisation_by_bce(session, bce):
         raise NotAllowed(N_("{bce} is an organisation's own number, not a school's."), bce=format_bce(bce))
-    school = School(organisation_id=organisation_id, bce=bce, community=community, name=name)
+    school = School(organisation_id=organisation_id, bce=bce, community=community, name=name, to_check=to_check,
+                    added_by=added_by, added_at=now)
     session.add(school)
     session.flush()
     return school
@@ -83,7 +86,8 @@ def add_school(session: Session, organisation: Organisation | int, bce: str, com
 
 # What the intake reads on its hot steps, as Core statements built once: no ORM objects, a handful of columns.
 _school = School.__table__
-_SCHOOLS = (sa_select(_school.c.bce, _school.c.name, _school.c.community)
+_SCHOOLS = (sa_select(_school.c.bce, _school.c.name, _school.c.community, _school.c.to_check, _school.c.added_by,
+                      _school.c.added_at)
             .where(_school.c.organisation_id == bindparam("organisation")).order_by(_school.c.name))
 _SCHOOLS_IN = _SCHOOLS.where(_school.c.community == bindparam("community"))
 _SCHOOL = _SCHOOLS.where(_school.c.bce == bindparam("bce"))
@@ -113,6 +117,29 @@ def school_usage(db: Session | Connection, organisation_id: int) -> dict[str, in
     rows = db.execute(sa_select(request.c.school_bce, func.count()).where(
         request.c.organisation_id == organisation_id, request.c.school_bce.is_not(None)).group_by(request.c.school_bce))
     return dict(rows.all())
+
+
+def check_school(db: Session | Connection, organisation_id: int, bce: str) -> bool:
+    """An access manager confirms a school a member typed at the intake."""
+    return db.execute(update(_school).where(_school.c.organisation_id == organisation_id, _school.c.bce == bce)
+                      .values(to_check=False)).rowcount == 1
+
+
+def schools_untold(session: Session, organisation_id: int) -> list[School]:
+    """Schools to be checked that the organisation's access managers were not told about yet."""
+    return list(session.exec(select(School).where(School.organisation_id == organisation_id, School.to_check,
+                                                  School.told_at.is_(None)).order_by(School.id)))
+
+
+def set_employer(session: Session, organisation: Organisation, employer: str | None) -> None:
+    organisation.employer = employer
+    session.add(organisation)
+
+
+def employer_of(db: Session | Connection, organisation_id: int) -> str | None:
+    """Whether the organisation is a public or a private-law body (None: not recorded)."""
+    table = Organisation.__table__
+    return db.execute(sa_select(table.c.employer).where(table.c.id == organisation_id)).scalar()
 
 
 def rename_school(db: Session | Connection, organisation_id: int, bce: str, name: str) -> bool:
@@ -329,7 +356,8 @@ def count_requests(session: Session, organisation_id: int) -> int:
 _request = LeaveRequest.__table__
 _screen = ChatScreen.__table__
 _HISTORY = (sa_select(_request.c.ticket, _request.c.leave_type, _request.c.regime, _request.c.start_date,
-                       _request.c.end_date, _request.c.status, _request.c.last_name, _request.c.first_name)
+                       _request.c.end_date, _request.c.status, _request.c.last_name, _request.c.first_name,
+                       _request.c.motive)
             .where(_request.c.organisation_id == bindparam("organisation"), _request.c.niss == bindparam("niss"),
                    _request.c.id != bindparam("exclude"))
             .order_by(_request.c.filed_at.desc(), _request.c.id.desc()))
@@ -362,7 +390,8 @@ def file_request(db: Connection, member, draft_id: int, fields: dict,
         request_id = db.execute(request_insert, values).scalar()
         if request_id is not None:
             db.execute(event_insert, {"request_id": request_id, "kind": "filed", "status": "waiting",
-                                      "member_id": member.id, "happened_at": now, "changes": "{}",
+                                      "member_id": member.id, "certified_by": member.id, "happened_at": now,
+                                      "changes": "{}",
                                       "source": "chat", "office": None, "effective_date": None})
             return SimpleNamespace(id=request_id, **values)
     raise RuntimeError("could not draw a unique ticket")
@@ -458,7 +487,7 @@ def status_counts(session: Session, organisation_id: int, search: str | None = N
 
 EXPORT_COLUMNS = ("ticket", "niss", "last_name", "first_name", "leave_type", "regime", "start_date", "end_date",
                   "filed_at", "status", "office", "community", "school_bce", "staff_status", "hours_before",
-                  "fulltime_hours", "notice_date", "rtt", "employer_agreement", "email")
+                  "fulltime_hours", "notice_date", "rtt", "employer_agreement", "email", "motive", "time_unit")
 
 
 def request_rows(session: Session, organisation_id: int, **filters):
@@ -484,7 +513,8 @@ class Outdated(Exception):
 def modify_request(session: Session, member, request: LeaveRequest, changed: dict, version: int) -> dict:
     """Write the fields the member changed, only if the request is still at `version` and not decided (one
     conditional UPDATE: a change made meanwhile, by a colleague or ONEM, is never overwritten), and record who
-    changed what, from what; returns the changes. Raises Outdated otherwise."""
+    changed what, from what, and certified it (the member ticked the certification to save); returns the changes.
+    Raises Outdated otherwise."""
     if not changed:
         return {}
     before = {name: getattr(request, name) for name in changed}
@@ -497,7 +527,7 @@ def modify_request(session: Session, member, request: LeaveRequest, changed: dic
     session.expire(request)
     changes = {name: [_jsonable(before[name]), _jsonable(value)] for name, value in changed.items()}
     session.add(RequestEvent(request_id=request.id, kind="modified", status=request.status, member_id=member.id,
-                             changes=json.dumps(changes)))
+                             certified_by=member.id, changes=json.dumps(changes)))
     return changes
 
 

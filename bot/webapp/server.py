@@ -153,7 +153,7 @@ def _row(request: LeaveRequest, lang: str) -> dict:
             "form": render(Capitalized(label(Regime(request.regime))), lang),
             "start": render(request.start_date, lang), "end": render(request.end_date, lang),
             "filed": render(filed_on(request), lang), "status": request.status,
-            "status_label": render(Capitalized(label(Status(request.status))), lang), "office": request.office or ""}
+            "status_label": render(Capitalized(label(Status(request.status))), lang), "office": render(t(request.office), lang) if request.office else ""}
 
 
 def _options(lang: str) -> dict:
@@ -221,7 +221,7 @@ def _detail(options: WebOptions, session: Session, member: Actor, found: LeaveRe
             if options.bot_username and member.channel == "telegram" else None)
     return {"ticket": found.ticket, "status": found.status,
             "status_label": render(Capitalized(label(Status(found.status))), lang),
-            "office": found.office or "", "filed": render(filed_on(found), lang),
+            "office": render(t(found.office), lang) if found.office else "", "filed": render(filed_on(found), lang),
             "lines": [render(line, lang) for line in request_lines(session, found, member.organisation_name,
                                                                    reveal=reveal)],
             "history": [render(event_line(session, e), lang) for e in repository.history_of(session, found)],
