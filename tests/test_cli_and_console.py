@@ -68,6 +68,23 @@ def test_admin_registers_an_organisation_its_schools_and_invites(env, capsys):
     assert counts(env) == (1, 1, 1)
 
 
+def test_admin_records_whether_an_organisation_is_a_public_or_a_private_law_body(env, capsys):
+    assert main(["admin", "add-organisation", "--bce", "0234.567.873", "--name", "Commune de Namur",
+                 "--employer", "public"]) == 0
+    assert main(["admin", "add-organisation", "--bce", "1000000120", "--name", "ASBL Écoles libres"]) == 0
+    out = capsys.readouterr().out
+    assert "a public body" in out and "not recorded: breakbot admin set-employer" in out
+    assert main(["admin", "set-employer", "--organisation", "1000000120", "--employer", "private"]) == 0
+    assert "is recorded as a private-law body" in capsys.readouterr().out
+    with session(make_engine(env)) as s:
+        kinds = dict(s.exec(select(Organisation.name, Organisation.employer)).all())
+    assert kinds == {"Commune de Namur": "public", "ASBL Écoles libres": "private"}
+    with pytest.raises(SystemExit):  # only the two kinds
+        main(["admin", "set-employer", "--organisation", "1000000120", "--employer", "church"])
+    assert main(["admin", "set-employer", "--organisation", "1020.304.002", "--employer", "public"]) != 0
+    assert "No organisation with enterprise number 1020.304.002" in capsys.readouterr().err
+
+
 @pytest.mark.parametrize("argv", [
     ["admin", "add-organisation", "--bce", "0123456748", "--name", "Bad checksum"],
     ["admin", "add-organisation", "--bce", "2123456789", "--name", "Establishment unit"],

@@ -259,7 +259,7 @@ async def test_a_save_based_on_an_outdated_request_is_refused_with_what_changed(
         request = s.exec(select(LeaveRequest).where(LeaveRequest.ticket == filed)).one()
         events = s.exec(select(RequestEvent).where(RequestEvent.kind == "modified")).all()
     assert request.hours_before == 19 * 60 and request.rtt is False  # the colleague's change, not written over
-    assert len(events) == 1 and set(json.loads(events[0].changes)) == {"hours_before", "fulltime_hours"}
+    assert len(events) == 1 and set(json.loads(events[0].changes)) == {"hours_before", "fulltime_hours", "time_unit"}
     await chat.press(MODIFY.pack(filed))  # again, on the request as it is now: only what this member changes
     await chat.tap("edit:rtt")
     await chat.tap("yes")

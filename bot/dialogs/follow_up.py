@@ -27,7 +27,7 @@ from bot.dialogs.actions import (
 from bot.dialogs.questions import LEAVE_ANSWERS, STEP, answers_from_request, draft_request, request_fields
 from bot.dialogs.request_text import CERTIFY, LEGAL_NOTICE, box, filed_on, request_entry, request_lines, working_time
 from bot.documents import attachment_document, attachment_problem, store_attachment
-from bot.domain.answers import aware, is_periods
+from bot.domain.answers import aware
 from bot.domain.errors import Invalid
 from bot.domain.identifiers import parse_ticket
 from bot.domain.leaves import UNDECIDED, Motive, Regime, Status, label
@@ -43,12 +43,14 @@ FOCUS_HOURS = 24
 
 # --- one request in full ----------------------------------------------------------------------------------------
 
-def _shown(field: str, value, unit: str = "hours"):
-    """A stored value as the user reads it: dates, hours (or periods) and codes in words."""
+def _shown(field: str, value, unit: str = "hours", load: int | None = None):
+    """A stored value as the user reads it: dates, hours (or periods, 11/22 as typed) and codes in words."""
     if value is None:
         return "-"
     if field.endswith("_date"):
         return dt.date.fromisoformat(value)
+    if field == "hours_before" and unit == "periods" and load:
+        return t(N_("{typed} periods"), typed=f"{value}/{load}")
     if field.endswith("_hours") or field == "hours_before":
         return working_time(value, unit)
     if field == "regime":
@@ -71,8 +73,10 @@ def event_line(session: Session, event: RequestEvent) -> object:
     if event.kind == "modified":
         changed = _changes(event)
         units = changed.get("time_unit", ("hours", "hours"))
-        changes = [t(N_("{field}: {before} → {after}"), field=t(STEP[name].label), before=_shown(name, before, units[0]),
-                     after=_shown(name, after, units[1])) for name, (before, after) in changed.items() if name in STEP]
+        loads = changed.get("fulltime_hours", (None, None))
+        changes = [t(N_("{field}: {before} → {after}"), field=t(STEP[name].label),
+                     before=_shown(name, before, units[0], loads[0]), after=_shown(name, after, units[1], loads[1]))
+                   for name, (before, after) in changed.items() if name in STEP]
         if event.certified_by:
             return t(N_("{date}: modified and certified by {who} ({fields})"), date=day, who=who or "-",
                      fields=joined(changes, t(SEMICOLON)))
@@ -287,10 +291,9 @@ def _save_modification(turn: Turn, ctx: Context) -> View:
     # Only what this member changed is written, and only onto the request as they saw it.
     fields, filed = request_fields(ctx.answers), ctx.answers.get("filed", {})
     changed = {name: fields[name] for name in SAVED if ctx.answers.get(name) != filed.get(name)}
-    if {"hours_before", "fulltime_hours"} & set(changed):  # a working time is its two numbers (and their unit)
-        changed |= {name: fields[name] for name in ("hours_before", "fulltime_hours")}
-        if is_periods(ctx.answers["hours_before"]) != is_periods(filed.get("hours_before")):
-            changed["time_unit"] = fields["time_unit"]
+    if {"hours_before", "fulltime_hours"} & set(changed):  # a working time is its two numbers and their unit (the
+        # history reads the numbers in that unit)
+        changed |= {name: fields[name] for name in ("hours_before", "fulltime_hours", "time_unit")}
     try:
         changes = repository.modify_request(turn.session, turn.member, request, changed,
                                             ctx.answers.get("request_version", request.version))
