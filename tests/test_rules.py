@@ -192,7 +192,7 @@ async def test_a_minor_child_in_hospital_is_one_week_of_full_interruption(chat, 
     noticed = await chat.send(TODAY.strftime("%d/%m/%Y"))  # three days before the start: no notice period is due
     assert "⚠" not in noticed
     summary = await chat.tap("no")
-    assert said("Case: {motive}.", lang, motive=t("my minor child in hospital")) in summary
+    assert said("Case: {motive}.", lang, motive=t("own minor child in hospital")) in summary
     ticket = TICKET.search(await confirm(chat)).group(0)
     request = request_of(chat.app.bot_data["engine"].db, ticket)
     assert (request.motive, request.end_date - request.start_date) == ("hospital", dt.timedelta(days=6))
@@ -426,3 +426,11 @@ async def test_the_capacity_question_keeps_the_manuals_words_and_says_who_is_mea
                 organisation="PO Y") in prompt
     if lang == "fr":
         assert "J'agis au nom de la société avec laquelle je suis connecté" in [b["text"] for b in chat.keyboard]
+
+
+async def test_the_leave_question_does_not_name_time_credit_to_education_staff_but_says_why_if_typed(chat):
+    chat.language_code = "en"
+    prompt = await to_leave_type(chat, status="statutory")
+    assert "time credit" not in prompt.lower() and "timecredit" not in codes(chat)
+    refused = await chat.send("time credit")
+    assert "Time credit is for the staff of private-law employers" in refused

@@ -46,6 +46,7 @@ from bot.domain.leaves import (
     motives_of,
     needs_employer_agreement,
     regimes_for,
+    unmentioned,
 )
 from bot.domain.roles import Permission, Role
 from bot.i18n import N_, SEMICOLON, Capitalized, T, joined, render, t, tn
@@ -286,7 +287,11 @@ LEAVE_DESCRIPTION = {
 def _leave_prompt(ctx):
     lines = [t(N_("The worker would like to interrupt (partially or completely) their career:"))]
     closed = []
+    quiet = unmentioned(Capacity(ctx.answers["capacity"]), _community(ctx), StaffStatus(ctx.answers["staff_status"]),
+                        _employer(ctx))
     for leave, reason in _availability(ctx):
+        if reason and leave in quiet:
+            continue
         if reason:
             closed.append(t(N_("Not offered: {leave}. {reason}"), leave=label(leave), reason=t(reason)))
         else:

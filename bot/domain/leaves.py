@@ -113,8 +113,8 @@ LABEL: dict[StrEnum, str] = {
     Employer.PUBLIC: N_("public body"),
     Employer.PRIVATE: N_("private-law body"),
     Motive.FAMILY: N_("a seriously ill relative"),
-    Motive.SINGLE_PARENT: N_("my child, single parent"),
-    Motive.HOSPITAL: N_("my minor child in hospital"),
+    Motive.SINGLE_PARENT: N_("own child, single parent"),
+    Motive.HOSPITAL: N_("own minor child in hospital"),
     Motive.CHILD: N_("care for a child"),
     Motive.PALLIATIVE_CARE: N_("palliative care of a person"),
     Motive.ILL_RELATIVE: N_("care for a seriously ill relative"),
@@ -185,11 +185,13 @@ LONGEST = 72  # months: no request, whatever its rule, is accepted past this (th
 
 @dataclass(frozen=True)
 class Closed:
-    """Workers for whom a leave cannot be filed here, and the reason the user is given."""
+    """Workers for whom a leave cannot be filed here, and the reason the user is given (at the leave question, unless
+    it is no news to anyone there: `mention` False; typed anyway, it is said)."""
 
     column: Column
     reason: str
     statuses: frozenset[StaffStatus] = frozenset(StaffStatus)
+    mention: bool = True
 
 
 @dataclass(frozen=True)
@@ -324,7 +326,7 @@ CATALOGUE: dict[LeaveType, Leave] = {
         forms=dict.fromkeys((Regime.FULL, Regime.HALF, Regime.FIFTH), _TIME_CREDIT_51),
         closed=(
             *(Closed(community, N_("Time credit is for the staff of private-law employers; education staff take a "
-                                   "career break or a thematic leave.")) for community in Community),
+                                   "career break or a thematic leave."), mention=False) for community in Community),
             Closed(Employer.PUBLIC, N_("The own staff of a public body take a career break, not time credit.")),
             Closed(Capacity.OWN, N_("Whether your organisation is a public body or a private-law body is not "
                                     "recorded yet, and its own staff's time credit depends on it: ask the "
@@ -381,9 +383,21 @@ def _column(capacity: Capacity, community: Community | None, employer: Employer 
     return community
 
 
+def _closed(leave: LeaveType, column: Column, status: StaffStatus) -> Closed | None:
+    return next((c for c in CATALOGUE[leave].closed if c.column == column and status in c.statuses), None)
+
+
 def _why_closed(leave: LeaveType, column: Column, status: StaffStatus) -> str | None:
-    return next((c.reason for c in CATALOGUE[leave].closed
-                 if c.column == column and status in c.statuses), None)
+    closed = _closed(leave, column, status)
+    return closed.reason if closed else None
+
+
+def unmentioned(capacity: Capacity, community: Community | None, staff_status: StaffStatus,
+                employer: Employer | None = None) -> set[LeaveType]:
+    """The leaves closed to this worker that the leave question need not name (time credit, to education staff)."""
+    column = _column(capacity, community, employer)
+    return {leave for leave in CATALOGUE
+            if (closed := _closed(leave, column, staff_status)) is not None and not closed.mention}
 
 
 def leave_availability(capacity: Capacity, community: Community | None, staff_status: StaffStatus,
