@@ -133,8 +133,9 @@ def test_a_minor_child_in_hospital_is_a_full_interruption_of_one_week():
     assert check_period(L.MEDICAL, R.FULL, date(2025, 1, 6), date(2025, 1, 12), Motive.HOSPITAL) == 1
     error = refusal(check_period, L.MEDICAL, R.FULL, date(2025, 1, 6), date(2025, 1, 19), Motive.HOSPITAL)
     assert "one week" in english(error)
-    error = refusal(check_period, L.MEDICAL, R.FULL, date(2025, 1, 6), date(2025, 1, 10), Motive.HOSPITAL)
-    assert english(error) == "This leave lasts whole weeks: starting on 06/01/2025, it ends on 12/01/2025."
+    for end in (date(2025, 1, 10), date(2025, 1, 13), date(2025, 1, 20)):  # short of, or past, a whole week
+        error = refusal(check_period, L.MEDICAL, R.FULL, date(2025, 1, 6), end, Motive.HOSPITAL)
+        assert english(error) == "This leave lasts whole weeks: starting on 06/01/2025, it ends on 12/01/2025."
     assert check_notice(L.MEDICAL, date(2025, 1, 6), date(2025, 1, 6), date(2025, 1, 6), Motive.HOSPITAL) == []
     earlier = [_earlier("W1", "medical", "full", date(2025, 1, 6), date(2025, 1, 12), "hospital")]
     assert exceeded_ceilings(L.MEDICAL, R.FULL, 1, earlier, Motive.HOSPITAL) == []  # renewable once

@@ -244,6 +244,9 @@ async def test_a_modification_shows_the_legal_notice_and_is_saved_only_once_cert
     await chat.tap("yes")
     refused = await chat.tap("save")
     assert said('⚠ Tick "I certify the data are correct" before you save.', lang) in refused
+    button = said("{box} I certify the data are correct", lang, box="☐")[2:]
+    assert button in refused.replace('"', "").replace("« ", "").replace(" »", "").replace("„", "").replace("“", "") \
+        or button.lower() in refused.lower()  # the warning quotes the very button
     db = chat.app.bot_data["engine"].db
     assert request_of(db, ticket).rtt is False  # nothing saved
     await chat.tap("toggle:certified")
@@ -344,6 +347,15 @@ async def test_a_timetable_in_periods_is_kept_and_shown_as_typed_and_checked_by_
     await chat.tap("toggle:certified")
     saved = await chat.tap("save")
     assert "Working time before: 22/22 periods → 24/24 periods" in saved
+    assert "Full-time schedule: 22 periods → 24 periods" in saved  # the load changed too
+    await chat.press(MODIFY.pack(ticket))
+    await chat.tap("edit:hours_before")
+    await chat.send("24/24")
+    await chat.tap("edit:rtt")
+    await chat.tap("yes")
+    await chat.tap("toggle:certified")
+    saved = await chat.tap("save")
+    assert "RTT scheme: No → Yes" in saved and "24 periods → 24 periods" not in saved
 
 
 async def test_a_medical_half_time_leave_accepts_three_quarters_of_a_timetable_in_periods(chat):
@@ -360,6 +372,14 @@ async def test_a_medical_half_time_leave_accepts_three_quarters_of_a_timetable_i
     await chat.send(TODAY.strftime("%d/%m/%Y"))
     page = await chat.tap("no")
     assert "17/22 périodes" in page and "22 périodes" in page
+    ticket = TICKET.search(await confirm(chat)).group(0)
+    await chat.press(MODIFY.pack(ticket))
+    await chat.tap("edit:hours_before")
+    await chat.send("18/22")
+    await chat.tap("toggle:certified")
+    saved = (await chat.tap("save")).replace("\xa0", " ")
+    assert "Temps de travail avant : 17/22 périodes → 18/22 périodes" in saved
+    assert "Horaire à temps plein" not in saved.split("Historique")[-1]  # the load did not change: not listed
 
 
 # --- 10. words ----------------------------------------------------------------------------------------------------
@@ -372,7 +392,11 @@ async def test_a_woman_is_nee_and_contractuelle_in_french(chat):
     shown = await chat.send("90.11.02-246.12")
     assert "née le 02/11/1990" in shown
     await chat.send("Durand")
-    await chat.send("Anne")
+    buttons = await chat.send("Anne")
+    assert [b["text"] for b in chat.keyboard][:3] == ["Statutaire", "Contractuelle", "Temporaire"]
+    assert "Statut : contractuelle" in (await chat.send("contractuel")).replace("\xa0", " ")  # either form typed
+    await chat.tap("back")
+    assert buttons
     await chat.tap("contractual")
     await chat.tap("skip")
     await chat.tap("parental")

@@ -76,7 +76,7 @@ def event_line(session: Session, event: RequestEvent) -> object:
         loads = changed.get("fulltime_hours", (None, None))
         changes = [t(N_("{field}: {before} → {after}"), field=t(STEP[name].label),
                      before=_shown(name, before, units[0], loads[0]), after=_shown(name, after, units[1], loads[1]))
-                   for name, (before, after) in changed.items() if name in STEP]
+                   for name, (before, after) in changed.items() if name in STEP and before != after]
         if event.certified_by:
             return t(N_("{date}: modified and certified by {who} ({fields})"), date=day, who=who or "-",
                      fields=joined(changes, t(SEMICOLON)))

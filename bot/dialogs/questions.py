@@ -46,6 +46,7 @@ from bot.domain.leaves import (
     motives_of,
     needs_employer_agreement,
     regimes_for,
+    status_word,
     unmentioned,
 )
 from bot.domain.roles import Permission, Role
@@ -256,8 +257,22 @@ def _check_start(value, ctx) -> list:
     return []
 
 
+def _gender(ctx) -> str | None:
+    return parse_niss(ctx.answers["niss"]).gender if "niss" in ctx.answers else None
+
+
 def _status_choices(ctx):
-    return [Choice(s.value, Capitalized(label(s))) for s in StaffStatus]
+    """The statuses in the form that agrees with the worker (contractuelle), known from the NISS by now."""
+    return [Choice(s.value, Capitalized(status_word(s, _gender(ctx)))) for s in StaffStatus]
+
+
+def _parse_status(text, ctx):
+    """A button, or a status typed in either form (contractuel or contractuelle)."""
+    wanted = text.strip().casefold()
+    for status in StaffStatus:
+        if wanted in (render(label(status), ctx.lang).casefold(), render(status_word(status, "F"), ctx.lang).casefold()):
+            return status.value
+    return _pick(_status_choices)(text, ctx)
 
 
 def _parse_email(text, ctx):
@@ -578,8 +593,9 @@ STEPS: list[Step] = [
          lambda text, ctx: parse_name(text), label=N_("Last name")),
     Step("first_name", lambda ctx: [t(N_("The worker's first name? For example Marie."))],
          lambda text, ctx: parse_name(text), check=_check_name, label=N_("First name")),
-    Step("staff_status", lambda ctx: [t(N_("The worker's staff status?"))], _pick(_status_choices),
-         choices=_status_choices, show=_label(StaffStatus), label=N_("Staff status"), typed=False),
+    Step("staff_status", lambda ctx: [t(N_("The worker's staff status?"))], _parse_status,
+         choices=_status_choices, show=lambda v, ctx: status_word(StaffStatus(v), _gender(ctx)),
+         label=N_("Staff status"), typed=False),
     Step("email", lambda ctx: [t(N_("The worker's e-mail address (optional)? For example marie.dupont@example.be, "
                                     "or tap \"No e-mail\"."))],
          _parse_email, choices=lambda ctx: [Choice("skip", t(N_("No e-mail")))],

@@ -471,15 +471,15 @@ def check_period(leave: LeaveType, regime: Regime, start: date, end: date, motiv
                       end=end, start=start)
     duration = _duration(leave, regime, motive)
     months = duration.count(start, end)
+    if months is None and duration.unit == "week":
+        raise Invalid(N_("This leave lasts whole weeks: starting on {start}, it ends on {after}."),
+                      start=start, after=duration.end(start, duration.least))
     if months is None:
         # The ends offered are ends this leave and form allow: the allowed durations around the date typed.
         earlier = [n for n in duration.months if duration.end(start, n) < end]
         later = [n for n in duration.months if duration.end(start, n) > end]
         if not later:  # past the longest this leave allows
             raise Invalid(duration.rule, months=(end.year - start.year) * 12 + end.month - start.month)
-        if duration.unit == "week":
-            raise Invalid(N_("This leave lasts whole weeks: starting on {start}, it ends on {after}."),
-                          start=start, after=duration.end(start, later[0]))
         if not earlier:
             raise Invalid(N_("A leave lasts whole months: starting on {start}, it can end on {after} at the "
                              "earliest."), start=start, after=period_end(start, later[0]))
