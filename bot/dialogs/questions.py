@@ -506,7 +506,21 @@ def _fulltime_choices(ctx):
 def _parse_fulltime(text, ctx):
     if text.strip().casefold() == "same" and ctx.answers.get("hours_before"):
         return ctx.answers["hours_before"]
-    return parse_hours(text)
+    try:
+        return parse_hours(text)
+    except Invalid:
+        if _looks_like_periods(text):  # periods here, hours before: one unit for both
+            raise Invalid(N_("The time before the leave was typed in hours ({before}): type the full-time schedule in "
+                             "hours too, like 38h00, or go back and type the time before in periods, like 11/22."),
+                          before=format_hours(ctx.answers["hours_before"])) from None
+        raise
+
+
+def _looks_like_periods(text) -> bool:
+    try:
+        return parse_periods(text) is not None
+    except Invalid:
+        return True  # periods' shape, if not plausible ones
 
 
 def _check_fulltime(value, ctx):
