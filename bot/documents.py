@@ -4,12 +4,12 @@ per request; each kept as <ticket>-<n>.<type> under the attachments folder."""
 from __future__ import annotations
 
 import hashlib
-import unicodedata
 from pathlib import Path
 
 from sqlmodel import Session
 
 from bot.core.views import Document, Upload
+from bot.domain.answers import visible
 from bot.i18n import N_, FileSize, t
 from bot.storage import repository
 from bot.storage.models import Attachment, LeaveRequest
@@ -24,8 +24,7 @@ EXTENSIONS = {"application/pdf": "pdf", "image/jpeg": "jpg", "image/png": "png"}
 def shown_name(name: str) -> str:
     """A file name as the user typed it, without what could make it read as something else: invisible and
     bidirectional characters (\u202e turns "avis\u202efdp.exe" into "avisexe.pdf" on screen), control characters."""
-    kept = "".join(ch for ch in name if unicodedata.category(ch) not in ("Cc", "Cf", "Co", "Cs", "Cn", "Zl", "Zp"))
-    return " ".join(kept.split())[:200] or "document"
+    return visible(name) or "document"
 
 
 def attachment_problem(upload: Upload, request: LeaveRequest, stored: list[Attachment]) -> object | None:

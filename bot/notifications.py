@@ -12,7 +12,7 @@ from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
 from bot.dialogs.actions import SCHOOLS, SHOW_REQUEST
 from bot.domain.identifiers import format_bce
 from bot.domain.leaves import Community, Status, label
-from bot.domain.roles import Role
+from bot.domain.roles import Permission, Role, allows
 from bot.i18n import N_, Capitalized, render, resolve_language, t
 from bot.storage import repository
 from bot.storage.database import session as open_session
@@ -22,11 +22,17 @@ log = logging.getLogger(__name__)
 CHANNEL = "telegram"
 
 
+def _may_follow(member: Member) -> bool:
+    """The role matrix: only a member whose roles show the organisation's requests hears of them."""
+    return allows(member.role_set, Permission.FOLLOW)
+
+
 def queue_for(session: Session, request: LeaveRequest, event: RequestEvent) -> list[Notification]:
-    """One message owed to each enrolled member of the request's organisation; the caller commits. The bot process
-    sends those of Telegram members; the terminal chat shows its user's own after each reply (take_for)."""
+    """One message owed to each enrolled member of the request's organisation whose roles show its requests; the
+    caller commits. The bot process sends those of Telegram members; the terminal chat shows its user's own after
+    each reply (take_for)."""
     queued = [Notification(member_id=member.id, request_id=request.id, event_id=event.id)
-              for member in repository.members_of(session, request.organisation_id)]
+              for member in repository.members_of(session, request.organisation_id) if _may_follow(member)]
     session.add_all(queued)
     return queued
 
@@ -65,8 +71,9 @@ def _pending(db, limit: int, default_locale: str) -> list[tuple[int, int | None,
         rows = session.exec(_owed(Member.channel == CHANNEL).limit(limit)).all()
         owed = []
         for notification, member, request, event in rows:
-            # Membership may have changed since the change was queued: a former member learns nothing.
-            if member.revoked_at is not None or member.organisation_id != request.organisation_id:
+            # Membership or roles may have changed since the change was queued: a former member learns nothing.
+            if member.revoked_at is not None or member.organisation_id != request.organisation_id \
+                    or not _may_follow(member):
                 owed.append((notification.id, None, "", None))
                 continue
             text, markup = message(request, event, resolve_language(member, None, default_locale))
@@ -82,7 +89,8 @@ def take_for(db, channel: str, user_key: str, lang: str) -> list[str]:
     with open_session(db) as session:
         rows = session.exec(_owed(Member.channel == channel, Member.user_key == user_key)).all()
         for notification, member, request, event in rows:
-            if member.revoked_at is not None or member.organisation_id != request.organisation_id:
+            if member.revoked_at is not None or member.organisation_id != request.organisation_id \
+                    or not _may_follow(member):
                 notification.failed_at, notification.error = utcnow(), "no longer a member of the organisation"
             else:
                 text, _ = message(request, event, lang)

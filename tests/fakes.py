@@ -103,6 +103,11 @@ def number_updates_from(first: int) -> None:
     _update_ids = itertools.count(first)
 
 
+def next_update_id() -> int:
+    """A fresh number for an update (or a message) a test builds itself."""
+    return next(_update_ids)
+
+
 def user(user_id: int, language_code: str | None = "fr") -> dict:
     """A Telegram user (not a bot) whose Telegram speaks `language_code` (None: Telegram does not say)."""
     person = {"id": user_id, "is_bot": False, "first_name": f"User{user_id}"}

@@ -186,3 +186,22 @@ async def test_the_job_callback_delivers_and_a_no_op_queues_nothing(app):
     await deliver_job(SimpleNamespace(application=app))
     assert sorted(sent(app)) == sorted(LANGS)
     assert "Date given by ONEM" not in sent(app)[1004]["text"]
+
+
+async def test_nobody_is_told_of_a_request_their_roles_do_not_show_them(app):
+    """The role matrix: an access manager who does not file sees no request, so hears of none; a member whose roles
+    changed after the change was queued is not told either."""
+    db = app.bot_data["engine"].db
+    ticket = members(db)
+    enrol(db, 1006, roles=("access-manager",))
+    accept(db, ticket)
+    with session(db) as s:
+        manager = s.exec(select(Member).where(Member.user_key == "1006")).one()
+        assert s.exec(select(Notification).where(Notification.member_id == manager.id)).all() == []
+        filer = s.exec(select(Member).where(Member.user_key == "1002")).one()
+        filer.roles = "access-manager"  # lost the filing role after the change was queued
+        s.add(filer)
+        s.commit()
+    await deliver(app, app.bot_data["engine"])
+    told = sent(app)
+    assert 1006 not in told and 1002 not in told and 1001 in told

@@ -44,6 +44,7 @@ from bot.storage.models import (
     utcnow,
 )
 from tests.conftest import OTHER_ORG_BCE, Chat, enrol, text_update
+from tests.fakes import ORG_BCE
 from tests.test_intake_dialog import TICKET, confirm, requests, to_leave_type, to_summary
 
 ROLE_SETS = [frozenset(c) for n in (1, 2, 3) for c in itertools.combinations(Role, n)]
@@ -162,6 +163,28 @@ async def test_joining_closes_what_was_open_and_old_buttons_file_nothing(chat):
         assert s.exec(select(ChatScreen)).all() == []
     reply = await chat.press(old_confirm)  # the draft of the old organisation cannot be filed any more
     assert not TICKET.search(reply) and requests(db) == []
+
+
+async def test_leaving_for_another_organisation_cancels_the_invitations_the_member_made(chat):
+    """Like revocation: the links they made can no longer bring anyone, themselves included, back in, and the
+    organisation's access managers, who can no longer see them, have nothing left to revoke."""
+    db = chat.app.bot_data["engine"].db
+    with session(db) as s:
+        me = s.exec(select(Member).where(Member.user_key == "1001")).one()
+        ours = repository.organisation_by_bce(s, ORG_BCE)
+        back_in, _ = repository.create_invitation(s, ours, ["po-education"], made_by=me.id)
+        s.commit()
+    await chat.send(f"/start {invitation(db)}")
+    await chat.tap(JOIN.pack())
+    assert member_row(db).organisation_id == 2
+    with session(db) as s:
+        made = s.exec(select(Invitation).where(Invitation.created_by == me.id)).one()
+    assert made.cancelled_at is not None and made.used_at is None
+    await chat.send(f"/start {back_in}")
+    assert JOIN.pack() not in [b["callback_data"] for b in chat.keyboard]  # nothing to accept
+    assert member_row(db).organisation_id == 2
+    with session(db) as s:
+        assert s.exec(select(Invitation).where(Invitation.created_by == me.id)).one().used_at is None
 
 
 async def test_filing_checks_that_the_draft_still_belongs_to_the_members_organisation(chat):
@@ -542,3 +565,20 @@ async def test_a_long_telegram_file_id_is_kept(filed, chat):
     await chat.app.process_update(Update.de_json({"update_id": 654321, "message": message}, chat.app.bot))
     with session(chat.app.bot_data["engine"].db) as s:
         assert s.exec(select(Attachment)).one().telegram_file_id == file_id
+
+
+async def test_a_display_name_loses_bidirectional_and_invisible_characters_like_a_file_name(chat):
+    """A Telegram name is the user's to choose: "\u202e" would turn what the access managers read around."""
+    import datetime as dt
+
+    from telegram import Update
+
+    from tests.fakes import next_update_id
+    db = chat.app.bot_data["engine"].db
+    code = invitation(db, bce=ORG_BCE)
+    sender = {"id": 4242, "is_bot": False, "first_name": "Eve\u202eLIAM\u200b", "last_name": "\u2066Adams\u2069"}
+    message = {"message_id": next_update_id(), "date": int(dt.datetime.now().timestamp()),
+               "chat": {"id": 4242, "type": "private"}, "from": sender, "text": f"/start {code}",
+               "entities": [{"type": "bot_command", "offset": 0, "length": 6}]}
+    await chat.app.process_update(Update.de_json({"update_id": next_update_id(), "message": message}, chat.app.bot))
+    assert member_row(db, 4242).display_name == "EveLIAM Adams"

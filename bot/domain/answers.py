@@ -110,6 +110,17 @@ def parse_periods(text: str) -> str | None:
     return f"{worked}/{load}"
 
 
+# What a name shown to other people may not hold: control, invisible and bidirectional characters ("\u202e" turns
+# "avis\u202efdp.exe" into "avisexe.pdf" on screen), private-use and unassigned ones, line breaks.
+_HIDDEN = ("Cc", "Cf", "Co", "Cs", "Cn", "Zl", "Zp")
+
+
+def visible(text: str, limit: int = 200) -> str:
+    """A name as typed or as Telegram gives it, without what could make it read as something else, on one line."""
+    kept = "".join(ch for ch in text if unicodedata.category(ch) not in _HIDDEN)
+    return " ".join(kept.split())[:limit]
+
+
 def is_periods(value) -> bool:
     return isinstance(value, str) and "/" in value
 

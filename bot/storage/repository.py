@@ -16,7 +16,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection
 from sqlmodel import Session, select
 
-from bot.domain.answers import aware
+from bot.domain.answers import aware, visible
 from bot.domain.identifiers import format_bce, new_ticket
 from bot.domain.leaves import UNDECIDED, Status
 from bot.domain.roles import Role
@@ -230,7 +230,7 @@ def enrol(session: Session, channel: str, user_key: str, code_or_invitation: str
                         roles=invitation.roles)
     member.organisation_id = invitation.organisation_id
     member.roles = invitation.roles
-    member.display_name = display_name.replace("\x00", "")[:200]  # PostgreSQL text refuses NUL
+    member.display_name = visible(display_name)  # shown to the access managers: nothing that reads otherwise
     member.enrolled_at = now
     member.revoked_at = None
     session.add(member)
@@ -244,10 +244,12 @@ def enrol(session: Session, channel: str, user_key: str, code_or_invitation: str
 
 def leave_organisation(session: Session, member_id: int, now: dt.datetime, keep_draft: int | None = None) -> None:
     """Everything a member had open closes when they act for another organisation: their drafts and modifications
-    (in every chat; `keep_draft`, the turn's own, is closed by the turn) and their chats' screens."""
+    (in every chat; `keep_draft`, the turn's own, is closed by the turn), their chats' screens, and, as when they
+    are revoked, the invitations they made that nobody used."""
     session.execute(update(Draft).where(Draft.member_id == member_id, Draft.status == "open",
                                         Draft.id != (keep_draft or 0))
                     .values(status="abandoned", version=Draft.version + 1, updated_at=now))
+    _cancel_invitations_made_by(session, member_id, now)
     for screen_row in session.exec(select(ChatScreen).where(ChatScreen.member_id == member_id)):
         session.delete(screen_row)
     session.flush()
@@ -586,6 +588,10 @@ def member_of_organisation(session: Session, organisation_id: int, member_id: in
 def revoke(session: Session, member_id: int, now: dt.datetime) -> None:
     """The member can no longer act, and the invitations they made and nobody used are cancelled with them."""
     session.execute(update(Member).where(Member.id == member_id).values(revoked_at=now))
+    _cancel_invitations_made_by(session, member_id, now)
+
+
+def _cancel_invitations_made_by(session: Session, member_id: int, now: dt.datetime) -> None:
     session.execute(update(Invitation).where(Invitation.created_by == member_id, Invitation.used_at.is_(None),
                                              Invitation.cancelled_at.is_(None)).values(cancelled_at=now))
 
