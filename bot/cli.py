@@ -228,7 +228,8 @@ def make_bot_engine(settings: Settings, db):
 
     return build_engine(db, Options(default_locale=settings.bot_default_locale,
                                     attachments_dir=settings.bot_data_dir / "attachments",
-                                    mail_enabled=settings.mail_enabled, webapp_url=settings.webapp_url))
+                                    mail_enabled=settings.mail_enabled, mail_utf8=settings.smtp_utf8,
+                                    webapp_url=settings.webapp_url))
 
 
 def console(settings: Settings, lang: str | None) -> None:

@@ -38,6 +38,7 @@ class Settings(BaseSettings):
     smtp_user: str | None = None
     smtp_password: SecretStr | None = None  # SecretStr: never shown by repr() or in logs
     smtp_tls: Literal["none", "starttls", "ssl"] = "starttls"  # plain text only when asked for
+    smtp_utf8: bool = False  # true when the mail server takes non-ASCII addresses (SMTPUTF8); else they are refused
 
     @field_validator("telegram_bot_token", "database_url", "telegram_bot_username", "smtp_host", "smtp_from",
                      "smtp_user", "webapp_url")

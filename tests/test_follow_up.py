@@ -405,3 +405,28 @@ async def test_consulting_exporting_modifying_and_cancelling_are_audited(chat):
     assert [e.action for e in entries] == ["consulted", "exported", "modified", "cancelled"]
     assert all(e.member_id is not None and e.at is not None for e in entries)
     assert [e.request_id for e in entries] == [request.id, None, request.id, request.id]
+
+
+@pytest.mark.parametrize("utf8", [False, True])
+async def test_an_address_the_mail_server_cannot_take_is_refused_when_typed(organisations, utf8):
+    """Without SMTPUTF8 (SMTP_UTF8 not set), a non-ASCII address would never get its code: said at once."""
+    from bot.storage.models import OutboxMail
+    from tests.conftest import RecordingRequest, make_app
+
+    recorder = RecordingRequest()
+    app = await make_app(organisations, recorder, mail_enabled=True, mail_utf8=utf8)
+    enrol(organisations, 1001)
+    chat = Chat(app, recorder, 1001, "en")
+    try:
+        await to_summary(chat)
+        await chat.tap("toggle:confirm_email")
+        reply = await chat.send("élève@école.be")
+        with session(organisations) as s:
+            queued = s.exec(select(OutboxMail)).all()
+        if utf8:
+            assert "élève@école.be" in reply and len(queued) == 1
+        else:
+            assert "cannot deliver to an address with accents" in reply and "secretariat@school.be" in reply
+            assert queued == []
+    finally:
+        await app.shutdown()

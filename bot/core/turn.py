@@ -21,6 +21,7 @@ class Options:
     default_locale: str = "fr"
     attachments_dir: Path = Path("data") / "attachments"
     mail_enabled: bool = False
+    mail_utf8: bool = False  # the mail server takes addresses with non-ASCII characters (SMTPUTF8)
     bot_username: str | None = None  # for invitation links; set once the Telegram bot knows its name
     export_pause: float = 10.0  # seconds between two exports of one member
     webapp_url: str | None = None  # the Mini App's public address: /overview and /status offer it as a button

@@ -541,6 +541,15 @@ def _show_day(value, ctx):
 EMAIL_CODE_MINUTES = 30
 
 
+def _parse_my_email(text, ctx):
+    """An address our mail server can deliver to: one with accents or non-Latin letters needs SMTPUTF8."""
+    address = parse_email(text)
+    if not address.isascii() and not ctx.turn.options.mail_utf8:
+        raise Invalid(N_("This bot's mail server cannot deliver to an address with accents or non-Latin letters "
+                         "({email}). Type another address, like secretariat@school.be."), email=address)
+    return address
+
+
 def _code_hash(address: str, code: str) -> str:
     return hashlib.sha256(f"{address}\n{code}".encode()).hexdigest()
 
@@ -649,7 +658,7 @@ STEPS: list[Step] = [
     Step("my_email", lambda ctx: [t(N_("To which address should the confirmation e-mail go? For example "
                                        "secretariat@school.be. We will first send a code to it, to be sure it is "
                                        "yours."))],
-         lambda text, ctx: parse_email(text), label=N_("Your e-mail"), after=_send_email_code,
+         _parse_my_email, label=N_("Your e-mail"), after=_send_email_code,
          applies=lambda ctx: bool(ctx.mail_enabled and ctx.answers.get("confirm_email")
                                   and "email_proved" not in ctx.answers)),
     Step("email_code", _email_code_prompt, _parse_email_code, label=N_("Code received by e-mail"),

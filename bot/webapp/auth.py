@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from urllib.parse import parse_qsl, urlencode
 
 MAX_AGE = 3600  # seconds: Telegram launch data older than this is refused
+CLOCK_SKEW = 30  # seconds: a phone's clock may run this far ahead of the server's
 
 
 @dataclass(frozen=True)
@@ -65,7 +66,7 @@ def check_init_data(init_data: str, bot_token: str, now: float | None = None) ->
     if type(user_id) is not int or not 0 < user_id < 2**63:
         return None
     age = (time.time() if now is None else now) - int(signed_at)
-    if not 0 <= age <= MAX_AGE:  # too old, or from the future
+    if not -CLOCK_SKEW <= age <= MAX_AGE:  # too old, or from further in the future than clocks differ
         return None
     language = user.get("language_code")
     return Identity("telegram", str(user_id), language if isinstance(language, str) else None)
