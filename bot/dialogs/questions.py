@@ -9,7 +9,7 @@ import secrets
 from types import SimpleNamespace
 
 from bot.core.forms import Choice, Context, Step, pick
-from bot.dialogs.request_text import born
+from bot.dialogs.request_text import born, gender_of
 from bot.domain.answers import (
     aware,
     format_hours,
@@ -23,7 +23,7 @@ from bot.domain.answers import (
     parse_school_name,
 )
 from bot.domain.errors import Invalid
-from bot.domain.identifiers import format_bce, format_niss, parse_bce, parse_niss
+from bot.domain.identifiers import format_bce, format_niss, niss_of, parse_bce, parse_niss
 from bot.domain.leaves import (
     LIVE,
     Capacity,
@@ -102,7 +102,10 @@ def _motive(ctx: Context) -> str | None:
 
 
 def _employer(ctx: Context) -> Employer | None:
-    """What kind of employer the organisation is (its own staff's leaves depend on it), once per turn."""
+    """What kind of employer the organisation is (its own staff's leaves depend on it), once per turn; read only
+    for its own staff (a school's staff follow their community)."""
+    if ctx.answers.get("capacity") != Capacity.OWN:
+        return None
     if "employer" not in ctx.cache:
         kind = repository.employer_of(ctx.connection, ctx.member.organisation_id)
         ctx.cache["employer"] = Employer(kind) if kind else None
@@ -236,7 +239,7 @@ def echo_niss(value, ctx):
 
 def _check_age(value, ctx) -> list:
     """A worker younger than 16 or older than 70 is almost surely a typo in the NISS: said, not refused."""
-    age = parse_niss(value).age_on(ctx.today)
+    age = niss_of(value).age_on(ctx.today)
     if age is not None and not 16 <= age <= 70:
         return [t(N_("⚠ By this NISS the worker is {age} years old: check the number against the worker's documents "
                      "(it is probably mistyped)."), age=age)]
@@ -258,7 +261,7 @@ def _check_start(value, ctx) -> list:
 
 
 def _gender(ctx) -> str | None:
-    return parse_niss(ctx.answers["niss"]).gender if "niss" in ctx.answers else None
+    return gender_of(ctx.answers["niss"]) if "niss" in ctx.answers else None
 
 
 def _status_choices(ctx):
@@ -425,7 +428,7 @@ def _check_end(value, ctx):
         raise Invalid(N_("This worker already has a request from {start} to {end} (ticket {ticket}) that overlaps "
                          "these dates. Choose other dates, or cancel that request first."),
                       start=other.start_date, end=other.end_date, ticket=other.ticket)
-    age = parse_niss(ctx.answers["niss"]).age_on(start)
+    age = niss_of(ctx.answers["niss"]).age_on(start)
     over = exceeded_ceilings(_leave(ctx), _regime(ctx), months, _live(ctx), _motive(ctx), _community(ctx), age)
     return [*length_warnings(_leave(ctx), _regime(ctx), months, _motive(ctx)),
             *(_ceiling_warning(limit, ctx) for limit in over)]

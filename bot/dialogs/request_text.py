@@ -10,7 +10,7 @@ from sqlalchemy.engine import Connection
 from sqlmodel import Session
 
 from bot.domain.answers import format_hours
-from bot.domain.identifiers import format_bce, mask_niss, parse_niss
+from bot.domain.identifiers import format_bce, mask_niss, niss_of
 from bot.domain.leaves import Community, LeaveType, Motive, Regime, StaffStatus, Status, label, status_word
 from bot.i18n import N_, Capitalized, t, tn
 from bot.storage import repository
@@ -70,7 +70,7 @@ def request_lines(db: Session | Connection, request, organisation_name: str, rev
     """The request in sentences, as on the manual's confirmation page (a draft or a filed request). Without
     `reveal` (a member whose roles do not show the full NISS), the NISS is masked and what it says is left out."""
     who = born(request.niss) if reveal else t(N_("NISS {niss}"), niss=mask_niss(request.niss))
-    gender = parse_niss(request.niss).gender if reveal else None
+    gender = gender_of(request.niss) if reveal else None
     lines = [t(N_("Worker: {last} {first}, {status}."), last=request.last_name.upper(), first=request.first_name,
                status=status_word(StaffStatus(request.staff_status), gender)), who]
     if request.school_bce:
@@ -109,10 +109,16 @@ def request_lines(db: Session | Connection, request, organisation_name: str, rev
 
 
 @lru_cache(maxsize=64)
+def gender_of(niss_number: str) -> str | None:
+    """"M", "F" or None (a BIS number may not say), from the NISS: the words agree with it (née, contractuelle)."""
+    return niss_of(niss_number).gender
+
+
+@lru_cache(maxsize=64)
 def born(niss_number: str):
     """What the NISS says of the worker, shown back so that a typo is caught (the same sentence for every screen of
     a draft: the last few workers' are kept, not every worker's). The sentence agrees with the sex (né / née)."""
-    niss = parse_niss(niss_number)
+    niss = niss_of(niss_number)
     if niss.birth_date is None:
         return t(N_("NISS {niss}: a number whose birth date is not known. Check it against the worker's documents."),
                  niss=niss.formatted)

@@ -6,6 +6,7 @@ import re
 import secrets
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 
 from stdnum.be import nn, ssn, vat
 from stdnum.exceptions import InvalidChecksum, ValidationError
@@ -76,6 +77,12 @@ class Niss:
         if born is None:
             return None
         return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
+
+
+@lru_cache(maxsize=256)
+def niss_of(number: str) -> Niss:
+    """What a stored (valid) NISS says, read once: a draft's screens read the same number again and again."""
+    return parse_niss(number)
 
 
 def parse_niss(text: str) -> Niss:
