@@ -47,6 +47,14 @@ def attachment_problem(upload: Upload, request: LeaveRequest, stored: list[Attac
     return None
 
 
+def add_document(session: Session, member, request: LeaveRequest, upload: Upload, folder: Path) -> Attachment:
+    """Add a checked document to a request, in the caller's transaction (member None: ONEM's side). Its number comes
+    after the request's others while the request is locked, so two added at once get two numbers and two files."""
+    repository.lock_request(session, request)
+    number = repository.last_attachment_number(session, request.id) + 1
+    return store_attachment(session, member, request, upload, folder, number)
+
+
 def store_attachment(session: Session, member, request: LeaveRequest, upload: Upload, folder: Path,
                      number: int) -> Attachment:  # member None: ONEM's side
     """Keep a copy named by the request, not by the sender (<ticket>-<n>.<type>), and the Telegram file id."""

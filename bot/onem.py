@@ -278,8 +278,7 @@ def attach(session: Session, ticket: str, path: str | Path, folder: Path,
         session.rollback()
         raise Refused(render(problem, "en"))
     try:
-        number = repository.last_attachment_number(session, request.id) + 1
-        attachment = documents.store_attachment(session, None, request, upload, folder, number)
+        attachment = documents.add_document(session, None, request, upload, folder)
         event = RequestEvent(request_id=request.id, kind="document", status=request.status, office=request.office,
                              changes=json.dumps({"document": [None, attachment.filename]}, ensure_ascii=False),
                              member_id=None, source="onem-cli")

@@ -120,3 +120,45 @@ async def test_the_consultation_keeps_our_uploads_apart_from_onems_attestations(
     shown = await chat.send(f"/status {ticket}")
     assert "Attestations:" in shown and "Acknowledgement of the request (PDF)" in shown
     assert "Attachments:" not in shown  # nothing sent yet
+
+
+def test_two_documents_added_to_one_request_at_once_get_two_numbers_and_two_files(postgres_url, organisations,
+                                                                                   tmp_path):
+    """Two members (or a member and ONEM's side) adding a document to the same request at the same moment, in two
+    transactions on PostgreSQL: each gets its own number and its own file; neither is written over."""
+    import threading
+    import time
+
+    from bot.core.views import Upload
+    from bot.documents import add_document
+    from bot.storage.database import make_engine
+    from tests.test_onem import file_request
+
+    db = make_engine(postgres_url)
+    enrol(db, 1001)
+    ticket = file_request(db, 1001)
+    first_stored, done = threading.Event(), []
+
+    def add(content: bytes, wait_before: threading.Event | None, hold: float):
+        with session(db) as s:
+            from bot.storage.models import LeaveRequest
+            request = s.exec(select(LeaveRequest).where(LeaveRequest.ticket == ticket)).one()
+            if wait_before is not None:
+                wait_before.wait(5)
+            attachment = add_document(s, None, request, Upload("a.pdf", "application/pdf", len(content), content),
+                                      tmp_path)
+            if wait_before is None:
+                first_stored.set()
+            time.sleep(hold)
+            s.commit()
+            done.append(attachment.number)
+
+    one = threading.Thread(target=add, args=(PDF + b"%one", None, 0.5))
+    two = threading.Thread(target=add, args=(PDF + b"%two", first_stored, 0))
+    one.start(), two.start()
+    one.join(10), two.join(10)
+    assert sorted(done) == [1, 2]
+    with session(db) as s:
+        stored = s.exec(select(Attachment).order_by(Attachment.number)).all()
+    assert [a.number for a in stored] == [1, 2] and len({a.stored_path for a in stored}) == 2
+    assert {(tmp_path / a.stored_path).read_bytes()[-4:] for a in stored} == {b"%one", b"%two"}

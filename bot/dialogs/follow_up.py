@@ -26,7 +26,7 @@ from bot.dialogs.actions import (
 )
 from bot.dialogs.questions import LEAVE_ANSWERS, STEP, answers_from_request, draft_request, request_fields
 from bot.dialogs.request_text import CERTIFY, LEGAL_NOTICE, box, filed_on, request_entry, request_lines, working_time
-from bot.documents import attachment_document, attachment_problem, store_attachment
+from bot.documents import add_document, attachment_document, attachment_problem
 from bot.domain.answers import aware
 from bot.domain.errors import Invalid
 from bot.domain.identifiers import parse_ticket
@@ -371,9 +371,7 @@ def upload(turn: Turn) -> View:
     if refusal_view is not None:
         return refusal_view
     request = focus_of(turn)
-    number = repository.last_attachment_number(turn.session, request.id) + 1
-    attachment = store_attachment(turn.session, turn.member, request, turn.inp.upload, turn.options.attachments_dir,
-                                  number)
+    attachment = add_document(turn.session, turn.member, request, turn.inp.upload, turn.options.attachments_dir)
     note = t(N_("Attached to request {ticket}: {name} ({size})."), ticket=request.ticket, name=attachment.filename,
              size=FileSize(attachment.size))
     return consultation(turn, request, [note, ""])

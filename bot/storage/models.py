@@ -205,6 +205,8 @@ class Attachment(SQLModel, table=True):
     """A document of a request, with a local copy: sent in the chat by a member (e.g. the written notice), or added
     by ONEM's side (an attestation; no member)."""
 
+    # One number per document of a request: its file is named by it (<ticket>-<n>), so two never share one.
+    __table_args__ = (Index("ux_attachment_request_number", "request_id", "number", unique=True),)
     id: int | None = Field(default=None, primary_key=True)
     request_id: int = Field(foreign_key="leave_request.id", index=True)
     member_id: int | None = Field(default=None, foreign_key="member.id")  # None: added by ONEM's side

@@ -570,6 +570,12 @@ def attachment_by_id(session: Session, organisation_id: int, attachment_id: int)
                                LeaveRequest.organisation_id == organisation_id)).first()
 
 
+def lock_request(session: Session, request: LeaveRequest) -> None:
+    """Hold the request's row until the transaction ends (PostgreSQL; on SQLite a turn already holds the write lock):
+    what is numbered after it, like its documents, is numbered one at a time."""
+    session.execute(sa_select(LeaveRequest.id).where(LeaveRequest.id == request.id).with_for_update())
+
+
 def last_attachment_number(session: Session, request_id: int) -> int:
     return session.exec(select(func.max(Attachment.number)).where(Attachment.request_id == request_id)).one() or 0
 
