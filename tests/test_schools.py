@@ -141,3 +141,37 @@ async def test_another_organisations_school_or_number_cannot_be_registered(chat)
     await boss.tap("➕ Register a school")
     assert "another organisation" in await boss.send("1000000120")  # the other organisation's school
     assert "another organisation" in await boss.send(ORG_BCE)  # an organisation's own number
+
+
+def valid_bce(i: int) -> str:
+    """The i-th of a series of valid enterprise numbers: 0 and seven digits, then 97 minus their rest mod 97."""
+    first = f"0{4_000_000 + i * 13:07d}"
+    return first + f"{97 - int(first) % 97:02d}"
+
+
+async def test_an_organisation_with_more_schools_than_telegram_shows_finds_them_by_typing(chat):
+    """112 schools in one community: the question carries a handful of buttons and is told to type; part of a name
+    (or the number) finds the school; the message always fits Telegram, so a step never moves on unseen."""
+    db = chat.app.bot_data["engine"].db
+    with session(db) as s:
+        organisation = s.exec(select(Organisation).where(Organisation.bce == ORG_BCE)).one()
+        for i in range(112):
+            s.add(School(organisation_id=organisation.id, bce=valid_bce(i), community="fwb",
+                         name=f"École communale n° {i:03d}"))
+        s.commit()
+    chat.language_code = "en"
+    await chat.send("/new")
+    asked = await chat.tap("fwb")
+    assert len(chat.keyboard) <= 12 and "113 schools" in asked and "part of its name" in asked
+    narrowed = await chat.send("n° 05")  # ten schools match: they are the buttons now
+    assert "10 schools match" in narrowed and len(chat.keyboard) == 11  # and "Back"
+    assert chat.button(valid_bce(57))
+    picked = await chat.send("n° 057")
+    assert "École communale n° 057" in picked and "NISS" in picked
+    with session(db) as s:
+        from bot.storage.models import Draft
+        draft = s.exec(select(Draft).where(Draft.status == "open")).one()
+    assert draft.answers["school"] == valid_bce(57)
+    await chat.tap("back")
+    nothing = await chat.send("Lycée imaginaire")
+    assert "No school of your organisation" in nothing and "Lycée imaginaire" in nothing

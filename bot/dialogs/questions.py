@@ -50,6 +50,7 @@ from bot.domain.leaves import (
     unmentioned,
 )
 from bot.domain.roles import Permission, Role
+from bot.domain.words import plain
 from bot.i18n import N_, SEMICOLON, Capitalized, T, joined, render, t, tn
 from bot.storage import repository
 from bot.storage.models import LeaveRequest
@@ -154,13 +155,43 @@ def _school_prompt(ctx):
         return [t(N_("Your organisation has no school registered in the {community} yet. Type the enterprise "
                      "number (BCE) of the school that employs the worker, for example 0876.543.270: you will "
                      "register it here."), community=community)]
+    if len(_schools(ctx)) > SCHOOL_BUTTONS and "school_search" not in ctx.cache:
+        return [t(N_("Which school employs the worker? Your organisation has {count} schools in the {community}: type "
+                     "the school's enterprise number (BCE), like {example}, or a part of its name to find it; the "
+                     "first ones are below. A school not listed yet is registered on the way."),
+                  count=len(_schools(ctx)), community=community, example=format_bce(_schools(ctx)[0].bce))]
     return [t(N_("Which school employs the worker? Tap it, or type its enterprise number (BCE), for example "
                  "{example}; a school not listed yet is registered on the way."),
               example=format_bce(_schools(ctx)[0].bce))]
 
 
+SCHOOL_BUTTONS = 10  # more would not fit a phone (nor Telegram, past 100): beyond, the school is found by typing
+
+
+def _school_matches(ctx) -> list:
+    """The schools whose name holds what was typed to find one (all of them before anything was typed)."""
+    wanted = plain(ctx.cache.get("school_search", ""))
+    return [s for s in _schools(ctx) if wanted in plain(s.name)]
+
+
 def _school_choices(ctx):
-    return [Choice(s.bce, f"{s.name} ({format_bce(s.bce)})") for s in _schools(ctx)]
+    return [Choice(s.bce, f"{s.name} ({format_bce(s.bce)})") for s in _school_matches(ctx)[:SCHOOL_BUTTONS]]
+
+
+def _find_school(text, ctx) -> str:
+    """A school found by a part of its name: the one that matches, or else the matches as the buttons."""
+    typed = " ".join(text.split())[:60]
+    ctx.cache["school_search"] = typed
+    matches = _school_matches(ctx)
+    if len(matches) == 1:
+        return matches[0].bce
+    if not matches:
+        ctx.cache.pop("school_search")
+        raise Invalid(N_("No school of your organisation in the {community} has \"{text}\" in its name. Type its "
+                         "enterprise number (BCE), like 0876.543.270, or another part of its name."),
+                      community=label(Community(ctx.answers["community"])), text=typed)
+    raise Invalid(N_("{count} schools match \"{text}\": tap one below, or type more of its name."),
+                  count=len(matches), text=typed)
 
 
 def _registered(ctx, bce=None) -> bool:
@@ -169,7 +200,12 @@ def _registered(ctx, bce=None) -> bool:
 
 
 def _parse_school(text, ctx):
-    bce = parse_bce(text)
+    try:
+        bce = parse_bce(text)
+    except Invalid:
+        if not re.search(r"[^\W\d_]", re.sub(r"^\s*BE", "", text, flags=re.IGNORECASE)):
+            raise  # a mistyped number
+        return _find_school(text, ctx)
     if _registered(ctx, bce):
         return bce
     community = label(Community(ctx.answers["community"]))
