@@ -297,3 +297,23 @@ def test_a_busy_database_says_so(web, filed, monkeypatch):
     monkeypatch.setattr(repository, "cancel_request", locked)
     response = web.post(f"/api/requests/{filed[0]['Dupont']}/cancel", headers=as_user(1001))
     assert response.status_code == 503 and "occupé" in response.json()["error"]
+
+
+@pytest.mark.parametrize("path, read", [("/api/requests/{ticket}", "request_by_ticket"),
+                                        ("/api/requests/{ticket}/receipt", "request_by_ticket"),
+                                        ("/api/export", "request_rows")])
+def test_a_chat_writing_meanwhile_does_not_make_the_table_answer_busy(web, filed, monkeypatch, path, read):
+    """On SQLite a read that then writes its audit line failed at once when a chat had committed in between (5 of 5
+    receipts while a chat sent /help). Reads are plain reads; the audit line waits for the lock like a turn."""
+    import sqlalchemy as sa
+
+    db, reading = web.options.db, getattr(repository, read)
+
+    def a_chat_commits_meanwhile(*args, **kwargs):
+        found = reading(*args, **kwargs)  # the endpoint has read; a chat's turn commits before it writes
+        with db.begin() as connection:
+            connection.execute(sa.text("UPDATE member SET locale = 'fr' WHERE user_key = '2001'"))
+        return found
+    monkeypatch.setattr(repository, read, a_chat_commits_meanwhile)
+    response = web.get(path.format(ticket=filed[0]["Dupont"]), headers=as_user(1001))
+    assert response.status_code == 200, response.text

@@ -45,7 +45,9 @@ def make_engine(url: str, busy_seconds: float = 30) -> Engine:
             # both read, then both wait to write (which SQLite can only end by failing one). Other work begins
             # deferred, so that reading (a command's checks, a job) never holds the lock. Sent to the driver
             # directly: SQLAlchemy's statement machinery would cost more than SQLite's own work.
-            connection.connection.driver_connection.execute(connection.info.get(BEGIN, "BEGIN"))
+            # A caller may ask for it per transaction too, as an execution option of the connection it begins on.
+            connection.connection.driver_connection.execute(
+                connection.get_execution_options().get(BEGIN) or connection.info.get(BEGIN, "BEGIN"))
 
     else:
         # No ping at checkout (a round trip per turn): a connection the server dropped fails its turn, which the

@@ -34,6 +34,7 @@ from bot.domain.leaves import UNDECIDED, Capacity, LeaveType, Regime, Status, la
 from bot.domain.roles import Permission
 from bot.i18n import LANGUAGES, Capitalized, render, resolve_language, t
 from bot.storage import repository
+from bot.storage.database import BEGIN
 from bot.storage.models import LeaveRequest, Organisation, utcnow
 from bot.storage.turns import Actor
 from bot.webapp import texts
@@ -233,16 +234,33 @@ def _detail(options: WebOptions, session: Session, member: Actor, found: LeaveRe
                                     ticket=found.ticket), lang)}
 
 
+def _writing(session: Session) -> None:
+    """What follows writes: on SQLite its transaction takes the write lock first, waiting for it like a turn does
+    (a read that then writes fails at once when a chat committed in between). Nothing on PostgreSQL."""
+    session.connection(execution_options={BEGIN: "BEGIN IMMEDIATE"})
+
+
+def _audited(session: Session, member: Actor, action: str, found: LeaveRequest | None = None,
+             detail: str | None = None) -> None:
+    """The audit line of what was read, after the reads: their transaction ends, and the line is written in one of
+    its own."""
+    session.commit()
+    _writing(session)
+    repository.audit(session, member, action, found, detail)
+    session.commit()
+
+
 def detail(options: WebOptions, request: Request, session: Session) -> Response:
     member, lang = _member(options, session, request)
     _needs(member, Permission.FOLLOW)
     found = _request(session, member, request.path_params["ticket"])
-    repository.audit(session, member, "consulted", found)
-    session.commit()
-    return JSONResponse(_detail(options, session, member, found, lang))
+    shown = _detail(options, session, member, found, lang)
+    _audited(session, member, "consulted", found)
+    return JSONResponse(shown)
 
 
 def cancel(options: WebOptions, request: Request, session: Session) -> Response:
+    _writing(session)
     member, lang = _member(options, session, request)
     _needs(member, Permission.CANCEL)
     found = _request(session, member, request.path_params["ticket"])
@@ -263,9 +281,9 @@ def receipt(options: WebOptions, request: Request, session: Session) -> Response
     found = _request(session, member, request.path_params["ticket"])
     organisation = session.get(Organisation, member.organisation_id)
     data = receipt_pdf(session, found, organisation, lang, reveal=member.may(Permission.READ_NISS))
-    repository.audit(session, member, "receipt", found)
-    session.commit()
-    return _file(data, f"acknowledgement-{found.ticket}.pdf", "application/pdf")
+    name = f"acknowledgement-{found.ticket}.pdf"
+    _audited(session, member, "receipt", found)
+    return _file(data, name, "application/pdf")
 
 
 def document(options: WebOptions, request: Request, session: Session) -> Response:
@@ -278,10 +296,10 @@ def document(options: WebOptions, request: Request, session: Session) -> Respons
     if attachment is None or not path.is_file():
         raise Refusal(404, t(texts.NO_DOCUMENT))
     found = repository.request_by_id(session, member.organisation_id, attachment.request_id)
-    repository.audit(session, member, "attachment", found, attachment.filename)
-    session.commit()
-    return _file(path.read_bytes(), f"{found.ticket}-{attachment.number}.{EXTENSIONS.get(attachment.mime, 'bin')}",
-                 attachment.mime)
+    name, mime = f"{found.ticket}-{attachment.number}.{EXTENSIONS.get(attachment.mime, 'bin')}", attachment.mime
+    data = path.read_bytes()
+    _audited(session, member, "attachment", found, attachment.filename)
+    return _file(data, name, mime)
 
 
 def export(options: WebOptions, request: Request, session: Session) -> Response:
@@ -298,9 +316,9 @@ def export(options: WebOptions, request: Request, session: Session) -> Response:
         data = export_csv(session, member, filters, lang)
     finally:
         options.exports.finish(member.id)
-    repository.audit(session, member, "exported", detail=json_of(filters.described()))
-    session.commit()
-    return _file(data, export_filename(organisation, local_today(options.now())), "text/csv; charset=utf-8")
+    name = export_filename(organisation, local_today(options.now()))
+    _audited(session, member, "exported", detail=json_of(filters.described()))
+    return _file(data, name, "text/csv; charset=utf-8")
 
 
 def _file(data: bytes, name: str, mime: str) -> Response:
