@@ -363,3 +363,13 @@ async def test_a_redelivered_update_is_applied_once(chat):
     await chat.app.process_update(update)  # Telegram sends it again (e.g. after a timeout)
     assert state(db).version == after_first.version and state(db).state == "last_name"
     assert [name for name, _ in chat.recorder.calls[start:]] == []
+
+
+async def test_confirm_typed_again_after_a_crash_that_followed_the_filing_shows_the_ticket(chat):
+    """The terminal (or the bot) stopped right after the commit: the user never saw the ticket, starts again and
+    types Confirm (or anything) again: the last request filed in this chat is named, nothing is filed twice."""
+    await to_summary(chat)
+    await chat.tap("toggle:certified")
+    ticket = TICKET.search(await chat.tap("confirm")).group(0)  # as if this reply never reached the user
+    again = await chat.send("Confirmer")
+    assert ticket in again and len(requests(chat.app.bot_data["engine"].db)) == 1

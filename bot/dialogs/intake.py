@@ -1,6 +1,7 @@
 """The intake: a new request from the first question to the ticket number (/new, /cancel), as the manual walks it."""
 from __future__ import annotations
 
+import datetime as dt
 import logging
 
 from bot.core import forms
@@ -11,6 +12,7 @@ from bot.core.views import Button, View
 from bot.dialogs.actions import NEW_REQUEST, SHOW_REQUEST
 from bot.dialogs.questions import STEPS, draft_request, request_fields, roles_capacities
 from bot.dialogs.request_text import ACKNOWLEDGED, CERTIFY, CITIZEN_REMINDER, INFORMATION, LEGAL_NOTICE, box, request_lines
+from bot.domain.answers import aware
 from bot.domain.leaves import Capacity
 from bot.domain.roles import Permission
 from bot.i18n import N_, t
@@ -19,6 +21,7 @@ from bot.storage.models import Organisation
 
 log = logging.getLogger(__name__)
 router = Router("intake")
+FILED_RECENTLY = dt.timedelta(hours=1)
 NOT_FILED = N_("This request was started for another organisation, or in a capacity your roles no longer give you: "
                "nothing was filed. Type /new to start again.")
 
@@ -150,9 +153,17 @@ def cancel(turn: Turn) -> View:
 def no_request_in_progress(turn: Turn) -> View:
     """Typed text, or a button of a form, while no form is open."""
     last = repository.last_draft(turn.session, turn.inp.channel, turn.inp.chat_key)
-    if turn.inp.kind == "button" and last is not None and last.status == "filed":
+    # A late button of the filed draft, or anything typed soon after a filing whose answer may never have been seen
+    # (the process stopped right after the commit): the ticket, so that nobody files the same request twice.
+    recent = last is not None and turn.now - aware(last.updated_at) < FILED_RECENTLY
+    if last is not None and last.status == "filed" and (turn.inp.kind == "button" or recent):
         request = repository.request_of_draft(turn.session, turn.member.organisation_id, last.id)
-        if request is not None:
+        if request is not None and turn.inp.kind == "button":
             return View([t(N_("This request has already been filed, with ticket number {ticket}."),
                            ticket=request.ticket)], [[SHOW_REQUEST.button(t(N_("Show it")), request.ticket)]])
+        if request is not None:
+            return View([t(N_("This request has already been filed, with ticket number {ticket}."),
+                           ticket=request.ticket),
+                         t(N_("There is no request in progress. Type /new to file one, or /help."))],
+                        [[SHOW_REQUEST.button(t(N_("Show it")), request.ticket), *new_request_button()]])
     return View([t(N_("There is no request in progress. Type /new to file one, or /help."))], [new_request_button()])
