@@ -205,3 +205,15 @@ async def test_two_chats_on_postgresql_go_on_together_while_one_chats_updates_st
     with session(db) as s:
         assert len(s.exec(select(Draft).where(Draft.status == "open")).all()) == 2
         assert s.exec(select(LeaveRequest)).all() == []
+
+
+def test_a_keyboard_always_fits_telegram_so_a_question_is_always_seen():
+    from bot.channels.telegram import MAX_BUTTONS, keyboard
+    from bot.core.views import Button, View
+
+    many = [[Button(f"school {i}", f"form:1:{i}")] for i in range(112)] + [[Button("« Back", "form:1:back")]]
+    rows = keyboard(View(["Which school?"], many), "en")["inline_keyboard"]
+    assert sum(map(len, rows)) == MAX_BUTTONS and rows[-1][0]["callback_data"] == "form:1:back"
+    few = [[Button("Yes", "form:1:yes"), Button("No", "form:1:no")]]
+    assert keyboard(View(["?"], few), "en")["inline_keyboard"] == [[{"text": "Yes", "callback_data": "form:1:yes"},
+                                                                     {"text": "No", "callback_data": "form:1:no"}]]

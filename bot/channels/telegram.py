@@ -102,13 +102,31 @@ def split_text(text: str, limit: int = MessageLimit.MAX_TEXT_LENGTH) -> list[str
     return parts + [text or "…"]
 
 
+MAX_BUTTONS = 100  # Telegram refuses a message with more: its question would never be seen
+
+
+def fitting(rows: list[list]) -> list[list]:
+    """The rows of buttons Telegram takes: past 100 buttons the middle rows go, the last row (back, pages) stays.
+    Features keep their lists short (schools are found by typing); this is the guarantee that a step is seen."""
+    if sum(map(len, rows)) <= MAX_BUTTONS:
+        return rows
+    log.warning("a keyboard of %d buttons was cut to %d", sum(map(len, rows)), MAX_BUTTONS)
+    kept, room = [], MAX_BUTTONS - len(rows[-1])
+    for row in rows[:-1]:
+        if len(row) > room:
+            break
+        kept.append(row)
+        room -= len(row)
+    return [*kept, rows[-1]]
+
+
 def keyboard(view: View, lang: str) -> dict | None:
     """An inline keyboard as the Bot API takes it (plain JSON: no objects to build for a reply)."""
     if not view.buttons:
         return None
     return {"inline_keyboard": [[{"text": render(b.label, lang)[:120]} | (
         {"web_app": {"url": b.web_app}} if b.web_app else {"callback_data": b.data}) for b in row]
-                                for row in view.buttons]}
+                                for row in fitting(view.buttons)]}
 
 
 def _input(update: Update, kind: str, text: str = "", command: str = "", upload: Upload | None = None) -> Input:
