@@ -300,7 +300,7 @@ def test_a_busy_database_says_so(web, filed, monkeypatch):
 
 
 @pytest.mark.parametrize("path, read", [("/api/requests/{ticket}", "request_by_ticket"),
-                                        ("/api/requests/{ticket}/receipt", "request_by_ticket"),
+                                        ("/api/requests/{ticket}/receipt", "member_for"),
                                         ("/api/export", "request_rows")])
 def test_a_chat_writing_meanwhile_does_not_make_the_table_answer_busy(web, filed, monkeypatch, path, read):
     """On SQLite a read that then writes its audit line failed at once when a chat had committed in between (5 of 5

@@ -12,7 +12,7 @@ from bot.core import forms
 from bot.core.forms import SUMMARY, Choice, Context, Form
 from bot.core.router import Router
 from bot.core.turn import Turn
-from bot.core.views import Document, View
+from bot.core.views import View
 from bot.dialogs.actions import (
     ASK_CANCEL,
     ATTACHMENT,
@@ -26,7 +26,8 @@ from bot.dialogs.actions import (
 )
 from bot.dialogs.questions import LEAVE_ANSWERS, STEP, answers_from_request, draft_request, request_fields
 from bot.dialogs.request_text import CERTIFY, LEGAL_NOTICE, box, filed_on, request_entry, request_lines, working_time
-from bot.documents import add_document, attachment_document, attachment_problem
+from bot import usecases
+from bot.documents import add_document, attachment_problem
 from bot.domain.answers import aware
 from bot.domain.errors import Invalid
 from bot.domain.identifiers import parse_ticket
@@ -34,7 +35,7 @@ from bot.domain.leaves import UNDECIDED, Motive, Regime, Status, label
 from bot.domain.roles import Permission, refusal
 from bot.i18n import N_, SEMICOLON, Capitalized, FileSize, joined, t, tn
 from bot.storage import repository
-from bot.storage.models import LeaveRequest, Member, Organisation, RequestEvent
+from bot.storage.models import LeaveRequest, Member, RequestEvent
 
 log = logging.getLogger(__name__)
 router = Router("follow-up")
@@ -201,16 +202,11 @@ def show_button(turn: Turn, ticket: str) -> View:
 
 @router.action(RECEIPT, needs=Permission.FOLLOW)
 def receipt(turn: Turn, ticket: str) -> View:
-    from bot.receipt import receipt_pdf  # fpdf2 is loaded only when someone asks for a receipt
-
     request = _request(turn, ticket)
     if request is None:
         return show(turn, ticket)  # says there is no such request in this organisation
-    organisation = turn.session.get(Organisation, turn.member.organisation_id)
-    data = receipt_pdf(turn.session, request, organisation, turn.lang, reveal=turn.member.may(Permission.READ_NISS))
-    repository.audit(turn.session, turn.member, "receipt", request)
     return View([t(N_("The acknowledgement of request {ticket}."), ticket=request.ticket)],
-                document=Document(f"acknowledgement-{request.ticket}.pdf", data=data))
+                document=usecases.receipt(turn.session, turn.member, request, turn.lang))
 
 
 # --- cancellation -----------------------------------------------------------------------------------------------
@@ -232,10 +228,10 @@ def cancel(turn: Turn, ticket: str) -> View:
     request = _request(turn, ticket)
     if request is None:
         return show(turn, ticket)
-    if not repository.cancel_request(turn.session, turn.member, request):
+    try:
+        usecases.cancel(turn.session, turn.member, request, "chat")
+    except usecases.TooLate:
         return too_late(request)
-    repository.audit(turn.session, turn.member, "cancelled", request)
-    log.info("request %s cancelled by member %s", request.ticket, turn.member.id)
     return consultation(turn, request, [t(N_("Request {ticket} is cancelled."), ticket=request.ticket), ""])
 
 
@@ -379,10 +375,8 @@ def upload(turn: Turn) -> View:
 
 @router.action(ATTACHMENT, needs=Permission.FOLLOW)
 def send_attachment(turn: Turn, number: int) -> View:
-    attachment = repository.attachment_by_id(turn.session, turn.member.organisation_id, number)
-    if attachment is None:
+    found = usecases.document(turn.session, turn.member, number, turn.options.attachments_dir)
+    if found is None:
         return View([t(N_("This document is not available."))])
-    request = repository.request_by_id(turn.session, turn.member.organisation_id, attachment.request_id)
-    repository.audit(turn.session, turn.member, "attachment", request, attachment.filename)
-    return View([attachment.filename], document=attachment_document(attachment, request.ticket,
-                                                                    turn.options.attachments_dir))
+    attachment, _request_of, document = found
+    return View([attachment.filename], document=document)

@@ -21,12 +21,12 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, Response
 from starlette.routing import Route
 
+from bot import usecases
 from bot.dialogs.actions import FILTERS
 from bot.dialogs.follow_up import event_line
 from bot.dialogs.overview import EXPORT_WAIT, Exports, Filters, export_csv, export_filename, json_of, value_label
 from bot.dialogs.questions import roles_capacities
 from bot.dialogs.request_text import filed_on, request_lines
-from bot.documents import EXTENSIONS
 from bot.domain.answers import local_today
 from bot.domain.errors import Invalid
 from bot.domain.identifiers import mask_niss, parse_niss, parse_ticket
@@ -259,47 +259,47 @@ def detail(options: WebOptions, request: Request, session: Session) -> Response:
     return JSONResponse(shown)
 
 
-def cancel(options: WebOptions, request: Request, session: Session) -> Response:
-    _writing(session)
+def _acting(options: WebOptions, request: Request, session: Session, permission: Permission) -> tuple[Actor, str]:
+    """Who asks, checked in a short read of its own; what follows is a use case that writes (its audit line at
+    least), in a transaction that takes SQLite's write lock first, like a turn."""
     member, lang = _member(options, session, request)
-    _needs(member, Permission.CANCEL)
+    _needs(member, permission)
+    session.commit()
+    _writing(session)
+    return member, lang
+
+
+def cancel(options: WebOptions, request: Request, session: Session) -> Response:
+    member, lang = _acting(options, request, session, Permission.CANCEL)
     found = _request(session, member, request.path_params["ticket"])
-    if not repository.cancel_request(session, member, found):
+    try:
+        usecases.cancel(session, member, found, "Mini App")
+    except usecases.TooLate:
         session.rollback()
         raise Refusal(409, t(texts.TOO_LATE, ticket=found.ticket, status=Capitalized(label(Status(found.status)))))
-    repository.audit(session, member, "cancelled", found)
     session.commit()
-    log.info("request %s cancelled by member %s from the Mini App", found.ticket, member.id)
     return JSONResponse(_detail(options, session, member, found, lang))
 
 
 def receipt(options: WebOptions, request: Request, session: Session) -> Response:
-    from bot.receipt import receipt_pdf
-
-    member, lang = _member(options, session, request)
-    _needs(member, Permission.FOLLOW)
+    member, lang = _acting(options, request, session, Permission.FOLLOW)
     found = _request(session, member, request.path_params["ticket"])
-    organisation = session.get(Organisation, member.organisation_id)
-    data = receipt_pdf(session, found, organisation, lang, reveal=member.may(Permission.READ_NISS))
-    name = f"acknowledgement-{found.ticket}.pdf"
-    _audited(session, member, "receipt", found)
-    return _file(data, name, "application/pdf")
+    made = usecases.receipt(session, member, found, lang)
+    session.commit()
+    return _file(made.data, made.filename, "application/pdf")
 
 
 def document(options: WebOptions, request: Request, session: Session) -> Response:
-    member, _lang = _member(options, session, request)
-    _needs(member, Permission.FOLLOW)
+    member, _lang = _acting(options, request, session, Permission.FOLLOW)
     text = request.path_params["number"]
     number = int(text) if text.isascii() and text.isdigit() and len(text) <= 9 else 0  # an id, never beyond 2**31
-    attachment = repository.attachment_by_id(session, member.organisation_id, number)
-    path = options.attachments_dir / attachment.stored_path if attachment else None
-    if attachment is None or not path.is_file():
+    found = usecases.document(session, member, number, options.attachments_dir)
+    if found is None or found[2].data is None:  # no such document here, or its file is gone
+        session.rollback()
         raise Refusal(404, t(texts.NO_DOCUMENT))
-    found = repository.request_by_id(session, member.organisation_id, attachment.request_id)
-    name, mime = f"{found.ticket}-{attachment.number}.{EXTENSIONS.get(attachment.mime, 'bin')}", attachment.mime
-    data = path.read_bytes()
-    _audited(session, member, "attachment", found, attachment.filename)
-    return _file(data, name, mime)
+    attachment, _request_of, made = found
+    session.commit()
+    return _file(made.data, made.filename, attachment.mime)
 
 
 def export(options: WebOptions, request: Request, session: Session) -> Response:
