@@ -18,9 +18,6 @@ from bot.storage.database import make_engine, session, upgrade
 
 COMMUNITIES = ("vl", "fwb", "dg")
 EMPLOYERS = ("public", "private")
-# A chat waits this long at most for a command line's write on SQLite, then is told to try again; the event loop
-# (other chats) waits with it, so it is short. Commands wait longer, and keep their own transactions short.
-BOT_BUSY_SECONDS = 2
 
 
 class Refused(Exception):
@@ -222,26 +219,15 @@ def bot_username(settings: Settings) -> str | None:
         return None
 
 
-def make_bot_engine(settings: Settings, db):
-    from bot.app import build_engine
-    from bot.core.turn import Options
-
-    return build_engine(db, Options(default_locale=settings.bot_default_locale,
-                                    attachments_dir=settings.bot_data_dir / "attachments",
-                                    mail_enabled=settings.mail_enabled, mail_utf8=settings.smtp_utf8,
-                                    webapp_url=settings.webapp_url))
-
-
 def console(settings: Settings, lang: str | None) -> None:
+    from bot.app import assemble  # the bot's features are loaded to run the bot, not for an admin command
     from bot.channels import console as terminal
     from bot.demo import seed_and_enrol
 
-    engine = make_engine(settings.database, busy_seconds=BOT_BUSY_SECONDS)
-    upgrade(engine)
+    bot_engine = assemble(settings)
     user = terminal.console_user()
-    with session(engine) as db:
+    with session(bot_engine.db) as db:
         seed_and_enrol(db, terminal.CHANNEL, user)
-    bot_engine = make_bot_engine(settings, engine)
     terminal.chat(bot_engine, terminal.interactive_lines(), sys.stdout, user, lang,
                   downloads=settings.bot_data_dir / "downloads", table=local_table(settings, bot_engine, user, lang))
 
@@ -261,14 +247,13 @@ def _port_free(port: int) -> bool:
 def local_table(settings: Settings, bot_engine, user: str, lang: str | None = None):
     """The Mini App on this machine for the terminal's member: served on 127.0.0.1 (WEBAPP_PORT, or any free port
     when it is taken); returns what makes a fresh one-time link, or None when it cannot be served."""
+    from bot.app import web_options
     from bot.channels.console import CHANNEL
     from bot.webapp.auth import Identity, LocalLinks
     from bot.webapp.serve import WebServer
-    from bot.webapp.server import WebOptions
 
     links = LocalLinks()
-    options = WebOptions(db=bot_engine.db, local=links, default_locale=bot_engine.default_locale,
-                         attachments_dir=bot_engine.options.attachments_dir)
+    options = web_options(bot_engine, local=links)
     server = None
     for port in dict.fromkeys((settings.webapp_port if _port_free(settings.webapp_port) else 0, 0)):
         try:
@@ -282,6 +267,7 @@ def local_table(settings: Settings, bot_engine, user: str, lang: str | None = No
 
 
 def run(settings: Settings, webhook: bool = False) -> None:
+    from bot.app import assemble
     from bot.channels.telegram import run_polling, run_webhook
 
     if not settings.telegram_bot_token:
@@ -295,9 +281,7 @@ def run(settings: Settings, webhook: bool = False) -> None:
         if problem := url_problem(settings.webapp_url):
             raise Refused(problem)
     check_token(settings)
-    engine = make_engine(settings.database, busy_seconds=BOT_BUSY_SECONDS)
-    upgrade(engine)
-    (run_webhook if webhook else run_polling)(settings, make_bot_engine(settings, engine))
+    (run_webhook if webhook else run_polling)(settings, assemble(settings))
 
 
 def check_token(settings: Settings) -> None:

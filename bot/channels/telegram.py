@@ -277,11 +277,10 @@ def serve_webapp(application: Application, settings: Settings, engine: Engine):
     """The Mini App's server in this process, when WEBAPP_URL is set."""
     if not settings.webapp_url:
         return None
+    from bot.app import web_options
     from bot.webapp.serve import WebServer
-    from bot.webapp.server import WebOptions
 
-    options = WebOptions(db=engine.db, bot_token=settings.telegram_bot_token, default_locale=engine.default_locale,
-                         attachments_dir=engine.options.attachments_dir)
+    options = web_options(engine, bot_token=settings.telegram_bot_token)
     application.bot_data["webapp"] = options
     return WebServer(options, settings.webapp_listen, settings.webapp_port).start()
 
