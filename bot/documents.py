@@ -4,6 +4,7 @@ per request; each kept as <ticket>-<n>.<type> under the attachments folder."""
 from __future__ import annotations
 
 import hashlib
+import secrets
 from pathlib import Path
 
 from sqlmodel import Session
@@ -62,7 +63,15 @@ def store_attachment(session: Session, member, request: LeaveRequest, upload: Up
     relative = Path(str(request.organisation_id)) / str(request.id) / f"{request.ticket}-{number}.{EXTENSIONS[mime]}"
     target = folder / relative
     target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_bytes(upload.data)
+    try:
+        with target.open("xb") as kept:  # never over a file already there
+            kept.write(upload.data)
+    except FileExistsError:  # left by a turn that was rolled back, or by a race: this one gets a name of its own
+        relative = relative.with_name(f"{relative.stem}-{hashlib.sha256(upload.data).hexdigest()[:12]}"
+                                      f"{secrets.token_hex(4)}{relative.suffix}")
+        target = folder / relative
+        with target.open("xb") as kept:
+            kept.write(upload.data)
     return repository.add_attachment(session, Attachment(
         request_id=request.id, member_id=member.id if member is not None else None,
         filename=shown_name(upload.filename), mime=mime, number=number, size=len(upload.data),

@@ -20,6 +20,7 @@ from bot.domain.leaves import LABEL, Status
 from bot.domain.words import VALUE_WORD, spellings
 from bot.i18n import N_, render, t
 from bot.storage import repository
+from bot.storage.database import BEGIN
 from bot.storage.models import Attachment, LeaveRequest, RequestEvent
 
 # ONEM assigns the office; canonical spelling (as in domain.md) -> other names operators may type. The canonical
@@ -260,6 +261,9 @@ def attach(session: Session, ticket: str, path: str | Path, folder: Path,
         size = None
     if size is None:
         raise Refused(f"No file found at {shown}.")
+    # The write lock first (SQLite; PostgreSQL locks the request's row): the document is numbered after what a chat
+    # added meanwhile, never over it.
+    session.connection(execution_options={BEGIN: "BEGIN IMMEDIATE"})
     request = find_request(session, ticket)
     stored = repository.attachments_of(session, request)
     # Too big, or one too many for the request: refused before reading (the type is checked on the bytes below).

@@ -162,3 +162,25 @@ def test_two_documents_added_to_one_request_at_once_get_two_numbers_and_two_file
         stored = s.exec(select(Attachment).order_by(Attachment.number)).all()
     assert [a.number for a in stored] == [1, 2] and len({a.stored_path for a in stored}) == 2
     assert {(tmp_path / a.stored_path).read_bytes()[-4:] for a in stored} == {b"%one", b"%two"}
+
+
+def test_a_document_is_never_written_over_a_file_already_there(organisations, tmp_path):
+    """A file left where the next document would go (by a turn rolled back after writing it) stays as it was; the
+    document gets a name of its own, recorded with it."""
+    from bot.core.views import Upload
+    from bot.documents import add_document
+    from bot.storage.models import LeaveRequest
+    from tests.test_onem import file_request
+
+    enrol(organisations, 1001)
+    ticket = file_request(organisations, 1001)
+    with session(organisations) as s:
+        request = s.exec(select(LeaveRequest).where(LeaveRequest.ticket == ticket)).one()
+        orphan = tmp_path / str(request.organisation_id) / str(request.id) / f"{ticket}-1.pdf"
+        orphan.parent.mkdir(parents=True)
+        orphan.write_bytes(PDF + b"%orphan")
+        attachment = add_document(s, None, request, Upload("a.pdf", "application/pdf", len(PDF), PDF), tmp_path)
+        s.commit()
+    assert attachment.number == 1 and orphan.read_bytes().endswith(b"%orphan")
+    assert (tmp_path / attachment.stored_path).read_bytes() == PDF and attachment.stored_path != str(
+        orphan.relative_to(tmp_path))

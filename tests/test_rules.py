@@ -467,3 +467,18 @@ async def test_periods_typed_at_the_full_time_question_after_hours_get_a_way_out
     await chat.tap("edit:fulltime_hours")
     refused = await chat.send("22/22")
     assert "typed in hours (20h00)" in refused and "like 11/22" in refused
+
+
+async def test_a_leave_closed_since_it_was_answered_is_not_filed(app):
+    """The organisation's kind recorded (or changed) while a draft waits on its summary: confirming asks the leave
+    again, saying why."""
+    chat, _prompt = await own_staff_leaves(app, "public")
+    await chat.tap("career")
+    await chat.tap("full")
+    await chat.send(START.strftime("%d/%m/%Y"))
+    await finish(chat, "m3")
+    set_employer(app.bot_data["engine"].db, "private")
+    await chat.tap("toggle:certified")
+    reply = await chat.tap("confirm")
+    assert not TICKET.search(reply) and "take time credit instead of a career break" in reply
+    assert "timecredit" in codes(chat)

@@ -175,3 +175,50 @@ async def test_an_organisation_with_more_schools_than_telegram_shows_finds_them_
     await chat.tap("back")
     nothing = await chat.send("Lycée imaginaire")
     assert "No school of your organisation" in nothing and "Lycée imaginaire" in nothing
+
+
+async def test_a_school_registered_elsewhere_while_its_name_is_asked_is_said_not_failed(chat):
+    db = chat.app.bot_data["engine"].db
+    chat.language_code = "en"
+    await chat.send("/new")
+    await chat.tap("fwb")
+    await chat.send("0876.540.005")
+    with session(db) as s:  # another organisation registers that number meanwhile
+        from bot.storage import repository
+        repository.add_school(s, repository.organisation_by_bce(s, "0555055576"), NEW_SCHOOL, "fwb", "Theirs")
+        s.commit()
+    reply = await chat.send("Athénée royal de Namur")
+    assert "registered meanwhile" in reply and "Sorry" not in reply
+    assert schools(db)[NEW_SCHOOL] == "Theirs"
+
+
+async def test_a_school_registered_on_the_way_and_removed_before_filing_is_typed_again(chat):
+    db = chat.app.bot_data["engine"].db
+    boss = manager(chat)
+    chat.language_code = "en"
+    await chat.send("/new")
+    await chat.tap("fwb")
+    await chat.send("0876.540.005")
+    await chat.send("Athénée royal de Namur")
+    await chat.send("85.03.14-123.02")
+    await chat.send("Dupont")
+    await chat.send("Marie")
+    await chat.tap("statutory")
+    await chat.tap("skip")
+    await chat.tap("parental")
+    await chat.tap("full")
+    from tests.test_intake_dialog import START, TODAY
+    await chat.send(START.strftime("%d/%m/%Y"))
+    await chat.tap("m1")
+    await chat.send("20h00")
+    await chat.tap("same")
+    await chat.send(TODAY.strftime("%d/%m/%Y"))
+    await chat.tap("no")
+    await boss.press(REMOVE_SCHOOL.pack(NEW_SCHOOL))
+    assert NEW_SCHOOL not in schools(db)
+    await chat.tap("toggle:certified")
+    asked = await chat.tap("confirm")
+    assert "no longer registered" in asked and "type its name again" in asked
+    summary = await chat.send("Athénée royal de Namur")
+    assert NEW_SCHOOL in schools(db) and "Athénée royal de Namur" in summary
+    assert TICKET.search(await chat.tap("confirm"))

@@ -224,8 +224,10 @@ def _parse_school(text, ctx):
 def _check_school(value, ctx) -> list:
     """Still registered when the summary is shown again (an access manager may have removed it meanwhile); one
     being registered on the way is checked by its name's step."""
-    if _registered(ctx, value) or "school_name" not in ctx.answers or ctx.turn.draft.state == "school_name":
-        return []
+    if _registered(ctx, value) or ctx.turn.draft.state in ("school", "school_name"):
+        return []  # being answered: a number not registered yet is registered at its name's question
+    if "school_name" in ctx.answers:
+        return []  # registered on the way and removed since: its name's question asks for it again
     raise Invalid(N_("School {bce} is no longer registered for your organisation. Tap one of the schools below, or "
                      "type its number again."), bce=format_bce(value))
 
@@ -252,6 +254,10 @@ def _register_school(name, ctx) -> list:
 
 
 def _check_school_name(value, ctx) -> list:
+    if ctx.turn.draft.state == "school_name" and not _registered(ctx) and \
+            repository.bce_taken(ctx.connection, ctx.answers["school"]):  # registered meanwhile, elsewhere
+        raise Invalid(N_("School {bce} was registered meanwhile, for another organisation or in another community. Go "
+                         "back to the school question and choose it again."), bce=format_bce(ctx.answers["school"]))
     if ctx.turn.draft.state != "school_name" and not _registered(ctx):  # removed since it was registered
         raise Invalid(N_("School {bce} is no longer registered: type its name again to register it."),
                       bce=format_bce(ctx.answers["school"]))
@@ -352,6 +358,21 @@ def _leave_prompt(ctx):
             lines.append(t(N_("• {leave}: {description}"), leave=Capitalized(label(leave)),
                            description=t(LEAVE_DESCRIPTION[leave])))
     return [*lines, *closed]
+
+
+def _check_leave(value, ctx) -> list:
+    """Still open to this worker (the organisation's kind may have been recorded since, or a rule changed)."""
+    reason = dict(_availability(ctx)).get(LeaveType(value))
+    if reason:
+        raise Invalid(reason)
+    return []
+
+
+def _check_regime(value, ctx) -> list:
+    if value not in {choice.code for choice in _regime_choices(ctx)}:
+        raise Invalid(N_("A {leave} cannot be taken as a {regime}."), leave=label(_leave(ctx)),
+                      regime=label(Regime(value)))
+    return []
 
 
 def _leave_choices(ctx):
@@ -663,11 +684,13 @@ STEPS: list[Step] = [
          _parse_email, choices=lambda ctx: [Choice("skip", t(N_("No e-mail")))],
          show=lambda v, ctx: v or t(N_("none")), label=N_("E-mail")),
     Step("leave_type", _leave_prompt, _parse_leave, choices=_leave_choices, show=_label(LeaveType), typed=False,
+         check=_check_leave,
          label=N_("Leave"), depends_on=("capacity", "community", "staff_status")),
     Step("motive", _motive_prompt, _pick(_motive_choices), choices=_motive_choices, show=_label(Motive),
          label=N_("Case"), typed=False, applies=lambda ctx: bool(motives_of(_leave(ctx))), depends_on=("leave_type",)),
     Step("regime", lambda ctx: [t(N_("Which form does the {leave} take?"), leave=label(_leave(ctx)))],
          _pick(_regime_choices), choices=_regime_choices, show=_label(Regime), label=N_("Form"), typed=False,
+         check=_check_regime,
          depends_on=("capacity", "community", "leave_type", "motive")),
     Step("employer_agreement", lambda ctx: [t(N_("A 1/10 reduction needs the employer's agreement. "
                                                  "Does the employer agree?"))],

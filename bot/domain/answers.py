@@ -113,11 +113,13 @@ def parse_periods(text: str) -> str | None:
 # What a name shown to other people may not hold: control, invisible and bidirectional characters ("\u202e" turns
 # "avis\u202efdp.exe" into "avisexe.pdf" on screen), private-use and unassigned ones, line breaks.
 _HIDDEN = ("Cc", "Cf", "Co", "Cs", "Cn", "Zl", "Zp")
+# Letters that print as nothing (Hangul fillers, the blank Braille pattern): a name of them would look empty.
+BLANK_LETTERS = frozenset("\u115f\u1160\u3164\uffa0\u2800")
 
 
 def visible(text: str, limit: int = 200) -> str:
     """A name as typed or as Telegram gives it, without what could make it read as something else, on one line."""
-    kept = "".join(ch for ch in text if unicodedata.category(ch) not in _HIDDEN)
+    kept = "".join(ch for ch in text if unicodedata.category(ch) not in _HIDDEN and ch not in BLANK_LETTERS)
     return " ".join(kept.split())[:limit]
 
 
@@ -182,7 +184,7 @@ def parse_name(text: str) -> str:
 def parse_school_name(text: str) -> str:
     """A school's name as its documents write it: one line, digits allowed ("Ecole communale n°2")."""
     name = " ".join(unicodedata.normalize("NFC", text).split())
-    if any(unicodedata.category(ch) in ("Cc", "Cf", "Cs", "Co", "Cn") for ch in name):
+    if any(unicodedata.category(ch) in ("Cc", "Cf", "Cs", "Co", "Cn") or ch in BLANK_LETTERS for ch in name):
         raise Invalid(N_("A school's name fits on one line, without invisible characters. Type it like Athénée "
                          "royal de Namur."))
     if sum(ch.isalpha() for ch in name) < 2:

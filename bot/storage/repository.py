@@ -571,8 +571,9 @@ def attachment_by_id(session: Session, organisation_id: int, attachment_id: int)
 
 
 def lock_request(session: Session, request: LeaveRequest) -> None:
-    """Hold the request's row until the transaction ends (PostgreSQL; on SQLite a turn already holds the write lock):
-    what is numbered after it, like its documents, is numbered one at a time."""
+    """Hold the request's row until the transaction ends (PostgreSQL; on SQLite the caller's transaction must have
+    begun with the write lock, as a turn's does): what is numbered after it, like its documents, is numbered one at a
+    time."""
     session.execute(sa_select(LeaveRequest.id).where(LeaveRequest.id == request.id).with_for_update())
 
 
