@@ -10,7 +10,7 @@ from telegram import Update
 from telegram.request import BaseRequest, RequestData
 
 from bot.core.actions import unpack
-from bot.core.forms import FORM_ANSWER
+from bot.fsm.forms import FORM_ANSWER
 
 BOT_USER = {"id": 999000, "is_bot": True, "first_name": "Breakbot", "username": "breakbot_test_bot",
             "can_join_groups": False, "can_read_all_group_messages": False, "supports_inline_queries": False}

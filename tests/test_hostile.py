@@ -32,7 +32,7 @@ from stdnum.iso7064 import mod_37_36
 
 from bot.core.actions import ACTIONS
 from bot.core.engine import FAILED
-from bot.core.forms import FORM_ANSWER, SUMMARY, Context
+from bot.fsm.forms import FORM_ANSWER, SUMMARY, Context
 from bot.core.turn import Options, Turn
 from bot.core.views import Input
 from bot.dialogs.actions import OVERVIEW_EXPORT, OVERVIEW_PERIOD

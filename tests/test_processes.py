@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from sqlmodel import func, select
 
-from bot.core.forms import FORM_ANSWER
+from bot.fsm.forms import FORM_ANSWER
 from bot.domain.leaves import period_end
 from bot.storage import repository
 from bot.storage.database import session

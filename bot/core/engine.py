@@ -16,7 +16,6 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.engine import Engine as Database
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 
-from bot.core import forms
 from bot.core.actions import unpack
 from bot.core.router import Routes
 from bot.core.turn import Options, Turn
@@ -43,7 +42,6 @@ class Engine:
         self.routes = routes
         self.options = options or Options()
         self.clock = clock
-        routes.add_form_action(forms.FORM_ANSWER, forms.on_button)
         # A turn on a database server waits for the network and for other chats' locks: it runs in a thread, so
         # the event loop (other chats, the job queue, the webhook server) never waits for it. A turn on SQLite is
         # a few hundred microseconds of local file work, less than a hop to a thread costs: it runs inline.
@@ -233,8 +231,8 @@ class Engine:
             return _guarded(turn, needs, handler)
         if inp.kind == "other":
             views = [View([t(N_("I can only read typed answers, buttons and documents here."))])]
-            return views + ([forms.current_view(turn)] if turn.draft else [])
-        return forms.on_text(turn)
+            return views + (as_views(routes.current(turn)) if turn.draft else [])
+        return as_views(routes.typed(turn))
 
 
 def _guarded(turn: Turn, needs: Permission | None, handler, *arguments) -> list[View]:

@@ -7,11 +7,13 @@ terminal's list are generated from what is registered, and cannot drift from the
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 from bot.core.actions import Action
-from bot.core.forms import Form
 from bot.domain.roles import Permission
+
+if TYPE_CHECKING:  # the dialog machine sits above the core: a form is only named here
+    from bot.fsm.forms import Form
 
 Handler = Callable[..., object]  # (turn, *arguments) -> a View or a list of Views
 
@@ -43,6 +45,8 @@ class Router:
         self.actions: list[ActionRoute] = []
         self.forms: list[Form] = []
         self.text_handler: Handler | None = None
+        self.typed_handler: Handler | None = None
+        self.current_handler: Handler | None = None
         self.upload_handler: tuple[Handler, Permission | None] | None = None
         self.anonymous_handler: Handler | None = None
 
@@ -53,9 +57,12 @@ class Router:
             return handler
         return register
 
-    def action(self, action: Action, *, needs: Permission | None = None, durable: bool = False):
+    def action(self, action: Action, *, needs: Permission | None = None,
+               durable: bool | Callable[[tuple], bool] = False):
+        """`durable`: whether a tap files, changes or cancels a request (or, given its arguments, says whether)."""
         def register(handler: Handler) -> Handler:
-            self.actions.append(ActionRoute(action, handler, needs, lambda _args: durable))
+            said = durable if callable(durable) else (lambda _args: durable)
+            self.actions.append(ActionRoute(action, handler, needs, said))
             return handler
         return register
 
@@ -67,6 +74,16 @@ class Router:
     def text(self, handler: Handler) -> Handler:
         """A typed text when no form is open."""
         self.text_handler = handler
+        return handler
+
+    def typed(self, handler: Handler) -> Handler:
+        """A typed text first (the dialog machine: an open form's step, else the `text` handler)."""
+        self.typed_handler = handler
+        return handler
+
+    def current(self, handler: Handler) -> Handler:
+        """The open form's screen again (after a command, or what cannot be read), or None."""
+        self.current_handler = handler
         return handler
 
     def upload(self, *, needs: Permission | None = None, check: Handler | None = None):
@@ -107,13 +124,10 @@ class Routes:
                         raise ValueError(f"{key(item)!r} is registered twice (router {router.name})")
                     table[key(item)] = item
         self.text = _one(self.routers, "text_handler")
+        self.typed = _one(self.routers, "typed_handler")
+        self.current = _one(self.routers, "current_handler")
         self.upload = _one(self.routers, "upload_handler")
         self.anonymous = _one(self.routers, "anonymous_handler")
-
-    def add_form_action(self, action: Action, handler: Handler) -> None:
-        """The form runner's own buttons; a form's summary code may file or change a request."""
-        durable_codes = {code for form in self.forms.values() for code in form.durable_codes}
-        self.actions[action.name] = ActionRoute(action, handler, None, lambda args: args[-1] in durable_codes)
 
     def menu(self) -> list[Command]:
         """The commands of the menu, in the order the routers registered them."""

@@ -1,6 +1,6 @@
 """Every button the features show, declared once: a readable name and its arguments. Each is handled by one
 feature's router; several features may show it (the acknowledgement shows "Show the request", handled by the
-follow-up). The form runner's own button (`form`) is declared with it, in bot/core/forms.py."""
+follow-up). The form runner's own button (`form`) is declared with it, in bot/fsm/forms.py."""
 from __future__ import annotations
 
 from bot.core.actions import Number, Text, Word, action

@@ -8,8 +8,8 @@ import logging
 
 from sqlmodel import Session
 
-from bot.core import forms
-from bot.core.forms import SUMMARY, Choice, Context, Form
+from bot.fsm import forms
+from bot.fsm.forms import SUMMARY, Choice, Context, Form
 from bot.core.router import Router
 from bot.core.turn import Turn
 from bot.core.views import View

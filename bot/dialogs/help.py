@@ -1,7 +1,7 @@
 """Language and help: /language with each language named in itself, and /help made from the registered commands."""
 from __future__ import annotations
 
-from bot.core import forms
+from bot.fsm import forms
 from bot.core.router import Router
 from bot.core.turn import Turn
 from bot.core.views import View

@@ -4,8 +4,8 @@ from __future__ import annotations
 import datetime as dt
 import logging
 
-from bot.core import forms
-from bot.core.forms import SUMMARY, Choice, Context, Form
+from bot.fsm import forms
+from bot.fsm.forms import SUMMARY, Choice, Context, Form
 from bot.core.router import Router
 from bot.core.turn import Turn
 from bot.core.views import Button, View

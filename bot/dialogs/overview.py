@@ -15,7 +15,7 @@ from functools import lru_cache
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from sqlmodel import Session
 
-from bot.core.forms import error_line
+from bot.fsm.forms import error_line
 from bot.core.router import Router
 from bot.core.turn import Turn
 from bot.core.views import Button, Document, View

@@ -8,7 +8,7 @@ import re
 import secrets
 from types import SimpleNamespace
 
-from bot.core.forms import Choice, Context, Step, pick
+from bot.fsm.forms import Choice, Context, Step, pick
 from bot.dialogs.request_text import born, gender_of
 from bot.domain.answers import (
     aware,

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import logging
 
-from bot.core import forms
-from bot.core.forms import Choice, Context, Form, Step
+from bot.fsm import forms
+from bot.fsm.forms import Choice, Context, Form, Step
 from bot.core.router import Router
 from bot.core.turn import Turn
 from bot.core.views import View

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, Callable
 from transitions import Machine
 
 from bot.core.actions import Number, Text, action
+from bot.core.router import Router
 from bot.core.views import Button, View, as_views
 from bot.domain.answers import local_today
 from bot.domain.errors import Invalid
@@ -163,6 +164,7 @@ class Form:
     groups: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
     def __post_init__(self):
+        DURABLE_CODES.update(self.durable_codes)
         self.step = {s.name: s for s in self.steps}
         self.clears = dependants(self.steps)
         self.states = [s.name for s in self.steps] + [SUMMARY, DONE]
@@ -457,3 +459,24 @@ def _resume_view(turn: Turn) -> View:
     return View([t(N_("You started a request on {date} and left it at \"{step}\". Continue where you were, "
                       "or start over?"), date=local_today(draft.created_at), step=step)],
                 [[_button(turn, t(N_("Continue")), "resume"), _button(turn, t(N_("Start over")), "restart")]])
+
+
+# --- the runner on a router, like a feature: the engine core does not import it --------------------------------
+
+router = Router("forms")
+DURABLE_CODES: set[str] = set()  # every form's summary codes that file or change a request
+
+
+@router.action(FORM_ANSWER, durable=lambda arguments: arguments[-1] in DURABLE_CODES)
+def _form_button(turn: Turn, version: int, code: str) -> list[View]:
+    return on_button(turn, version, code)
+
+
+@router.typed
+def _typed(turn: Turn) -> list[View]:
+    return on_text(turn)
+
+
+@router.current
+def _current(turn: Turn) -> View | None:
+    return current_view(turn) if turn.draft is not None else None
