@@ -7,13 +7,16 @@ terminal's list are generated from what is registered, and cannot drift from the
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Callable
+from typing import Callable, Protocol
 
 from bot.core.actions import Action
 from bot.domain.roles import Permission
 
-if TYPE_CHECKING:  # the dialog machine sits above the core: a form is only named here
-    from bot.fsm.forms import Form
+
+class Form(Protocol):
+    """A form of the dialog machine (bot/fsm/, above the core): the core knows only its name."""
+
+    name: str
 
 Handler = Callable[..., object]  # (turn, *arguments) -> a View or a list of Views
 
