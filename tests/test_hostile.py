@@ -32,7 +32,6 @@ from stdnum.iso7064 import mod_37_36
 
 from bot.core.actions import ACTIONS
 from bot.core.engine import FAILED
-from bot.fsm.forms import FORM_ANSWER, SUMMARY, Context
 from bot.core.turn import Options, Turn
 from bot.core.views import Input
 from bot.dialogs.actions import OVERVIEW_EXPORT, OVERVIEW_PERIOD
@@ -44,6 +43,7 @@ from bot.domain.answers import local_today
 from bot.domain.errors import Invalid
 from bot.domain.identifiers import TICKET_ALPHABET, format_bce, format_niss, format_ticket, mask_niss
 from bot.domain.leaves import period_end
+from bot.fsm.forms import FORM_ANSWER, SUMMARY, Context
 from bot.i18n import LANGUAGES, LOCALES_DIR, N_, render, t
 from bot.storage import repository
 from bot.storage.database import make_engine, session, upgrade
@@ -498,7 +498,8 @@ languages = st.sampled_from(LANGUAGES)
 
 TYPED_STEPS = ["capacity", "community", "school", "school_name", "niss", "last_name", "first_name", "staff_status",
                "email",
-               "leave_type", "motive", "regime", "employer_agreement", "start_date", "end_date", "hours_before", "fulltime_hours",
+               "leave_type", "motive", "regime", "employer_agreement", "start_date", "end_date", "hours_before",
+               "fulltime_hours",
                "notice_date", "rtt", "my_email", "email_code", "summary"]
 SNAPSHOT = {name: f"step:{name}" for name in TYPED_STEPS}
 

@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 from sqlmodel import func, select
 
-from bot.fsm.forms import FORM_ANSWER
 from bot.domain.leaves import period_end
+from bot.fsm.forms import FORM_ANSWER
 from bot.storage import repository
 from bot.storage.database import session
 from bot.storage.models import Draft, LeaveRequest

@@ -8,8 +8,7 @@ import logging
 
 from sqlmodel import Session
 
-from bot.fsm import forms
-from bot.fsm.forms import SUMMARY, Choice, Context, Form
+from bot import usecases
 from bot.core.router import Router
 from bot.core.turn import Turn
 from bot.core.views import View
@@ -26,13 +25,14 @@ from bot.dialogs.actions import (
 )
 from bot.dialogs.questions import LEAVE_ANSWERS, STEP, answers_from_request, draft_request, request_fields
 from bot.dialogs.request_text import CERTIFY, LEGAL_NOTICE, box, filed_on, request_entry, request_lines, working_time
-from bot import usecases
 from bot.documents import add_document, attachment_problem
 from bot.domain.answers import aware
 from bot.domain.errors import Invalid
 from bot.domain.identifiers import parse_ticket
 from bot.domain.leaves import UNDECIDED, Motive, Regime, Status, label
 from bot.domain.roles import Permission, refusal
+from bot.fsm import forms
+from bot.fsm.forms import SUMMARY, Choice, Context, Form
 from bot.i18n import N_, SEMICOLON, Capitalized, FileSize, joined, t, tn
 from bot.storage import repository
 from bot.storage.models import LeaveRequest, Member, RequestEvent
@@ -326,8 +326,8 @@ def _start_modification(turn: Turn, request: LeaveRequest) -> View:
 
 # What a modification asks again when the rules want it, and saves: every answer of the leave.
 MODIFIABLE = (*LEAVE_ANSWERS, "notice_date", "rtt")
-SAVED = {"motive", "regime", "employer_agreement", "start_date", "end_date", "hours_before", "fulltime_hours", "notice_date",
-         "rtt"}
+SAVED = {"motive", "regime", "employer_agreement", "start_date", "end_date", "hours_before", "fulltime_hours",
+         "notice_date", "rtt"}
 MODIFICATION = router.form(Form("modify", [STEP[name] for name in MODIFIABLE], summary=_modification_summary,
                                 on_summary=_on_modification_summary, start=_restart_modification,
                                 durable_codes=("save",), title=N_("Confirmation page"),

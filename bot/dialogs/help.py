@@ -1,11 +1,11 @@
 """Language and help: /language with each language named in itself, and /help made from the registered commands."""
 from __future__ import annotations
 
-from bot.fsm import forms
 from bot.core.router import Router
 from bot.core.turn import Turn
 from bot.core.views import View
 from bot.dialogs.actions import LANGUAGE
+from bot.fsm import forms
 from bot.i18n import LANGUAGE_NAMES, N_, t
 from bot.storage import repository
 

@@ -4,17 +4,25 @@ from __future__ import annotations
 import datetime as dt
 import logging
 
-from bot.fsm import forms
-from bot.fsm.forms import SUMMARY, Choice, Context, Form
 from bot.core.router import Router
 from bot.core.turn import Turn
 from bot.core.views import Button, View
 from bot.dialogs.actions import NEW_REQUEST, SHOW_REQUEST
 from bot.dialogs.questions import STEPS, draft_request, request_fields, roles_capacities
-from bot.dialogs.request_text import ACKNOWLEDGED, CERTIFY, CITIZEN_REMINDER, INFORMATION, LEGAL_NOTICE, box, request_lines
+from bot.dialogs.request_text import (
+    ACKNOWLEDGED,
+    CERTIFY,
+    CITIZEN_REMINDER,
+    INFORMATION,
+    LEGAL_NOTICE,
+    box,
+    request_lines,
+)
 from bot.domain.answers import aware
 from bot.domain.leaves import Capacity
 from bot.domain.roles import Permission
+from bot.fsm import forms
+from bot.fsm.forms import SUMMARY, Choice, Context, Form
 from bot.i18n import N_, t
 from bot.storage import repository
 from bot.storage.models import Organisation
@@ -48,8 +56,10 @@ def _summary(ctx: Context) -> tuple[list, list[list[Choice]]]:
     lines.append(t(CERTIFY, box=box(a.get("certified"))))
     rows = [[forms.modify_choice()]]
     if ctx.mail_enabled:
-        rows.append([Choice("toggle:confirm_email", t(N_("{box} Confirmation e-mail"), box=box(a.get("confirm_email"))))])
-    rows.append([Choice("toggle:certified", t(N_("{box} I certify the data are correct"), box=box(a.get("certified"))))])
+        rows.append([Choice("toggle:confirm_email", t(N_("{box} Confirmation e-mail"),
+                                                      box=box(a.get("confirm_email"))))])
+    rows.append([Choice("toggle:certified", t(N_("{box} I certify the data are correct"),
+                                              box=box(a.get("certified"))))])
     rows.append([Choice("confirm", t(N_("✅ Confirm")))])
     rows.append([Choice("back", t(N_("« Back")))])
     return lines, rows

@@ -15,7 +15,6 @@ from functools import lru_cache
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from sqlmodel import Session
 
-from bot.fsm.forms import error_line
 from bot.core.router import Router
 from bot.core.turn import Turn
 from bot.core.views import Button, Document, View
@@ -40,6 +39,7 @@ from bot.domain.identifiers import format_bce, format_niss, mask_niss, parse_nis
 from bot.domain.leaves import Capacity, Community, LeaveType, Motive, Regime, StaffStatus, Status, label
 from bot.domain.roles import Permission
 from bot.domain.words import KEY_WORD, RESET_WORD, VALUE_WORD, plain, spellings
+from bot.fsm.forms import error_line
 from bot.i18n import N_, Capitalized, joined, render, t, tn
 from bot.storage import repository
 from bot.storage.models import Organisation

@@ -8,7 +8,6 @@ import re
 import secrets
 from types import SimpleNamespace
 
-from bot.fsm.forms import Choice, Context, Step, pick
 from bot.dialogs.request_text import born, gender_of
 from bot.domain.answers import (
     aware,
@@ -51,6 +50,7 @@ from bot.domain.leaves import (
 )
 from bot.domain.roles import Permission, Role
 from bot.domain.words import plain
+from bot.fsm.forms import Choice, Context, Step, pick
 from bot.i18n import N_, SEMICOLON, Capitalized, T, joined, render, t, tn
 from bot.storage import repository
 from bot.storage.models import LeaveRequest
@@ -315,7 +315,8 @@ def _parse_status(text, ctx):
     """A button, or a status typed in either form (contractuel or contractuelle)."""
     wanted = text.strip().casefold()
     for status in StaffStatus:
-        if wanted in (render(label(status), ctx.lang).casefold(), render(status_word(status, "F"), ctx.lang).casefold()):
+        spelt = (label(status), status_word(status, "F"))
+        if wanted in (render(word, ctx.lang).casefold() for word in spelt):
             return status.value
     return _pick(_status_choices)(text, ctx)
 

@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import logging
 
-from bot.fsm import forms
-from bot.fsm.forms import Choice, Context, Form, Step
 from bot.core.router import Router
 from bot.core.turn import Turn
 from bot.core.views import View
@@ -20,12 +18,13 @@ from bot.dialogs.actions import (
     SCHOOLS,
     paged,
 )
-from bot.domain.answers import parse_school_name
+from bot.domain.answers import aware, local_today, parse_school_name
 from bot.domain.errors import Invalid
 from bot.domain.identifiers import format_bce, parse_bce
-from bot.domain.answers import aware, local_today
 from bot.domain.leaves import Community, Employer, label
 from bot.domain.roles import Permission
+from bot.fsm import forms
+from bot.fsm.forms import Choice, Context, Form, Step
 from bot.i18n import N_, Capitalized, t, tn
 from bot.storage import repository
 

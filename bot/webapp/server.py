@@ -154,7 +154,8 @@ def _row(request: LeaveRequest, lang: str) -> dict:
             "form": render(Capitalized(label(Regime(request.regime))), lang),
             "start": render(request.start_date, lang), "end": render(request.end_date, lang),
             "filed": render(filed_on(request), lang), "status": request.status,
-            "status_label": render(Capitalized(label(Status(request.status))), lang), "office": render(t(request.office), lang) if request.office else ""}
+            "status_label": render(Capitalized(label(Status(request.status))), lang),
+            "office": render(t(request.office), lang) if request.office else ""}
 
 
 def _options(lang: str) -> dict:
