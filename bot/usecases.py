@@ -38,6 +38,16 @@ def _needs(member, permission: Permission) -> None:
         raise NotAllowed(permission)
 
 
+def consult(session: Session, member, ticket: str) -> LeaveRequest | None:
+    """A request of the member's organisation by its (checked) ticket, its consultation audited; None for any other
+    ticket, answered like one that does not exist."""
+    _needs(member, Permission.FOLLOW)
+    request = repository.request_by_ticket(session, member.organisation_id, ticket)
+    if request is not None:
+        repository.audit(session, member, "consulted", request)
+    return request
+
+
 def cancel(session: Session, member, request: LeaveRequest, channel: str) -> None:
     """Cancel a request ONEM has not decided on yet (its row locked while it is checked); TooLate otherwise."""
     _needs(member, Permission.CANCEL)

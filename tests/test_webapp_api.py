@@ -299,7 +299,7 @@ def test_a_busy_database_says_so(web, filed, monkeypatch):
     assert response.status_code == 503 and "occupé" in response.json()["error"]
 
 
-@pytest.mark.parametrize("path, read", [("/api/requests/{ticket}", "request_by_ticket"),
+@pytest.mark.parametrize("path, read", [("/api/requests/{ticket}", "member_for"),
                                         ("/api/requests/{ticket}/receipt", "member_for"),
                                         ("/api/export", "request_rows")])
 def test_a_chat_writing_meanwhile_does_not_make_the_table_answer_busy(web, filed, monkeypatch, path, read):

@@ -145,10 +145,9 @@ def show(turn: Turn, typed: str) -> View:
         ticket = parse_ticket(typed[:64])
     except Invalid as wrong:
         return View([forms.error_line(wrong)])
-    request = repository.request_by_ticket(turn.session, turn.member.organisation_id, ticket)
+    request = usecases.consult(turn.session, turn.member, ticket)
     if request is None:
         return View([t(N_("There is no request with number {ticket} in your organisation."), ticket=ticket)])
-    repository.audit(turn.session, turn.member, "consulted", request)
     _focus(turn, request)
     return consultation(turn, request)
 

@@ -252,11 +252,15 @@ def _audited(session: Session, member: Actor, action: str, found: LeaveRequest |
 
 
 def detail(options: WebOptions, request: Request, session: Session) -> Response:
-    member, lang = _member(options, session, request)
-    _needs(member, Permission.FOLLOW)
-    found = _request(session, member, request.path_params["ticket"])
+    member, lang = _acting(options, request, session, Permission.FOLLOW)
+    try:
+        found = usecases.consult(session, member, parse_ticket(request.path_params["ticket"][:64]))
+    except Invalid:
+        found = None
+    if found is None:
+        raise Refusal(404, t(texts.NO_SUCH_REQUEST))
     shown = _detail(options, session, member, found, lang)
-    _audited(session, member, "consulted", found)
+    session.commit()
     return JSONResponse(shown)
 
 
