@@ -10,7 +10,9 @@ import time
 from sqlmodel import select
 
 from bench.dataset import ANCHOR, Dataset
+from bot import export
 from bot.dialogs import overview
+from bot.dialogs.filters import Filters
 from bot.domain.leaves import LeaveType, Status
 from bot.storage.database import session
 from bot.storage.models import LeaveRequest, Member
@@ -23,8 +25,8 @@ def worker_with_recent_requests(db, organisation_id: int) -> str:
                       .order_by(LeaveRequest.filed_at.desc()).limit(1)).one()
 
 
-def overview_states(data: Dataset, niss: str) -> dict[str, overview.Filters]:
-    default = overview.Filters.default(ANCHOR)
+def overview_states(data: Dataset, niss: str) -> dict[str, Filters]:
+    default = Filters.default(ANCHOR)
     return {"default": default, "all": default.model_copy(update={"period_from": None}),
             "status_type": default.model_copy(update={"statuses": [Status.WAITING, Status.PROCESSING],
                                                       "types": [LeaveType.PARENTAL]}),
@@ -60,12 +62,12 @@ def time_export(db, data: Dataset, runs: int) -> dict:
     writing CSV."""
     with session(db) as s:
         member = s.exec(select(Member).where(Member.organisation_id == data.largest_id)).first()
-    state = overview.Filters.default(ANCHOR).model_copy(update={"period_from": None})
+    state = Filters.default(ANCHOR).model_copy(update={"period_from": None})
     timings, content = [], b""
     for _ in range(runs):
         started = time.perf_counter()
         with session(db) as s:
-            content = overview.export_csv(s, member, state, "fr")
+            content = export.export_csv(s, member, state, "fr")
         timings.append(time.perf_counter() - started)
     rows = list(csv.reader(io.StringIO(content.decode("utf-8-sig"), newline=""), delimiter=";"))
     bare, written = [], b""
@@ -104,7 +106,7 @@ def time_webapp(db, data: Dataset, runs: int) -> dict:
     with session(db) as s:
         member = s.exec(select(Member).where(Member.organisation_id == data.largest_id,
                                              Member.channel == "telegram")).first()
-    default = overview.Filters.default(ANCHOR, roles_capacities(member.role_set))
+    default = Filters.default(ANCHOR, roles_capacities(member.role_set))
     query = "&".join(filter(None, [f"capacity={default.capacities[0].value}" if default.capacities else "",
                                    f"from={default.period_from.isoformat()}"]))
     anchor = dt.datetime.combine(ANCHOR, dt.time(12), tzinfo=dt.UTC)

@@ -352,7 +352,7 @@ def render_report(r: dict, quick: bool) -> str:
         f"{s.query_runs} timed calls after 5 warm-up calls; \"today\" is {ANCHOR:%d/%m/%Y} for the default "
         "period. SQLite is opened as the product leaves it at start (migrated to the newest revision, then "
         "ANALYZE). The NISS is that of the organisation's latest request.",
-        f"- Export: `bot.dialogs.overview.export_csv(session, member, state, 'fr')` for the largest organisation, "
+        f"- Export: `bot.export.export_csv(session, member, state, 'fr')` for the largest organisation, "
         f"all periods, median of {export['runs']}. The bare writer: the export's rows read back into lists of the "
         "same strings, then written from memory by `csv.writer` with the same dialect (semicolons, minimal "
         "quoting, CRLF) and encoded the same way (UTF-8 with a BOM), which must give the export's bytes; median of "

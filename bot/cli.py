@@ -322,8 +322,9 @@ def main(argv: list[str] | None = None) -> int:
         elif args.command == "onem":
             onem(settings, args)
         elif args.command == "diagram":
-            from bot.dialogs.intake import INTAKE
-            print(INTAKE.mermaid("Intake dialog"))
+            from bot.app import ROUTERS  # the forms the application includes, not a feature's internals
+            from bot.core.router import Routes
+            print(Routes(ROUTERS).forms["intake"].mermaid("Intake dialog"))
         elif args.command == "db":
             upgrade(make_engine(settings.database))
             print("The database schema is up to date.")

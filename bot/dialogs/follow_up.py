@@ -3,10 +3,7 @@ modification (a form on the intake's questions), its cancellation, and the docum
 from __future__ import annotations
 
 import datetime as dt
-import json
 import logging
-
-from sqlmodel import Session
 
 from bot import usecases
 from bot.core.router import Router
@@ -23,19 +20,20 @@ from bot.dialogs.actions import (
     SHOW_REQUEST,
     table_button,
 )
+from bot.dialogs.history import event_line
 from bot.dialogs.questions import LEAVE_ANSWERS, STEP, answers_from_request, draft_request, request_fields
-from bot.dialogs.request_text import CERTIFY, LEGAL_NOTICE, box, filed_on, request_entry, request_lines, working_time
+from bot.dialogs.request_text import CERTIFY, LEGAL_NOTICE, box, filed_on, request_entry, request_lines
 from bot.documents import add_document, attachment_problem
 from bot.domain.answers import aware
 from bot.domain.errors import Invalid
 from bot.domain.identifiers import parse_ticket
-from bot.domain.leaves import UNDECIDED, Motive, Regime, Status, label
+from bot.domain.leaves import UNDECIDED, Status, label
 from bot.domain.roles import Permission, refusal
 from bot.fsm import forms
 from bot.fsm.forms import SUMMARY, Choice, Context, Form
-from bot.i18n import N_, SEMICOLON, Capitalized, FileSize, joined, t, tn
+from bot.i18n import N_, Capitalized, FileSize, t, tn
 from bot.storage import repository
-from bot.storage.models import LeaveRequest, Member, RequestEvent
+from bot.storage.models import LeaveRequest
 
 log = logging.getLogger(__name__)
 router = Router("follow-up")
@@ -43,57 +41,6 @@ FOCUS_HOURS = 24
 
 
 # --- one request in full ----------------------------------------------------------------------------------------
-
-def _shown(field: str, value, unit: str = "hours", load: int | None = None):
-    """A stored value as the user reads it: dates, hours (or periods, 11/22 as typed) and codes in words."""
-    if value is None:
-        return "-"
-    if field.endswith("_date"):
-        return dt.date.fromisoformat(value)
-    if field == "hours_before" and unit == "periods" and load:
-        return t(N_("{typed} periods"), typed=f"{value}/{load}")
-    if field.endswith("_hours") or field == "hours_before":
-        return working_time(value, unit)
-    if field == "regime":
-        return label(Regime(value))
-    if field == "motive":
-        return label(Motive(value))
-    if field in ("employer_agreement", "rtt"):
-        return t(N_("Yes")) if value else t(N_("No"))
-    return str(value)
-
-
-def event_line(session: Session, event: RequestEvent) -> object:
-    day = event.effective_date or event.happened_at.date()
-    person = session.get(Member, event.member_id) if event.member_id else None
-    who = (person.display_name or person.user_key) if person else t(N_("ONEM"))
-    if event.kind == "filed":
-        return t(N_("{date}: filed by {who}"), date=day, who=who or "-")
-    if event.kind == "cancelled":
-        return t(N_("{date}: cancelled by {who}"), date=day, who=who or "-")
-    if event.kind == "modified":
-        changed = _changes(event)
-        units = changed.get("time_unit", ("hours", "hours"))
-        loads = changed.get("fulltime_hours", (None, None))
-        changes = [t(N_("{field}: {before} → {after}"), field=t(STEP[name].label),
-                     before=_shown(name, before, units[0], loads[0]), after=_shown(name, after, units[1], loads[1]))
-                   for name, (before, after) in changed.items() if name in STEP and before != after]
-        if event.certified_by:
-            return t(N_("{date}: modified and certified by {who} ({fields})"), date=day, who=who or "-",
-                     fields=joined(changes, t(SEMICOLON)))
-        return t(N_("{date}: modified by {who} ({fields})"), date=day, who=who or "-",
-                 fields=joined(changes, t(SEMICOLON)))
-    if event.kind == "document":
-        return t(N_("{date}: document added by ONEM: {name}"), date=day, name=_changes(event)["document"][1])
-    status = Capitalized(label(Status(event.status)))
-    if event.office:
-        return t(N_("{date}: {status}, ONEM office {office}"), date=day, status=status, office=t(event.office))
-    return t(N_("{date}: {status}"), date=day, status=status)
-
-
-def _changes(event: RequestEvent) -> dict:
-    return json.loads(event.changes)
-
 
 def consultation(turn: Turn, request: LeaveRequest, notes: list | None = None) -> View:
     session = turn.session
