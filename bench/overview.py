@@ -99,7 +99,7 @@ def time_webapp(db, data: Dataset, runs: int) -> dict:
 
     from starlette.requests import Request
 
-    from bot.dialogs.questions import roles_capacities
+    from bot.domain.roles import roles_capacities
     from bot.webapp.auth import Identity, LocalLinks, check_init_data, sign_init_data
     from bot.webapp.server import STATIC, WebOptions, create_app
 

@@ -145,24 +145,25 @@ async def test_an_organisation_whose_kind_is_not_recorded_offers_its_own_staff_t
 
 # --- 3. limits: an unconfirmed maximum warns -------------------------------------------------------------------
 
-async def test_a_long_career_break_is_warned_about_not_refused(chat):
+async def to_career_break_end(chat) -> None:
+    """A statutory FWB worker's full career break, at the end date."""
     chat.language_code = "en"
     await to_leave_type(chat, status="statutory")
     await chat.tap("career")
     await chat.tap("full")
     await chat.send(START.strftime("%d/%m/%Y"))
+
+
+async def test_a_long_career_break_is_warned_about_not_refused(chat):
+    await to_career_break_end(chat)
     warned = await chat.send(period_end(START, 24).strftime("%d/%m/%Y"))
     assert "asks for 24 months in one request" in warned and "not confirmed" in warned
-    refused = await chat.send("fin")  # still there? no: the date was taken, this is the next step's answer
-    assert "working time" in refused.lower()
+    following = await chat.send("fin")  # the date was taken: what comes next answers the working-time question
+    assert "working time" in following.lower()
 
 
 async def test_a_career_break_under_three_months_is_refused_naming_the_rule(chat):
-    chat.language_code = "en"
-    await to_leave_type(chat, status="statutory")
-    await chat.tap("career")
-    await chat.tap("full")
-    await chat.send(START.strftime("%d/%m/%Y"))
+    await to_career_break_end(chat)
     refused = await chat.send(period_end(START, 2).strftime("%d/%m/%Y"))
     assert "at least 3 whole months per request (2 asked)" in refused
     assert any(b["text"].startswith("3 months, until") for b in chat.keyboard)  # the allowed ends are offered

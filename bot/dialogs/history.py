@@ -8,7 +8,7 @@ import json
 from sqlmodel import Session
 
 from bot.dialogs.questions import STEP
-from bot.dialogs.request_text import working_time
+from bot.dialogs.request_text import periods_as_typed, working_time
 from bot.domain.leaves import Motive, Regime, Status, label
 from bot.i18n import N_, SEMICOLON, Capitalized, joined, t
 from bot.storage.models import Member, RequestEvent
@@ -21,7 +21,7 @@ def _shown(field: str, value, unit: str = "hours", load: int | None = None):
     if field.endswith("_date"):
         return dt.date.fromisoformat(value)
     if field == "hours_before" and unit == "periods" and load:
-        return t(N_("{typed} periods"), typed=f"{value}/{load}")
+        return periods_as_typed(value, load)
     if field.endswith("_hours") or field == "hours_before":
         return working_time(value, unit)
     if field == "regime":

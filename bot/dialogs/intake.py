@@ -8,7 +8,7 @@ from bot.core.router import Router
 from bot.core.turn import Turn
 from bot.core.views import Button, View
 from bot.dialogs.actions import NEW_REQUEST, SHOW_REQUEST
-from bot.dialogs.questions import STEPS, draft_request, request_fields, roles_capacities
+from bot.dialogs.questions import STEPS, draft_request, request_fields
 from bot.dialogs.request_text import (
     ACKNOWLEDGED,
     CERTIFY,
@@ -20,7 +20,7 @@ from bot.dialogs.request_text import (
 )
 from bot.domain.answers import aware
 from bot.domain.leaves import Capacity
-from bot.domain.roles import Permission
+from bot.domain.roles import Permission, roles_capacities
 from bot.fsm import forms
 from bot.fsm.forms import SUMMARY, Choice, Context, Form
 from bot.i18n import N_, t

@@ -23,11 +23,10 @@ from bot.dialogs.actions import (
     table_button,
 )
 from bot.dialogs.filters import FIELD, Filters, parse_filters, value_label, years_before
-from bot.dialogs.questions import roles_capacities
 from bot.dialogs.request_text import request_entry
 from bot.domain.errors import Invalid
 from bot.domain.identifiers import mask_niss
-from bot.domain.roles import Permission
+from bot.domain.roles import Permission, roles_capacities
 from bot.domain.words import KEY_WORD
 from bot.export import EXPORT_WAIT, Exports, export_csv, export_filename, json_of
 from bot.fsm.forms import error_line

@@ -48,15 +48,13 @@ from bot.domain.leaves import (
     status_word,
     unmentioned,
 )
-from bot.domain.roles import Permission, Role
+from bot.domain.roles import Permission, roles_capacities
 from bot.domain.words import plain
 from bot.fsm.forms import Choice, Context, Step, pick
 from bot.i18n import N_, SEMICOLON, Capitalized, T, joined, render, t, tn
 from bot.storage import repository
 from bot.storage.models import LeaveRequest
 
-ROLE_PO = Role.PO_EDUCATION
-ROLE_EMPLOYER = Role.EMPLOYER
 YES, NO = "yes", "no"
 
 
@@ -83,11 +81,6 @@ def _day(value) -> dt.date:
 
 def _is_po(ctx: Context) -> bool:
     return ctx.answers.get("capacity") == Capacity.PO
-
-
-def roles_capacities(roles: frozenset[str]) -> list[Capacity]:
-    """The capacities a member may act in, from their roles."""
-    return ([Capacity.PO] if ROLE_PO in roles else []) + ([Capacity.OWN] if ROLE_EMPLOYER in roles else [])
 
 
 def _leave(ctx: Context) -> LeaveType:

@@ -59,10 +59,15 @@ def working_time(minutes_or_periods: int, unit: str):
     return format_hours(minutes_or_periods)
 
 
+def periods_as_typed(worked: int, load: int):
+    """A timetable in periods as the user typed it: 11/22 periods."""
+    return t(N_("{typed} periods"), typed=f"{worked}/{load}")
+
+
 def time_before(request):
     """The worker's time before the leave, as typed: 19h30, or 11/22 periods."""
     if getattr(request, "time_unit", "hours") == "periods":
-        return t(N_("{typed} periods"), typed=f"{request.hours_before}/{request.fulltime_hours}")
+        return periods_as_typed(request.hours_before, request.fulltime_hours)
     return format_hours(request.hours_before)
 
 

@@ -144,7 +144,6 @@ def status_word(status: StaffStatus, gender: str | None) -> T:
 # A column of the availability table: a community's education staff, or the own staff of a public or private-law
 # organisation (Capacity.OWN: an organisation whose kind is not recorded yet).
 Column = Community | Employer | Capacity
-OWN_STAFF = (Employer.PUBLIC, Employer.PRIVATE, Capacity.OWN)
 
 
 @dataclass(frozen=True)
@@ -239,6 +238,8 @@ _TIME_CREDIT_51 = Duration(1, 51, 1, N_("Time credit for this motive lasts at mo
                                "⚠ Time credit is usually taken by periods of at least 3 months ({months} asked); our "
                                "sources do not confirm it for every motive and form: it can be filed, check with the "
                                "worker."))
+# 51 months over the career whatever the motive, a part-time month counting as a month.
+_TIME_CREDIT_CAREER = Limit("career", 51, 51, every_case=True)
 _MEDICAL = N_("A medical assistance leave lasts 1 to 3 whole months per request ({months} asked).")
 _MEDICAL_NOTICE = N_("Medical assistance is usually announced in writing 7 days ahead, by {latest} for a start on "
                      "{start}; this notice is dated {notice}. This may differ in education: check it before "
@@ -337,9 +338,7 @@ CATALOGUE: dict[LeaveType, Leave] = {
         short_notice=N_("Time credit is announced in writing 3 months ahead (6 months where the employer has 20 "
                         "workers or fewer), by {latest} for a start on {start}; this notice is dated {notice}. "
                         "Check it before confirming."),
-        # 51 months over the career whatever the motive, a part-time month counting as a month; for a child, the
-        # allowances stop at 48 months (since 01/02/2023).
-        limits=(Limit("career", 51, 51, every_case=True),),
+        limits=(_TIME_CREDIT_CAREER,),
         motives=(Motive.CHILD, Motive.PALLIATIVE_CARE, Motive.ILL_RELATIVE, Motive.DISABLED_CHILD, Motive.ILL_CHILD,
                  Motive.TRAINING),
     ),
@@ -353,20 +352,22 @@ CASES: dict[tuple[LeaveType, Motive], dict] = {
                                                  "interruption of exactly one week; a second week is a new request "
                                                  "({months} asked)."), unit="week")},
         notice=(0, 0), short_notice=None, limits=(Limit("hospital", 2),)),
-    (LeaveType.TIME_CREDIT, Motive.CHILD): dict(limits=(Limit("career", 51, 51, every_case=True),
-                                                       Limit("motive", 48, 48))),
+    # For a child, the allowances stop at 48 months (since 01/02/2023).
+    (LeaveType.TIME_CREDIT, Motive.CHILD): dict(limits=(_TIME_CREDIT_CAREER, Limit("motive", 48, 48))),
     (LeaveType.TIME_CREDIT, Motive.TRAINING): dict(
         forms=dict.fromkeys((Regime.FULL, Regime.HALF, Regime.FIFTH), Duration(1, 36, 1, N_(
             "Time credit for training lasts at most 36 months ({months} asked)."), usual_least=3,
-            short=_TIME_CREDIT_51.short)), limits=(Limit("career", 51, 51, every_case=True), Limit("motive", 36, 36))),
+            short=_TIME_CREDIT_51.short)), limits=(_TIME_CREDIT_CAREER, Limit("motive", 36, 36))),
 }
+
+
+# Each case's rules, made once from its row and what the case changes.
+_CASE_RULES = {key: replace(CATALOGUE[key[0]], **change) for key, change in CASES.items()}
 
 
 def rules(leave: LeaveType, motive: str | None = None) -> Leave:
     """The rules of a leave for its case (the row itself when the case changes nothing)."""
-    row = CATALOGUE[leave]
-    change = CASES.get((leave, Motive(motive))) if motive in row.motives else None
-    return replace(row, **change) if change else row
+    return _CASE_RULES.get((leave, motive), CATALOGUE[leave]) if motive else CATALOGUE[leave]
 
 
 def motives_of(leave: LeaveType) -> tuple[Motive, ...]:
@@ -447,7 +448,8 @@ def whole_months(start: date, end: date) -> int | None:
     return next((n for n in (guess, guess + 1) if n >= 1 and period_end(start, n) == end), None)
 
 
-def _duration(leave: LeaveType, regime: Regime, motive: str | None = None) -> Duration:
+def duration_of(leave: LeaveType, regime: Regime, motive: str | None = None) -> Duration:
+    """The lengths one request of this leave, form and case may have."""
     try:
         return rules(leave, motive).forms[regime]
     except KeyError:
@@ -455,13 +457,8 @@ def _duration(leave: LeaveType, regime: Regime, motive: str | None = None) -> Du
                       leave=t(LABEL[leave]), regime=t(LABEL[regime])) from None
 
 
-def duration_of(leave: LeaveType, regime: Regime, motive: str | None = None) -> Duration:
-    """The lengths one request of this leave, form and case may have."""
-    return _duration(leave, regime, motive)
-
-
 def allowed_months(leave: LeaveType, regime: Regime, motive: str | None = None) -> list[int]:
-    return _duration(leave, regime, motive).months
+    return duration_of(leave, regime, motive).months
 
 
 def check_period(leave: LeaveType, regime: Regime, start: date, end: date, motive: str | None = None) -> int:
@@ -469,7 +466,7 @@ def check_period(leave: LeaveType, regime: Regime, start: date, end: date, motiv
     if end <= start:
         raise Invalid(N_("The end date ({end}) must come after the start date ({start})."),
                       end=end, start=start)
-    duration = _duration(leave, regime, motive)
+    duration = duration_of(leave, regime, motive)
     months = duration.count(start, end)
     if months is None and duration.unit == "week":
         raise Invalid(N_("This leave lasts whole weeks: starting on {start}, it ends on {after}."),
@@ -493,7 +490,7 @@ def check_period(leave: LeaveType, regime: Regime, start: date, end: date, motiv
 
 def length_warnings(leave: LeaveType, regime: Regime, months: int, motive: str | None = None) -> list[T]:
     """A length past a bound no source confirms: said, never refused."""
-    duration = _duration(leave, regime, motive)
+    duration = duration_of(leave, regime, motive)
     if not duration.confirmed and months > duration.most and duration.beyond:
         return [t(duration.beyond, months=months)]
     if duration.usual_least and months < duration.usual_least and duration.short:

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+from bot.domain.leaves import Capacity
 from bot.i18n import N_
 
 
@@ -62,3 +63,9 @@ def allows(roles: frozenset[str], permission: Permission) -> bool:
 
 def refusal(permission: Permission) -> str:
     return REFUSAL.get(permission, NOT_ALLOWED)
+
+
+def roles_capacities(roles: frozenset[str]) -> list[Capacity]:
+    """The capacities a member may act in, from their roles: organising authority for the schools' staff, and on
+    behalf of the organisation for its own."""
+    return ([Capacity.PO] if Role.PO_EDUCATION in roles else []) + ([Capacity.OWN] if Role.EMPLOYER in roles else [])

@@ -25,13 +25,12 @@ from bot import usecases
 from bot.dialogs.actions import FILTERS
 from bot.dialogs.filters import Filters, value_label
 from bot.dialogs.history import event_line
-from bot.dialogs.questions import roles_capacities
 from bot.dialogs.request_text import filed_on, request_lines
 from bot.domain.answers import local_today
 from bot.domain.errors import Invalid
 from bot.domain.identifiers import mask_niss, parse_niss, parse_ticket
 from bot.domain.leaves import UNDECIDED, Capacity, LeaveType, Regime, Status, label
-from bot.domain.roles import Permission
+from bot.domain.roles import Permission, roles_capacities
 from bot.export import EXPORT_WAIT, Exports, export_csv, export_filename, json_of
 from bot.i18n import LANGUAGES, Capitalized, render, resolve_language, t
 from bot.storage import repository
