@@ -68,7 +68,7 @@ def intake_script(today: dt.date) -> list[tuple[str, str]]:
     return [("text", "/new"), ("tap", "fwb"), ("tap", SCHOOL_FWB), ("text", "NISS"), ("text", "Dupont"),
             ("text", "Marie"), ("tap", "statutory"), ("tap", "skip"), ("tap", "parental"), ("tap", "full"),
             ("text", start.strftime("%d/%m/%Y")), ("tap", "m1"), ("text", "20h00"), ("tap", "same"),
-            ("text", today.strftime("%d/%m/%Y")), ("tap", "no"), ("tap", "toggle:certified"), ("tap", "confirm")]
+            ("text", today.strftime("%d/%m/%Y")), ("tap", "no"), ("tap", "certified"), ("tap", "confirm")]
 
 
 @dataclass

@@ -34,9 +34,9 @@ def intake_kinds(today: dt.date) -> list[str]:
     kinds = []
     for i, (kind, value) in enumerate(script):
         following = script[i + 1][1] if i + 1 < len(script) else None
-        kinds.append({"/new": NEW, "fwb": SCHOOLS, SCHOOL_FWB: CHECKED, "m1": CHECKED, "toggle:certified": SUMMARY,
+        kinds.append({"/new": NEW, "fwb": SCHOOLS, SCHOOL_FWB: CHECKED, "m1": CHECKED, "certified": SUMMARY,
                       "confirm": CONFIRM}.get(value) or
-                     (TO_SUMMARY if following == "toggle:certified" else TYPED if kind == "text" else TAPPED))
+                     (TO_SUMMARY if following == "certified" else TYPED if kind == "text" else TAPPED))
     return kinds
 
 

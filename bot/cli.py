@@ -41,7 +41,7 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--webhook", action="store_true", help="serve Telegram webhooks (WEBHOOK_* settings)")
     db = commands.add_parser("db", help="the database schema (Alembic migrations)").add_subparsers(dest="action")
     db.add_parser("upgrade", help="apply every migration not yet applied")
-    commands.add_parser("diagram", help="print the intake dialog as a Mermaid diagram")
+    commands.add_parser("diagram", help="print the intake's dialog machine (every move) as Mermaid")
     admin = commands.add_parser("admin", help="organisations, schools and invitations").add_subparsers(dest="action")
     org = admin.add_parser("add-organisation", help="register an organising authority")
     org.add_argument("--bce", required=True)

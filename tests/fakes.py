@@ -10,7 +10,7 @@ from telegram import Update
 from telegram.request import BaseRequest, RequestData
 
 from bot.core.actions import unpack
-from bot.fsm.forms import FORM_ANSWER
+from bot.fsm.forms import FORM_DO, FORM_EDIT, FORM_MOVE, FORM_PICK
 
 BOT_USER = {"id": 999000, "is_bot": True, "first_name": "Breakbot", "username": "breakbot_test_bot",
             "can_join_groups": False, "can_read_all_group_messages": False, "supports_inline_queries": False}
@@ -135,9 +135,25 @@ def button_update(app, user_id: int, data: str, message_id: int = 1, language_co
 
 
 def form_code(data: str) -> str | None:
-    """What a form's button answers ("fwb", "edit:niss"), without the draft's version it carries."""
+    """What a form's button says without the draft's version it carries: a step's choice ("fwb"), a move ("back"),
+    an answer to edit ("edit:niss") or a button of the summary ("confirm", "certified")."""
     unpacked = unpack(data)
-    return unpacked[1][1] if unpacked and unpacked[0] is FORM_ANSWER else None
+    if not unpacked or unpacked[0] not in (FORM_PICK, FORM_MOVE, FORM_EDIT, FORM_DO):
+        return None
+    argument = str(unpacked[1][1])
+    return f"edit:{argument}" if unpacked[0] is FORM_EDIT else argument
+
+
+def form_data(version, code: str) -> str:
+    """The callback data of a form's button from what `form_code` reads back (a forged one too): "edit:<answer>",
+    a move, a button of the summary, else a step's choice."""
+    if code.startswith("edit:"):
+        return f"{FORM_EDIT.name}:{version}:{code[5:]}"
+    if code in FORM_MOVE.params[1].words:
+        return f"{FORM_MOVE.name}:{version}:{code}"
+    if code in FORM_DO.params[1].words:
+        return f"{FORM_DO.name}:{version}:{code}"
+    return f"{FORM_PICK.name}:{version}:{code}"
 
 
 class Statements:

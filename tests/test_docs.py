@@ -10,7 +10,7 @@ def test_readme_diagram_is_drawn_from_the_machine():
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     block = readme.split("<!-- diagram -->")[1].split("<!-- /diagram -->")[0]
     assert block.strip() == f"```mermaid\n{INTAKE.mermaid('Intake dialog').rstrip()}\n```"
-    assert "employer_agreement --> start_date" in block
+    assert '["employer_agreement"]' in block and '|"answer, keep → / ← back"|' in block
 
 
 def test_ci_runs_the_readme_test_command():

@@ -48,7 +48,7 @@ async def test_every_update_of_a_whole_intake_commits_once_and_reads_nothing_aft
         await step(chat.tap("same"))
         await step(chat.send(TODAY.strftime("%d/%m/%Y")))
         await step(chat.tap("no"))
-        await step(chat.tap("toggle:certified"))
+        await step(chat.tap("certified"))
         await step(chat.tap("confirm"))
     finally:
         probe.close()
@@ -64,7 +64,7 @@ async def test_every_update_of_a_whole_intake_commits_once_and_reads_nothing_aft
 async def test_a_failure_after_filing_stores_nothing_and_tells_no_ticket(chat, monkeypatch):
     db = chat.app.bot_data["engine"].db
     await to_summary(chat)
-    await chat.tap("toggle:certified")
+    await chat.tap("certified")
     before = state(db)
 
     def broken(*args, **kwargs):

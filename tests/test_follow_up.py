@@ -180,8 +180,8 @@ async def test_modification_checks_the_rules_and_records_what_changed(chat):
     reply = await chat.send((new_start + dt.timedelta(days=10)).strftime("%d/%m/%Y"))
     assert "⚠" in reply
     await chat.tap("m2")
-    await chat.tap("toggle:certified")
-    reply = await chat.tap("save")
+    await chat.tap("certified")
+    reply = await chat.tap("confirm")
     assert ticket in reply
     assert f"{START:%d/%m/%Y} → {new_start:%d/%m/%Y}" in reply  # the history says what it was before
     with session(db) as s:
@@ -348,7 +348,7 @@ async def test_the_confirmation_email_goes_only_to_an_address_proved_by_a_code(o
     chat = Chat(app, recorder, 1001)
     try:
         await to_summary(chat)
-        await chat.tap("toggle:confirm_email")
+        await chat.tap("email")
         reply = await chat.send("not an address")
         assert "⚠" in reply
         reply = await chat.send("secretariat(ecole)@school.be")  # a comment, which a mail header reads otherwise
@@ -372,7 +372,7 @@ async def test_the_confirmation_email_goes_only_to_an_address_proved_by_a_code(o
         assert "85.**.**-***.02" in mail.body and "85.03.14-123.02" not in mail.body  # masked in e-mail
         assert member.email == "secretariat@ecole-a.be" and member.email_verified_at is not None
         await to_summary(chat, start=period_end(START, 1) + dt.timedelta(days=1))
-        await chat.tap("toggle:confirm_email")  # the address is proved now: straight back to the summary
+        await chat.tap("email")  # the address is proved now: straight back to the summary
         assert chat.button("confirm")
     finally:
         await app.shutdown()
@@ -395,8 +395,8 @@ async def test_consulting_exporting_modifying_and_cancelling_are_audited(chat):
     await chat.tap("edit:hours_before")
     await chat.send("19h00")
     await chat.tap("same")  # the full-time schedule depends on it: asked again
-    await chat.tap("toggle:certified")
-    await chat.tap("save")
+    await chat.tap("certified")
+    await chat.tap("confirm")
     await chat.press(ASK_CANCEL.pack(ticket))
     await chat.tap(CANCEL.pack(ticket))
     with session(db) as s:
@@ -419,7 +419,7 @@ async def test_an_address_the_mail_server_cannot_take_is_refused_when_typed(orga
     chat = Chat(app, recorder, 1001, "en")
     try:
         await to_summary(chat)
-        await chat.tap("toggle:confirm_email")
+        await chat.tap("email")
         reply = await chat.send("élève@école.be")
         with session(organisations) as s:
             queued = s.exec(select(OutboxMail)).all()

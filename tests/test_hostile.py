@@ -43,7 +43,7 @@ from bot.domain.answers import local_today
 from bot.domain.errors import Invalid
 from bot.domain.identifiers import TICKET_ALPHABET, format_bce, format_niss, format_ticket, mask_niss
 from bot.domain.leaves import period_end
-from bot.fsm.forms import FORM_ANSWER, SUMMARY, Context
+from bot.fsm.forms import FORM_PICK, SUMMARY, Context
 from bot.i18n import LANGUAGES, LOCALES_DIR, N_, render, t
 from bot.storage import repository
 from bot.storage.database import make_engine, session, upgrade
@@ -72,6 +72,7 @@ from tests.conftest import (
     make_app,
     text_update,
 )
+from tests.fakes import form_data
 from tests.test_intake_dialog import START, TODAY
 
 GENERIC = FAILED
@@ -390,7 +391,7 @@ class World:
         at("rtt")
         self.run(chat.tap("no"))
         at(SUMMARY, "step:summary")
-        self.run(chat.tap("toggle:confirm_email"))  # no address known yet: asks for it
+        self.run(chat.tap("email"))  # no address known yet: asks for it
         at("my_email")
         self.run(chat.send("secretariat@school.be"))
         at("email_code")
@@ -402,7 +403,7 @@ class World:
         self.run(chat.tap("edit:niss"))
         at("niss", "editing:niss")
         self.run(chat.tap("keep"))
-        self.run(chat.tap("toggle:certified"))
+        self.run(chat.tap("certified"))
         at(SUMMARY, "summary:certified")
         # the same draft, untouched for two days: the next input asks whether to continue
         with session(self.db) as s:
@@ -504,7 +505,7 @@ TYPED_STEPS = ["capacity", "community", "school", "school_name", "niss", "last_n
 SNAPSHOT = {name: f"step:{name}" for name in TYPED_STEPS}
 
 
-STATES = {state for form in (INTAKE, MODIFICATION, NEW_SCHOOL, RENAME_SCHOOL) for state in form.states}
+STATES = {state for form in (INTAKE, MODIFICATION, NEW_SCHOOL, RENAME_SCHOOL) for state in form.dialog.states}
 
 
 def test_every_intake_step_is_reached_and_every_typed_step_is_covered(world):
@@ -602,8 +603,8 @@ ids = st.one_of(st.sampled_from(["ours", "theirs", "colleague", "outsider", "me"
                 st.text(max_size=10))
 dialog_codes = st.one_of(
     st.sampled_from(["edit:niss", "edit:my_email", "edit:school", "edit:request_id", "edit:", "edit:summary",
-                     "edit:done", "m99", "m0", "m-1", "m1", "m10", "m12", "m999", "toggle:x", "toggle:certified",
-                     "toggle:confirm_email", "toggle:", "keep", "confirm", "save", "discard", "back", "resume",
+                     "edit:done", "m99", "m0", "m-1", "m1", "m10", "m12", "m999", "toggle:x", "certified",
+                     "email", "toggle:", "keep", "confirm", "save", "discard", "back", "resume",
                      "restart", "yes", "no", "skip", "same", "po", "own", "fwb", "vl", "dg", "parental", "career",
                      "tenth", "full", "statutory", SCHOOL_FWB, OTHER_SCHOOL, ""]),
     st.text(max_size=20))
@@ -644,7 +645,7 @@ def resolve(world: World, forged) -> str:
         if version == CURRENT:
             draft = world.dialog()
             version = str(draft.version) if draft else "0"
-        return f"form:{version}:{code}"
+        return form_data(version, code)
     if len(forged) == 3:
         prefix, ticket, form = forged
         ticket = {"ours": world.ours, "theirs-a": world.theirs[0], "theirs-b": world.theirs[1],
@@ -713,7 +714,7 @@ def test_the_overlap_check_does_not_look_into_another_organisation(world):
     """The other organisation has a request for our worker on the same dates: ours goes through, silently."""
     world.restore("step:end_date")
     draft = world.dialog()
-    sent = world.press(FORM_ANSWER.pack(draft.version, "m10"), "en")
+    sent = world.press(FORM_PICK.pack(draft.version, "m10"), "en")
     assert world.dialog().state == "hours_before"
     assert_no_leak(world, sent)
 
@@ -744,7 +745,7 @@ def test_a_forged_number_in_callback_data_is_refused_not_a_failure(world, data):
 def test_a_typed_or_forged_month_count_is_refused_not_a_failure(world, code, how):
     world.restore("step:end_date")
     before = world.dialog()
-    sent = world.send(code, "nl") if how == "typed" else world.press(f"form:{before.version}:{code}", "nl")
+    sent = world.send(code, "nl") if how == "typed" else world.press(form_data(before.version, code), "nl")
     assert render(t(GENERIC), "nl") not in sent.text
     after = world.dialog()
     assert (after.state, after.version) == ("end_date", before.version)
@@ -766,8 +767,8 @@ def test_a_forged_confirmation_email_tick_without_a_mail_server_changes_nothing(
     engine.options.mail_enabled = False
     try:
         world.restore("step:summary")
-        for code in ("toggle:confirm_email", "toggle:certified", "confirm"):
-            sent = world.press(FORM_ANSWER.pack(world.dialog().version, code), "en")
+        for code in ("email", "certified", "confirm"):
+            sent = world.press(form_data(world.dialog().version, code), "en")
             assert_sane(world, sent, "en")
         with session(world.db) as s:
             [request] = s.exec(select(LeaveRequest).where(LeaveRequest.draft_id.is_not(None))).all()

@@ -62,7 +62,7 @@ async def to_summary(chat: Chat, leave="parental", regime="full", months=1, agre
 
 
 async def confirm(chat: Chat) -> str:
-    await chat.tap("toggle:certified")
+    await chat.tap("certified")
     return await chat.tap("confirm")
 
 
@@ -224,7 +224,7 @@ async def test_a_button_from_an_earlier_message_reshows_the_current_step(chat):
 async def test_second_confirm_tap_files_one_request(chat):
     db = chat.app.bot_data["engine"].db
     await to_summary(chat)
-    await chat.tap("toggle:certified")
+    await chat.tap("certified")
     confirm_data = chat.button("confirm")["callback_data"]
     first = await chat.press(confirm_data)
     second = await chat.press(confirm_data)
@@ -369,7 +369,7 @@ async def test_confirm_typed_again_after_a_crash_that_followed_the_filing_shows_
     """The terminal (or the bot) stopped right after the commit: the user never saw the ticket, starts again and
     types Confirm (or anything) again: the last request filed in this chat is named, nothing is filed twice."""
     await to_summary(chat)
-    await chat.tap("toggle:certified")
+    await chat.tap("certified")
     ticket = TICKET.search(await chat.tap("confirm")).group(0)  # as if this reply never reached the user
     again = await chat.send("Confirmer")
     assert ticket in again and len(requests(chat.app.bot_data["engine"].db)) == 1

@@ -16,7 +16,7 @@ import pytest
 from sqlmodel import func, select
 
 from bot.domain.leaves import period_end
-from bot.fsm.forms import FORM_ANSWER
+from bot.fsm.forms import FORM_DO
 from bot.storage import repository
 from bot.storage.database import session
 from bot.storage.models import Draft, LeaveRequest
@@ -126,7 +126,7 @@ def test_two_processes_alternating_on_one_chat_keep_one_dialog(bots, organisatio
     script = [("text", "/new"), ("tap", "fwb"), ("tap", SCHOOL_FWB), ("text", "85.03.14-123.02"),
               ("text", "Dupont"), ("text", "Marie"), ("tap", "statutory"), ("tap", "skip"), ("tap", "parental"),
               ("tap", "full"), ("text", start), ("text", end), ("text", "20h00"), ("tap", "same"),
-              ("text", "01/01/2026"), ("tap", "no"), ("tap", "toggle:certified"), ("tap", "confirm")]
+              ("text", "01/01/2026"), ("tap", "no"), ("tap", "certified"), ("tap", "confirm")]
     replies = 0
     for index, (kind, value) in enumerate(script):
         port = bots.ports[index % 2]  # alternate between the two processes
@@ -178,10 +178,10 @@ def test_fifty_users_confirming_at_once_through_two_processes_get_fifty_tickets(
         s.commit()
     with session(organisations) as s:
         versions = {d.chat_key: d.version for d in s.exec(select(Draft))}
-    updates = [(bots.ports[i % 2], bots.button(user, FORM_ANSWER.pack(versions[str(user)], "confirm")))
+    updates = [(bots.ports[i % 2], bots.button(user, FORM_DO.pack(versions[str(user)], "confirm")))
                for i, user in enumerate(users)]
     # the first user taps twice, each tap reaching a different process
-    updates.append((bots.ports[1], bots.button(users[0], FORM_ANSWER.pack(versions[str(users[0])], "confirm"))))
+    updates.append((bots.ports[1], bots.button(users[0], FORM_DO.pack(versions[str(users[0])], "confirm"))))
     with concurrent.futures.ThreadPoolExecutor(max_workers=20) as pool:
         statuses = list(pool.map(lambda pu: bots.post(*pu), updates))
     assert set(statuses) == {200}

@@ -243,15 +243,15 @@ async def test_a_modification_shows_the_legal_notice_and_is_saved_only_once_cert
                                                                      status=t("statutory")))
     await chat.tap("edit:rtt")
     await chat.tap("yes")
-    refused = await chat.tap("save")
+    refused = await chat.tap("confirm")
     assert said('⚠ Tick "I certify the data are correct" before you save.', lang) in refused
     button = said("{box} I certify the data are correct", lang, box="☐")[2:]
     assert button in refused.replace('"', "").replace("« ", "").replace(" »", "").replace("„", "").replace("“", "") \
         or button.lower() in refused.lower()  # the warning quotes the very button
     db = chat.app.bot_data["engine"].db
     assert request_of(db, ticket).rtt is False  # nothing saved
-    await chat.tap("toggle:certified")
-    saved = await chat.tap("save")
+    await chat.tap("certified")
+    saved = await chat.tap("confirm")
     assert request_of(db, ticket).rtt is True
     with session(db) as s:
         [event] = s.exec(select(RequestEvent).where(RequestEvent.kind == "modified")).all()
@@ -332,21 +332,21 @@ async def test_a_timetable_in_periods_is_kept_and_shown_as_typed_and_checked_by_
     assert "Current answer: 22/22" in asked
     await chat.send("20h00")  # back to hours: the full-time schedule is asked again
     page = await chat.tap("same")
-    await chat.tap("toggle:certified")
-    saved = await chat.tap("save")
+    await chat.tap("certified")
+    saved = await chat.tap("confirm")
     request = request_of(chat.app.bot_data["engine"].db, ticket)
     assert (request.hours_before, request.fulltime_hours, request.time_unit) == (1200, 1200, "hours")
     assert "Working time before: 22/22 periods → 20h00" in saved
     await chat.press(MODIFY.pack(ticket))  # and back to periods, then another timetable in periods
     await chat.tap("edit:hours_before")
     await chat.send("22/22")
-    await chat.tap("toggle:certified")
-    await chat.tap("save")
+    await chat.tap("certified")
+    await chat.tap("confirm")
     await chat.press(MODIFY.pack(ticket))
     await chat.tap("edit:hours_before")
     await chat.send("24/24")
-    await chat.tap("toggle:certified")
-    saved = await chat.tap("save")
+    await chat.tap("certified")
+    saved = await chat.tap("confirm")
     assert "Working time before: 22/22 periods → 24/24 periods" in saved
     assert "Full-time schedule: 22 periods → 24 periods" in saved  # the load changed too
     await chat.press(MODIFY.pack(ticket))
@@ -354,8 +354,8 @@ async def test_a_timetable_in_periods_is_kept_and_shown_as_typed_and_checked_by_
     await chat.send("24/24")
     await chat.tap("edit:rtt")
     await chat.tap("yes")
-    await chat.tap("toggle:certified")
-    saved = await chat.tap("save")
+    await chat.tap("certified")
+    saved = await chat.tap("confirm")
     assert "RTT scheme: No → Yes" in saved and "24 periods → 24 periods" not in saved
 
 
@@ -377,8 +377,8 @@ async def test_a_medical_half_time_leave_accepts_three_quarters_of_a_timetable_i
     await chat.press(MODIFY.pack(ticket))
     await chat.tap("edit:hours_before")
     await chat.send("18/22")
-    await chat.tap("toggle:certified")
-    saved = (await chat.tap("save")).replace("\xa0", " ")
+    await chat.tap("certified")
+    saved = (await chat.tap("confirm")).replace("\xa0", " ")
     assert "Temps de travail avant : 17/22 périodes → 18/22 périodes" in saved
     assert "Horaire à temps plein" not in saved.split("Historique")[-1]  # the load did not change: not listed
 
@@ -479,7 +479,7 @@ async def test_a_leave_closed_since_it_was_answered_is_not_filed(app):
     await chat.send(START.strftime("%d/%m/%Y"))
     await finish(chat, "m3")
     set_employer(app.bot_data["engine"].db, "private")
-    await chat.tap("toggle:certified")
+    await chat.tap("certified")
     reply = await chat.tap("confirm")
     assert not TICKET.search(reply) and "take time credit instead of a career break" in reply
     assert "timecredit" in codes(chat)

@@ -38,11 +38,11 @@ async def test_an_access_manager_registers_renames_and_removes_a_school(chat):
     await boss.tap("fwb")
     summary = await boss.send("Athénée royal  de Namur")
     assert "Register this school" in summary and "Athénée royal de Namur" in summary
-    done = await boss.tap("register")
+    done = await boss.tap("confirm")
     assert "is registered" in done and schools(db)[NEW_SCHOOL] == "Athénée royal de Namur"
     await boss.press(SCHOOL_RENAME.pack(NEW_SCHOOL))
     await boss.send("Athénée royal Namur 1")
-    assert "is now called Athénée royal Namur 1" in await boss.tap("rename")
+    assert "is now called Athénée royal Namur 1" in await boss.tap("confirm")
     assert schools(db)[NEW_SCHOOL] == "Athénée royal Namur 1"
     await boss.tap(f"school.remove?:{NEW_SCHOOL}")
     assert "is removed" in await boss.tap(f"school.remove!:{NEW_SCHOOL}")
@@ -216,7 +216,7 @@ async def test_a_school_registered_on_the_way_and_removed_before_filing_is_typed
     await chat.tap("no")
     await boss.press(REMOVE_SCHOOL.pack(NEW_SCHOOL))
     assert NEW_SCHOOL not in schools(db)
-    await chat.tap("toggle:certified")
+    await chat.tap("certified")
     asked = await chat.tap("confirm")
     assert "no longer registered" in asked and "type its name again" in asked
     summary = await chat.send("Athénée royal de Namur")

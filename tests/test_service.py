@@ -29,8 +29,8 @@ async def test_a_modification_keeps_the_notice_date_it_asked_again(chat):
     notice = TODAY - dt.timedelta(days=20)
     reply = await chat.send(notice.strftime("%d/%m/%Y"))
     assert notice.strftime("%d/%m/%Y") in reply
-    await chat.tap("toggle:certified")
-    assert ticket in await chat.tap("save")
+    await chat.tap("certified")
+    assert ticket in await chat.tap("confirm")
     with session(db) as s:
         request = s.exec(select(LeaveRequest).where(LeaveRequest.ticket == ticket)).one()
         [change] = s.exec(select(RequestEvent).where(RequestEvent.kind == "modified")).all()
@@ -44,8 +44,8 @@ async def test_a_modification_may_change_the_rtt_answer(chat):
     await chat.press(MODIFY.pack(ticket))
     await chat.tap("edit:rtt")
     await chat.tap("yes")
-    await chat.tap("toggle:certified")
-    reply = await chat.tap("save")
+    await chat.tap("certified")
+    reply = await chat.tap("confirm")
     assert ticket in reply
     with session(db) as s:
         assert s.exec(select(LeaveRequest).where(LeaveRequest.ticket == ticket)).one().rtt is True
@@ -176,8 +176,8 @@ async def test_french_screens_put_a_non_breaking_space_before_double_signs(chat)
     await chat.press(MODIFY.pack(ticket))
     await chat.tap("edit:rtt")
     await chat.tap("yes")
-    await chat.tap("toggle:certified")
-    seen.append(await chat.tap("save"))
+    await chat.tap("certified")
+    seen.append(await chat.tap("confirm"))
     seen.append(await chat.send(f"/status {ticket}"))
     seen.append(await chat.send("/overview"))
     text = "\n".join(seen)

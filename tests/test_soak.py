@@ -109,7 +109,7 @@ class Soak:
         reply = self.tap(user, reply, "same")
         reply = self.text(user, dt.date.today().strftime("%d/%m/%Y"))
         reply = self.tap(user, reply, "no")
-        reply = self.tap(user, reply, "toggle:certified")
+        reply = self.tap(user, reply, "certified")
         double = self.rng.random() < 0.2
         reply = self.tap(user, reply, "confirm", again=double)
         match = TICKET.search((reply or {}).get("text", ""))
@@ -134,8 +134,8 @@ class Soak:
         reply = self.post(user, self.bots.button(user, MODIFY.pack(ticket)))
         reply = self.tap(user, reply, "edit:rtt")
         reply = self.tap(user, reply, self.rng.choice(["yes", "no"]))
-        reply = self.tap(user, reply, "toggle:certified")
-        reply = self.tap(user, reply, "save")
+        reply = self.tap(user, reply, "certified")
+        reply = self.tap(user, reply, "confirm")
         self.done["modify"] += 1
         if reply and "enregistrées dans l'historique" in reply.get("text", ""):
             with self.guard:

@@ -152,7 +152,7 @@ async def test_another_organisations_invitation_is_asked_first_and_staying_chang
 async def test_joining_closes_what_was_open_and_old_buttons_file_nothing(chat):
     db = chat.app.bot_data["engine"].db
     await to_summary(chat)
-    await chat.tap("toggle:certified")
+    await chat.tap("certified")
     old_confirm = chat.button("confirm")["callback_data"]
     await chat.send("/overview from=all")
     await chat.send(f"/start {invitation(db)}")
@@ -190,7 +190,7 @@ async def test_leaving_for_another_organisation_cancels_the_invitations_the_memb
 async def test_filing_checks_that_the_draft_still_belongs_to_the_members_organisation(chat):
     db = chat.app.bot_data["engine"].db
     await to_summary(chat)
-    await chat.tap("toggle:certified")
+    await chat.tap("certified")
     with session(db) as s:  # moved behind the bot's back (e.g. by an operator): the draft stayed open
         member = s.exec(select(Member).where(Member.user_key == "1001")).one()
         member.organisation_id = 2
@@ -203,7 +203,7 @@ async def test_filing_checks_that_the_draft_still_belongs_to_the_members_organis
 
 async def test_a_modification_left_open_when_joining_is_closed_not_a_crash(filed, chat):
     await chat.press(MODIFY.pack(filed))
-    save = chat.button("save")["callback_data"]
+    save = chat.button("confirm")["callback_data"]
     await chat.send(f"/start {invitation(chat.app.bot_data['engine'].db)}")
     await chat.tap(JOIN.pack())
     reply = await chat.press(save)
@@ -271,12 +271,12 @@ async def test_a_save_based_on_an_outdated_request_is_refused_with_what_changed(
     await colleague.tap("edit:hours_before")
     await colleague.send("19h00")
     await colleague.tap("same")
-    await colleague.tap("toggle:certified")
-    assert filed in await colleague.tap("save")
+    await colleague.tap("certified")
+    assert filed in await colleague.tap("confirm")
     await chat.tap("edit:rtt")
     await chat.tap("yes")
-    await chat.tap("toggle:certified")
-    reply = await chat.tap("save")
+    await chat.tap("certified")
+    reply = await chat.tap("confirm")
     assert "1004" in reply  # who changed it meanwhile
     with session(db) as s:
         request = s.exec(select(LeaveRequest).where(LeaveRequest.ticket == filed)).one()
@@ -286,8 +286,8 @@ async def test_a_save_based_on_an_outdated_request_is_refused_with_what_changed(
     await chat.press(MODIFY.pack(filed))  # again, on the request as it is now: only what this member changes
     await chat.tap("edit:rtt")
     await chat.tap("yes")
-    await chat.tap("toggle:certified")
-    await chat.tap("save")
+    await chat.tap("certified")
+    await chat.tap("confirm")
     with session(db) as s:
         events = s.exec(select(RequestEvent).where(RequestEvent.kind == "modified").order_by(RequestEvent.id)).all()
         member = s.exec(select(Member).where(Member.user_key == "1001")).one()
@@ -301,8 +301,8 @@ async def test_an_onem_decision_between_opening_and_saving_a_modification_is_not
     await chat.tap("yes")
     with session(db) as s:
         onem.set_status(s, filed, "accepted")
-    await chat.tap("toggle:certified")
-    reply = await chat.tap("save")
+    await chat.tap("certified")
+    reply = await chat.tap("confirm")
     assert filed in reply
     with session(db) as s:
         request = s.exec(select(LeaveRequest).where(LeaveRequest.ticket == filed)).one()
@@ -477,7 +477,7 @@ async def test_a_database_error_logs_no_value_of_the_statement(chat, monkeypatch
     from sqlalchemy import text as sql
 
     await to_summary(chat)
-    await chat.tap("toggle:certified")
+    await chat.tap("certified")
 
     def broken(connection, member, draft_id, fields, now=None):
         connection.execute(sql("SELECT * FROM no_such_table WHERE name = :name"), {"name": fields["last_name"]})

@@ -30,7 +30,7 @@ from bot.domain.identifiers import parse_ticket
 from bot.domain.leaves import UNDECIDED, Status, label
 from bot.domain.roles import Permission, refusal
 from bot.fsm import forms
-from bot.fsm.forms import SUMMARY, Choice, Context, Form
+from bot.fsm.forms import Act, Context, Do, Form, Trigger
 from bot.i18n import N_, Capitalized, FileSize, t, tn
 from bot.storage import repository
 from bot.storage.models import LeaveRequest
@@ -183,7 +183,7 @@ def cancel(turn: Turn, ticket: str) -> View:
 
 # --- modification: the leave's questions, on the same form runner as the intake ----------------------------------
 
-def _modification_summary(ctx: Context) -> tuple[list, list[list[Choice]]]:
+def _modification_summary(ctx: Context) -> tuple[list, list[list]]:
     """Like the confirmation page of a filing: the legal notice, the request in sentences, and the certification
     to tick before saving."""
     lines = [t(N_("Modification of request {ticket}"), ticket=ctx.answers["ticket"]), "", t(LEGAL_NOTICE), "",
@@ -191,28 +191,26 @@ def _modification_summary(ctx: Context) -> tuple[list, list[list[Choice]]]:
              t(N_("Change the form, the dates or the working time with the buttons, tick the certification, then "
                   "save. The same rules as for a new request apply.")),
              t(CERTIFY, box=box(ctx.answers.get("certified")))]
-    edits = [Choice(f"edit:{name}", t(N_("✏ {label}"), label=t(STEP[name].label))) for name in MODIFIABLE
-             if STEP[name].applies_to(ctx)]
+    edits = [forms.edit_choice(MODIFICATION, name) for name in MODIFIABLE if STEP[name].applies_to(ctx)]
     rows = [edits[i:i + 2] for i in range(0, len(edits), 2)]
-    rows.append([Choice("toggle:certified", t(N_("{box} I certify the data are correct"),
-                                              box=box(ctx.answers.get("certified"))))])
-    rows.append([Choice("save", t(N_("💾 Save the changes"))), Choice("discard", t(N_("Leave unchanged")))])
+    rows.append([Do(Act.CERTIFY, t(N_("{box} I certify the data are correct"), box=box(ctx.answers.get("certified"))))])
+    rows.append([Do(Act.CONFIRM, t(N_("💾 Save the changes"))), Do(Act.DISCARD, t(N_("Leave unchanged")))])
     return lines, rows
 
 
-def _on_modification_summary(turn: Turn, ctx: Context, code: str) -> View | None:
-    if code == "toggle:certified":
+def _on_modification_summary(turn: Turn, ctx: Context, act: Act) -> View | None:
+    if act == Act.CERTIFY:
         ctx.answers["certified"] = not ctx.answers.get("certified")
-        forms.save(turn, SUMMARY)
+        forms.tick(turn, ctx)
         return None
-    if code == "save":
+    if act == Act.CONFIRM:
         if not ctx.answers.get("certified"):
             return forms.summary_view(turn, ctx, [t(N_("⚠ Tick \"I certify the data are correct\" before you "
                                                        "save."))], True)
         return _save_modification(turn, ctx)
-    if code == "discard":
+    if act == Act.DISCARD:
         request_id = turn.draft.request_id
-        turn.close_draft("abandoned")
+        forms.end(turn, ctx, Trigger.DISCARD, "abandoned")
         request = repository.request_by_id(turn.session, turn.member.organisation_id, request_id)
         if request is None:
             return View([t(N_("This request no longer exists."))])
@@ -222,14 +220,14 @@ def _on_modification_summary(turn: Turn, ctx: Context, code: str) -> View | None
 
 def _save_modification(turn: Turn, ctx: Context) -> View:
     if not turn.member.may(Permission.MODIFY):  # the member's roles changed since the modification began
-        turn.close_draft("abandoned")
+        forms.end(turn, ctx, Trigger.DISCARD, "abandoned")
         return View([t(refusal(Permission.MODIFY))])
     request = repository.request_by_id(turn.session, turn.member.organisation_id, turn.draft.request_id)
     if request is None or request.status not in UNDECIDED:
-        turn.close_draft("abandoned")
+        forms.end(turn, ctx, Trigger.DISCARD, "abandoned")
         return too_late(request) if request else View([t(N_("This request no longer exists."))])
     if forms.recheck(MODIFICATION, ctx) is not None:
-        return forms.go(turn, ctx, SUMMARY, [], True)
+        return forms.settle(turn, ctx, [], True)
     # Only what this member changed is written, and only onto the request as they saw it.
     fields, filed = request_fields(ctx.answers), ctx.answers.get("filed", {})
     changed = {name: fields[name] for name in SAVED if ctx.answers.get(name) != filed.get(name)}
@@ -240,13 +238,13 @@ def _save_modification(turn: Turn, ctx: Context) -> View:
         changes = repository.modify_request(turn.session, turn.member, request, changed,
                                             ctx.answers.get("request_version", request.version))
     except repository.Outdated:
-        turn.close_draft("abandoned")
+        forms.end(turn, ctx, Trigger.DISCARD, "abandoned")
         meanwhile = repository.events_since(turn.session, request.id, ctx.answers.get("last_event", 0))
         return consultation(turn, request, [
             t(N_("Request {ticket} was changed meanwhile, so your changes were not saved:"), ticket=request.ticket),
             *(["• ", event_line(turn.session, event)] for event in meanwhile),
             t(N_("Here it is as it is now: modify it again if it still needs it.")), ""])
-    turn.close_draft("done")
+    forms.end(turn, ctx, Trigger.CONFIRM, "done")
     if changes:
         repository.audit(turn.session, turn.member, "modified", request, ", ".join(sorted(changes)))
     note = t(N_("The changes are saved in the request's history.")) if changes else t(N_("Nothing was changed."))
@@ -267,7 +265,7 @@ def _start_modification(turn: Turn, request: LeaveRequest) -> View:
     # request is still at this version (otherwise, what happened after the last event is shown).
     answers |= {"filed": {name: answers.get(name) for name in SAVED}, "request_version": request.version,
                 "last_event": repository.last_event_id(turn.session, request.id)}
-    return forms.start(turn, MODIFICATION, answers, state=SUMMARY, request_id=request.id, replace=True)
+    return forms.start(turn, MODIFICATION, answers, modify=True, request_id=request.id, replace=True)
 
 
 # What a modification asks again when the rules want it, and saves: every answer of the leave.
@@ -276,7 +274,7 @@ SAVED = {"motive", "regime", "employer_agreement", "start_date", "end_date", "ho
          "notice_date", "rtt"}
 MODIFICATION = router.form(Form("modify", [STEP[name] for name in MODIFIABLE], summary=_modification_summary,
                                 on_summary=_on_modification_summary, start=_restart_modification,
-                                durable_codes=("save",), title=N_("Confirmation page"),
+                                title=N_("Confirmation page"),
                                 summary_hint=N_("Use the buttons below: change an answer, then save.")))
 
 

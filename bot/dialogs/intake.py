@@ -22,7 +22,7 @@ from bot.domain.answers import aware
 from bot.domain.leaves import Capacity
 from bot.domain.roles import Permission, roles_capacities
 from bot.fsm import forms
-from bot.fsm.forms import SUMMARY, Choice, Context, Form
+from bot.fsm.forms import Act, Back, Context, Do, Form, Trigger
 from bot.i18n import N_, t
 from bot.storage import repository
 from bot.storage.models import Organisation
@@ -40,7 +40,7 @@ def new_request_button() -> list[Button]:
 
 # --- the summary, in sentences like the manual's confirmation page --------------------------------------------
 
-def _summary(ctx: Context) -> tuple[list, list[list[Choice]]]:
+def _summary(ctx: Context) -> tuple[list, list[list]]:
     """The manual's confirmation page: the legal notice first, the request in sentences, the confirmation e-mail's
     box (said unavailable where no mail server is set, rather than hidden), the certification."""
     a = ctx.answers
@@ -56,44 +56,43 @@ def _summary(ctx: Context) -> tuple[list, list[list[Choice]]]:
     lines.append(t(CERTIFY, box=box(a.get("certified"))))
     rows = [[forms.modify_choice()]]
     if ctx.mail_enabled:
-        rows.append([Choice("toggle:confirm_email", t(N_("{box} Confirmation e-mail"),
-                                                      box=box(a.get("confirm_email"))))])
-    rows.append([Choice("toggle:certified", t(N_("{box} I certify the data are correct"),
-                                              box=box(a.get("certified"))))])
-    rows.append([Choice("confirm", t(N_("✅ Confirm")))])
-    rows.append([Choice("back", t(N_("« Back")))])
+        rows.append([Do(Act.EMAIL, t(N_("{box} Confirmation e-mail"), box=box(a.get("confirm_email"))))])
+    rows.append([Do(Act.CERTIFY, t(N_("{box} I certify the data are correct"), box=box(a.get("certified"))))])
+    rows.append([Do(Act.CONFIRM, t(N_("✅ Confirm")))])
+    rows.append([Back(t(N_("« Back")))])
     return lines, rows
 
 
-def _on_summary(turn: Turn, ctx: Context, code: str) -> View | None:
-    toggles = ("toggle:confirm_email", "toggle:certified") if ctx.mail_enabled else ("toggle:certified",)
-    if code in toggles:
-        key = code.split(":")[1]
+TICKS = {Act.EMAIL: "confirm_email", Act.CERTIFY: "certified"}  # the summary's boxes, and the answer each ticks
+
+
+def _on_summary(turn: Turn, ctx: Context, act: Act) -> View | None:
+    if act in TICKS and (act != Act.EMAIL or ctx.mail_enabled):
+        key = TICKS[act]
         ctx.answers[key] = not ctx.answers.get(key)
+        forms.tick(turn, ctx)
         if key == "confirm_email" and ctx.answers[key] and "email_proved" not in ctx.answers:
-            return forms.go(turn, ctx, SUMMARY, [], True)  # asks for the address, and proves it, first
-        forms.save(turn, SUMMARY)
+            return forms.settle(turn, ctx, [], True)  # asks for the address, and proves it, first
         return None
-    if code == "confirm":
+    if act == Act.CONFIRM:
         if not ctx.answers.get("certified"):
             return forms.summary_view(turn, ctx, [t(N_("⚠ Tick \"I certify the data are correct\" before you "
                                                        "confirm."))], True)
         member, capacity = turn.member, Capacity(ctx.answers["capacity"])
         if turn.draft.organisation_id not in (None, member.organisation_id) or not member.may(Permission.FILE) \
                 or capacity not in roles_capacities(member.role_set):  # the member moved, or their roles changed
-            turn.close_draft("abandoned")
+            forms.end(turn, ctx, Trigger.DISCARD, "abandoned")
             return View([t(NOT_FILED)], [new_request_button()])
         if forms.recheck(INTAKE, ctx) is not None:
-            return forms.go(turn, ctx, SUMMARY, [], True)
+            return forms.settle(turn, ctx, [], True)
         return _file(turn, ctx)
     return None
 
 
 def _file(turn: Turn, ctx: Context) -> View:
-    INTAKE.advance(ctx, SUMMARY, "confirm")
-    connection, member = turn.connection, turn.member
-    request = repository.file_request(connection, member, turn.draft.id, request_fields(ctx.answers), turn.now)
-    turn.close_draft("filed")
+    connection, member, draft_id = turn.connection, turn.member, turn.draft.id
+    forms.end(turn, ctx, Trigger.CONFIRM, "filed")
+    request = repository.file_request(connection, member, draft_id, request_fields(ctx.answers), turn.now)
     log.info("request %s filed by member %s", request.ticket, member.id)
     if turn.options.mail_enabled and request.confirmation_email and ctx.answers.get("email_proved"):
         from bot.mail import enqueue_acknowledgement  # only with a mail server
@@ -133,7 +132,7 @@ GROUPS = ((N_("who files"), ("capacity", "community", "school")),
 INTAKE = router.form(Form("intake", STEPS, summary=_summary, on_summary=_on_summary, start=_start,
                           editable=tuple(s.name for s in STEPS
                                          if s.name not in ("school_name", "my_email", "email_code")),
-                          durable_codes=("confirm",), groups=GROUPS,
+                          groups=GROUPS,
                           title=N_("Confirmation page")))
 
 

@@ -24,7 +24,7 @@ from bot.domain.identifiers import format_bce, parse_bce
 from bot.domain.leaves import Community, Employer, label
 from bot.domain.roles import Permission
 from bot.fsm import forms
-from bot.fsm.forms import Choice, Context, Form, Step
+from bot.fsm.forms import Act, Choice, Context, Do, Form, Step, Trigger
 from bot.i18n import N_, Capitalized, t, tn
 from bot.storage import repository
 
@@ -72,27 +72,26 @@ def _new_school_summary(ctx: Context):
              t(N_("• {label}: {answer}"), label=t(N_("Name")), answer=a["name"]),
              t(N_("• {label}: {answer}"), label=t(N_("Enterprise number (BCE)")), answer=format_bce(a["bce"])),
              t(N_("• {label}: {answer}"), label=t(N_("Community")), answer=label(Community(a["community"])))]
-    edits = [Choice(f"edit:{name}", t(N_("✏ {label}"), label=t(NEW_SCHOOL.step[name].label)))
-             for name in ("bce", "community", "name")]
-    return lines, [edits[:2], edits[2:], [Choice("register", t(N_("✅ Register"))), Choice("drop", t(N_("Cancel")))]]
+    edits = [forms.edit_choice(NEW_SCHOOL, name) for name in ("bce", "community", "name")]
+    return lines, [edits[:2], edits[2:], [Do(Act.CONFIRM, t(N_("✅ Register"))), Do(Act.DISCARD, t(N_("Cancel")))]]
 
 
-def _on_new_school(turn: Turn, ctx: Context, code: str) -> View | None:
-    if code == "drop":
-        turn.close_draft("abandoned")
+def _on_new_school(turn: Turn, ctx: Context, act: Act) -> View | None:
+    if act == Act.DISCARD:
+        forms.end(turn, ctx, Trigger.DISCARD, "abandoned")
         return schools_view(turn, [t(N_("Nothing was registered."))], replace=True)
-    if code != "register":
+    if act != Act.CONFIRM:
         return None
     if not turn.member.may(Permission.MANAGE_SCHOOLS):
-        turn.close_draft("abandoned")
+        forms.end(turn, ctx, Trigger.DISCARD, "abandoned")
         return View([t(N_("Only an access manager of your organisation can do this."))])
     try:
         registrable_bce(ctx.answers["bce"], ctx)  # again: someone may have registered it meanwhile
     except Invalid as wrong:
         return forms.summary_view(turn, ctx, [forms.error_line(wrong)], True)
     a = ctx.answers
+    forms.end(turn, ctx, Trigger.CONFIRM, "done")
     repository.add_school(turn.session, turn.member.organisation_id, a["bce"], a["community"], a["name"])
-    turn.close_draft("done")
     log.info("school registered by member %s", turn.member.id)
     return schools_view(turn, [t(N_("{name} ({bce}) is registered: it is offered at the school question of new "
                                     "requests in the {community}."), name=a["name"], bce=format_bce(a["bce"]),
@@ -113,17 +112,17 @@ NEW_SCHOOL = router.form(Form("school", [BCE_STEP, COMMUNITY_STEP, NAME_STEP], s
 def _rename_summary(ctx: Context):
     a = ctx.answers
     return ([t(N_("Rename {old} ({bce}) to {new}?"), old=a["old_name"], bce=format_bce(a["bce"]), new=a["name"])],
-            [[Choice("edit:name", t(N_("✏ {label}"), label=t(N_("Name"))))],
-             [Choice("rename", t(N_("✅ Rename"))), Choice("drop", t(N_("Cancel")))]])
+            [[forms.edit_choice(RENAME_SCHOOL, "name")],
+             [Do(Act.CONFIRM, t(N_("✅ Rename"))), Do(Act.DISCARD, t(N_("Cancel")))]])
 
 
-def _on_rename(turn: Turn, ctx: Context, code: str) -> View | None:
-    if code == "drop":
-        turn.close_draft("abandoned")
+def _on_rename(turn: Turn, ctx: Context, act: Act) -> View | None:
+    if act == Act.DISCARD:
+        forms.end(turn, ctx, Trigger.DISCARD, "abandoned")
         return schools_view(turn, [t(N_("Nothing was changed."))], replace=True)
-    if code != "rename":
+    if act != Act.CONFIRM:
         return None
-    turn.close_draft("done")
+    forms.end(turn, ctx, Trigger.CONFIRM, "done")
     if not turn.member.may(Permission.MANAGE_SCHOOLS):
         return View([t(N_("Only an access manager of your organisation can do this."))])
     if not repository.rename_school(turn.connection, turn.member.organisation_id, ctx.answers["bce"],
@@ -223,7 +222,7 @@ def rename(turn: Turn, bce: str) -> View:
     if school is None:
         return schools_view(turn, [t(N_("This school is no longer registered."))], replace=True)
     return _busy(turn) or forms.start(turn, RENAME_SCHOOL, {"bce": school.bce, "old_name": school.name},
-                                      state="name", replace=True)
+                                      replace=True)
 
 
 @router.action(CHECK_SCHOOL, needs=Permission.MANAGE_SCHOOLS)

@@ -1,24 +1,24 @@
-"""The form runner: answer, back, keep, edit from the summary, confirm, for any form declared as steps.
+"""The form runner: what a user sends to an open form becomes a trigger of the form's dialog machine.
 
-A form (the intake, the modification of a request) is a list of steps and a summary. Each form has one
-`transitions` machine built at import and one model reused with `set_state`; `proceed` goes from each step to the
-next one that applies. "Back" and "edit from the summary" jump through the draft's saved history instead. What a
-changed answer invalidates is derived from the answers each step declares it depends on.
+A form (the intake, the modification of a request, a school) is a list of steps and a summary. Its machine
+(bot/fsm/machine.py) is built at import from the steps and declares every move; this module turns a button or a
+typed answer into one of them (`answer`, `keep`, `back`, `edit`, `check`, `tick`, `confirm`, `discard`, `resume`,
+`restart`), saves where the draft landed, and shows it. What a changed answer invalidates is derived from the
+answers each step declares it depends on.
 """
 from __future__ import annotations
 
 import datetime as dt
-import threading
 from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import TYPE_CHECKING, Any, Callable
 
-from transitions import Machine
-
-from bot.core.actions import Number, Text, action
+from bot.core.actions import Number, Text, Word, action
 from bot.core.router import Router
 from bot.core.views import Button, View, as_views
 from bot.domain.answers import local_today
 from bot.domain.errors import Invalid
+from bot.fsm.machine import DONE, NEW, SUMMARY, Dialog, Position, Refused, Trigger
 from bot.i18n import N_, Capitalized, render, t
 
 if TYPE_CHECKING:
@@ -28,17 +28,59 @@ if TYPE_CHECKING:
     from bot.core.turn import Turn
     from bot.storage.turns import Actor, DraftState
 
-SUMMARY, DONE = "summary", "done"
-ANSWERS, SHOW_SUMMARY = "answers", "summary"  # summary codes: the page of answers, and back from it
+__all__ = ["DONE", "NEW", "SUMMARY", "Act", "Back", "Choice", "Context", "Do", "Edit", "Form", "Step", "Trigger"]
 PAUSE = dt.timedelta(days=1)
-# Every button of a form: the draft's version (a button of an older message no longer matches) and a code.
-FORM_ANSWER = action("form", Number("version"), Text("code", 30, rest=True))
+
+
+class Act(StrEnum):
+    """The summary's own buttons."""
+
+    ANSWERS = "answers"  # the page of answers, each with its "modify" button
+    SUMMARY = "summary"  # back from that page to the summary
+    CERTIFY = "certified"  # tick or untick "I certify the data are correct"
+    EMAIL = "email"  # tick or untick the confirmation e-mail
+    CONFIRM = "confirm"  # file, save the changes, register: the form's end
+    DISCARD = "discard"  # leave it: nothing is stored
+
+
+# Every button of a form carries the draft's version (a button of an older message no longer matches) and one typed
+# argument: a step's choice, a move of the machine, an answer to edit, or one of the summary's own buttons.
+FORM_PICK = action("form", Number("version"), Text("code", 30, rest=True))
+FORM_MOVE = action("form.move", Number("version"), Word("trigger", (Trigger.BACK, Trigger.KEEP, Trigger.RESUME,
+                                                                     Trigger.RESTART)))
+FORM_EDIT = action("form.edit", Number("version"), Text("step", 24))
+FORM_DO = action("form.do", Number("version"), Word("act", tuple(Act)))
 
 
 @dataclass(frozen=True)
 class Choice:
-    code: str  # short, language-neutral
+    """One of a step's buttons: the answer it gives (short, language-neutral) and its label."""
+
+    code: str
     label: Any  # T or plain text
+
+
+@dataclass(frozen=True)
+class Do:
+    """One of the summary's own buttons."""
+
+    act: Act
+    label: Any
+
+
+@dataclass(frozen=True)
+class Back:
+    """The summary's "« Back": to the last question answered."""
+
+    label: Any
+
+
+@dataclass(frozen=True)
+class Edit:
+    """A button that opens one answer again from the summary."""
+
+    step: str
+    label: Any
 
 
 @dataclass
@@ -102,32 +144,6 @@ class Step:
         return self.applies is None or bool(self.applies(ctx))
 
 
-class _Model:
-    """The one object the form's machine moves; `ctx` is the draft being answered."""
-
-    ctx: Context | None = None
-
-
-def _applies(step: Step):
-    return lambda event: step.applies_to(event.model.ctx)
-
-
-def forward_transitions(steps: list[Step]) -> list[dict]:
-    """`proceed` from each step to the next one that applies: conditional steps become branches."""
-    result = []
-    for i, source in enumerate(steps):
-        for target in steps[i + 1:]:
-            if target.applies is None:
-                result.append(dict(trigger="proceed", source=source.name, dest=target.name))
-                break
-            result.append(dict(trigger="proceed", source=source.name, dest=target.name,
-                               conditions=[_applies(target)]))
-        else:
-            result.append(dict(trigger="proceed", source=source.name, dest=SUMMARY))
-    result.append(dict(trigger="confirm", source=SUMMARY, dest=DONE))
-    return result
-
-
 def dependants(steps: list[Step]) -> dict[str, tuple[str, ...]]:
     """For each answer, every later answer that depends on it, directly or through another."""
     direct = {s.name: {d.name for d in steps if s.name in d.depends_on} for s in steps}
@@ -147,63 +163,35 @@ def dependants(steps: list[Step]) -> dict[str, tuple[str, ...]]:
 class Form:
     """A form: its steps, its summary, and what its summary's own buttons do.
 
-    summary(ctx) -> (lines, rows of Choice); on_summary(turn, ctx, code) -> View or None (show the summary again);
-    start(turn) starts it over (the "Start over" button after a pause)."""
+    summary(ctx) -> (lines, rows of Choice/Do/Edit); on_summary(turn, ctx, act) -> View or None (show the summary
+    again); start(turn) starts it over (the "Start over" button after a pause)."""
 
     name: str
     steps: list[Step]
-    summary: Callable[[Context], tuple[list, list[list[Choice]]]]
-    on_summary: Callable[[Turn, Context, str], View | None]
+    summary: Callable[[Context], tuple[list, list[list]]]
+    on_summary: Callable[[Turn, Context, Act], View | None]
     start: Callable[[Turn], list[View]]
     editable: tuple[str, ...] | None = None  # the answers the summary may edit (None: every step)
-    durable_codes: tuple[str, ...] = ()  # summary codes that file or change a request (durable commit)
     summary_hint: str = N_("Use the buttons below: modify an answer, tick the certification, then confirm.")
     title: str = "Form"
-    # The answers by group ((title, step names), ...): the summary then carries one "Modify an answer" button (code
-    # ANSWERS) that opens them, instead of a button per answer.
+    # The answers by group ((title, step names), ...): the summary then carries one "Modify an answer" button
+    # (Act.ANSWERS) that opens them, instead of a button per answer.
     groups: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
     def __post_init__(self):
-        DURABLE_CODES.update(self.durable_codes)
         self.step = {s.name: s for s in self.steps}
         self.clears = dependants(self.steps)
-        self.states = [s.name for s in self.steps] + [SUMMARY, DONE]
-        self.transitions = forward_transitions(self.steps)
-        self.machine = Machine(model=None, states=self.states, transitions=self.transitions,
-                               initial=self.steps[0].name, auto_transitions=False, send_event=True)
-        self._model = _Model()
-        self.machine.add_model(self._model)
-        self._lock = threading.Lock()  # turns of different chats may run in threads: one model, one at a time
+        self.dialog = Dialog([s.name for s in self.steps], self._condition)
 
-    def first_state(self, ctx: Context) -> str:
-        return next((s.name for s in self.steps if s.applies_to(ctx)), SUMMARY)
-
-    def advance(self, ctx: Context, state: str, trigger: str = "proceed") -> str:
-        """Fire a trigger on the form's machine from `state` for this draft; the state it lands in."""
-        with self._lock:
-            self._model.ctx = ctx
-            try:
-                self.machine.set_state(state, model=self._model)
-                self._model.trigger(trigger)
-                return self._model.state
-            finally:
-                self._model.ctx = None
+    def _condition(self, name: str):
+        step = self.step[name]
+        return None if step.applies is None else (lambda event: step.applies_to(event.model.context))
 
     def editable_now(self, name: str, ctx: Context) -> bool:
         return name in (self.editable or self.step) and name in self.step and self.step[name].applies_to(ctx)
 
     def mermaid(self, title: str) -> str:
-        """The form's diagram, drawn by transitions from the same states and transitions."""
-        from transitions.extensions import GraphMachine
-
-        def label(transition):
-            return {k: v for k, v in transition.items() if k != "conditions"} | (
-                {"conditions": [f"applies_{transition['dest']}"]} if "conditions" in transition else {})
-
-        graph = GraphMachine(model=_Model(), title=title, states=self.states,
-                             transitions=[label(x) for x in self.transitions], initial=self.steps[0].name,
-                             auto_transitions=False, graph_engine="mermaid", show_conditions=True)
-        return graph.model.get_graph().draw(None)
+        return self.dialog.mermaid(title)
 
 
 def checked(step: Step, ctx: Context) -> list:
@@ -246,59 +234,125 @@ def save(turn: Turn, state: str, history: list | None = None, editing: bool | No
     return draft
 
 
+def move(turn: Turn, ctx: Context, trigger: Trigger, target: str | None = None) -> str:
+    """Pull a trigger of the draft's machine and save where it lands (Refused when the move is not declared)."""
+    draft = turn.draft
+    landed = form_of(turn).dialog.fire(trigger, Position(draft.state, tuple(draft.history), draft.editing), ctx,
+                                       target)
+    save(turn, landed.state, list(landed.history), landed.editing)
+    return landed.state
+
+
+def tick(turn: Turn, ctx: Context) -> None:
+    """A box of the summary changed: the draft stays there, with a new version."""
+    move(turn, ctx, Trigger.TICK)
+
+
+def end(turn: Turn, ctx: Context, trigger: Trigger, status: str) -> None:
+    """`confirm` or `discard`: the machine ends in `done`, and the draft is closed with `status`."""
+    move(turn, ctx, trigger)
+    turn.close_draft(status)
+
+
 # --- starting, and what comes in -------------------------------------------------------------------------------
 
-def start(turn: Turn, form: Form, answers: dict, *, notes: list = (), state: str | None = None,
+def start(turn: Turn, form: Form, answers: dict, *, notes: list = (), modify: bool = False,
           request_id: int | None = None, replace: bool = False) -> View:
-    """A new draft of `form` (any open one is kept as abandoned), at its first step or at `state`."""
-    turn.open_draft(form.name, state or SUMMARY, answers, request_id)
+    """A new draft of `form` (any open one is kept as abandoned): `begin` at its first question that applies, or
+    `modify` a filed request from its summary."""
+    turn.open_draft(form.name, NEW, answers, request_id)
     ctx = context(turn)
-    if state is None:
-        turn.draft.state = form.first_state(ctx)
-    if turn.draft.state == SUMMARY:
+    state = move(turn, ctx, Trigger.MODIFY if modify else Trigger.BEGIN)
+    if state == SUMMARY and not modify:
+        return settle(turn, ctx, list(notes), replace)
+    if state == SUMMARY:
         return summary_view(turn, ctx, list(notes), replace)
     return step_view(turn, ctx, list(notes), replace=replace)
 
 
-def on_button(turn: Turn, version: int, code: str) -> list[View]:
-    return _answer(turn, code, version)
-
-
-def on_text(turn: Turn) -> list[View]:
-    return _answer(turn, None, None)
-
-
-def _answer(turn: Turn, code: str | None, version: int | None) -> list[View]:
+def _guard(turn: Turn, version: int | None, trigger: Trigger | None = None) -> list[View] | None:
+    """What a button or a text gets instead of acting: no open form, an older message's button, a long pause."""
     draft = turn.draft
     if draft is None:
         return as_views(turn.routes.text(turn))
-    form = form_of(turn)
-    if code is not None and version != draft.version:
+    if version is not None and version != draft.version:
         return [current_view(turn, note=t(N_("That button belongs to an earlier message. Here is where you are.")))]
-    if turn.now - draft.updated_at > PAUSE and code not in ("resume", "restart"):
+    if turn.now - draft.updated_at > PAUSE and trigger not in (Trigger.RESUME, Trigger.RESTART):
         return [_resume_view(turn)]
-    if code == "resume":
-        save(turn, draft.state)
-        return [current_view(turn, replace=True)]
-    if code == "restart":
-        return as_views(form.start(turn))
+    return None
+
+
+def on_text(turn: Turn) -> list[View]:
+    stop = _guard(turn, None)
+    if stop is not None:
+        return stop
     ctx = context(turn)
-    if code == "back":
+    if turn.draft.state == SUMMARY:
+        return [summary_view(turn, ctx, [t(form_of(turn).summary_hint)], False)]
+    return [_step_answer(turn, ctx, None, turn.inp.text[:500])]
+
+
+def on_pick(turn: Turn, version: int, code: str) -> list[View]:
+    stop = _guard(turn, version)
+    if stop is not None:
+        return stop
+    ctx = context(turn)
+    if turn.draft.state == SUMMARY:
+        return [summary_view(turn, ctx, [t(form_of(turn).summary_hint)], True)]
+    return [_step_answer(turn, ctx, code, code)]
+
+
+def on_move(turn: Turn, version: int, trigger: str) -> list[View]:
+    trigger = Trigger(trigger)
+    stop = _guard(turn, version, trigger)
+    if stop is not None:
+        return stop
+    ctx = context(turn)
+    if trigger == Trigger.RESUME:
+        move(turn, ctx, Trigger.RESUME)
+        return [current_view(turn, replace=True)]
+    if trigger == Trigger.RESTART:
+        form = form_of(turn)
+        move(turn, ctx, Trigger.RESTART)
+        return as_views(form.start(turn))
+    if trigger == Trigger.BACK:
         return [_back(turn, ctx)]
-    if draft.state == SUMMARY:
-        return [_summary_action(turn, form, ctx, code)]
-    return [_step_answer(turn, form, ctx, code, turn.inp.text[:500])]
+    if turn.draft.state == SUMMARY or turn.draft.state not in form_of(turn).step:
+        return [current_view(turn, replace=True)]
+    return [_step_answer(turn, ctx, Trigger.KEEP, "")]
 
 
-def _step_answer(turn: Turn, form: Form, ctx: Context, code: str | None, text: str) -> View:
-    draft = turn.draft
+def on_edit(turn: Turn, version: int, name: str) -> list[View]:
+    stop = _guard(turn, version)
+    if stop is not None:
+        return stop
+    ctx = context(turn)
+    if turn.draft.state == SUMMARY and form_of(turn).editable_now(name, ctx):
+        move(turn, ctx, Trigger.EDIT, name)
+        return [step_view(turn, ctx, [], replace=True)]
+    return [current_view(turn, replace=True)]
+
+
+def on_do(turn: Turn, version: int, act: str) -> list[View]:
+    stop = _guard(turn, version)
+    if stop is not None:
+        return stop
+    form, ctx, act = form_of(turn), context(turn), Act(act)
+    if turn.draft.state != SUMMARY:
+        return [current_view(turn, replace=True)]
+    if act == Act.ANSWERS and form.groups:
+        return [answers_view(turn, ctx)]
+    view = form.on_summary(turn, ctx, act)
+    return [view if view is not None else summary_view(turn, ctx, [], True)]
+
+
+def _step_answer(turn: Turn, ctx: Context, code: str | None, text: str) -> View:
+    form, draft = form_of(turn), turn.draft
     step = form.step[draft.state]
     replace = code is not None
+    keep = code == Trigger.KEEP and step.name in ctx.answers
     try:
-        if code == "keep" and step.name in ctx.answers:
-            value = ctx.answers[step.name]
-        else:
-            value = step.parse(code if code is not None else text, ctx)
+        value = ctx.answers[step.name] if keep else step.parse(text, ctx)
         notes = step.check(value, ctx) if step.check else []
     except Invalid as wrong:
         return step_view(turn, ctx, [error_line(wrong)], replace=replace)
@@ -308,33 +362,24 @@ def _step_answer(turn: Turn, form: Form, ctx: Context, code: str | None, text: s
     if previous is not None and previous != value:
         for name in form.clears[step.name]:
             ctx.answers.pop(name, None)
-    history = [*draft.history, step.name]
     echo = [step.echo(value, ctx) if step.echo else
             t(N_("✓ {label}: {answer}"), label=t(step.label), answer=step.show(value, ctx)), *notes]
     if step.after:
         echo += step.after(value, ctx)
-    if draft.editing:
-        state = next((s.name for s in form.steps if s.applies_to(ctx) and s.name not in ctx.answers), SUMMARY)
-    else:
-        state = form.advance(ctx, step.name)
-    return go(turn, ctx, state, echo, replace, history)
+    move(turn, ctx, Trigger.KEEP if keep else Trigger.ANSWER)
+    return settle(turn, ctx, echo, replace)
 
 
-def go(turn: Turn, ctx: Context, state: str, lines: list, replace: bool, history: list | None = None) -> View:
-    """Save the draft in its new state and show that state; the summary first re-checks every answer."""
-    draft = turn.draft
-    history = list(draft.history if history is None else history)
-    editing = draft.editing and state != SUMMARY
-    if state == SUMMARY:
+def settle(turn: Turn, ctx: Context, lines: list, replace: bool) -> View:
+    """Show where the draft is. At the summary every answer is checked first: the first that is missing or no longer
+    fits the others is asked again (`check`), with why."""
+    if turn.draft.state == SUMMARY:
         problem = recheck(form_of(turn), ctx)
-        if problem is not None:
-            state, error = problem
-            editing = True
-            history.append(SUMMARY)
-            lines = [*lines, error] if error else lines
-    save(turn, state, history, editing)
-    if state == SUMMARY:
-        return summary_view(turn, ctx, lines, replace)
+        if problem is None:
+            return summary_view(turn, ctx, lines, replace)
+        name, error = problem
+        move(turn, ctx, Trigger.CHECK, name)
+        lines = [*lines, error] if error else lines
     return step_view(turn, ctx, lines, replace=replace)
 
 
@@ -357,44 +402,42 @@ def _back(turn: Turn, ctx: Context) -> View:
     draft = turn.draft
     if not draft.history:
         return current_view(turn, note=t(N_("This is the first question.")), replace=True)
-    history = draft.history[:-1]
-    state = draft.history[-1]
-    save(turn, state, history, draft.editing and state != SUMMARY)
-    if state == SUMMARY:
-        return summary_view(turn, ctx, [], True)
-    return step_view(turn, ctx, [], replace=True)
-
-
-def _summary_action(turn: Turn, form: Form, ctx: Context, code: str | None) -> View:
-    if code is None:
-        return summary_view(turn, ctx, [t(form.summary_hint)], False)
-    if code.startswith("edit:") and form.editable_now(code[5:], ctx):
-        save(turn, code[5:], [*turn.draft.history, SUMMARY], True)
-        return step_view(turn, ctx, [], replace=True)
-    if code == ANSWERS and form.groups:
-        return answers_view(turn, ctx)
-    view = form.on_summary(turn, ctx, code)
-    return view if view is not None else summary_view(turn, ctx, [], True)
+    try:
+        move(turn, ctx, Trigger.BACK)
+    except Refused:  # a history saved by an older version of the form: forget that step
+        save(turn, draft.state, draft.history[:-1])
+    return current_view(turn, replace=True)
 
 
 # --- views ------------------------------------------------------------------------------------------------------
 
-def _button(turn: Turn, label, code: str) -> Button:
-    return FORM_ANSWER.button(label, turn.draft.version, code)
+def _button(turn: Turn, item) -> Button:
+    version = turn.draft.version
+    if isinstance(item, Do):
+        return FORM_DO.button(item.label, version, item.act)
+    if isinstance(item, Edit):
+        return FORM_EDIT.button(item.label, version, item.step)
+    if isinstance(item, Back):
+        return FORM_MOVE.button(item.label, version, Trigger.BACK)
+    return FORM_PICK.button(item.label, version, item.code)
+
+
+def _move_button(turn: Turn, label, trigger: Trigger) -> Button:
+    return FORM_MOVE.button(label, turn.draft.version, trigger)
 
 
 def step_view(turn: Turn, ctx: Context, lines: list, replace=False) -> View:
     step = form_of(turn).step[turn.draft.state]
     lines = [*lines, *step.prompt(ctx)]
     # One choice per row: labels are sentences, readable on a phone only at full width.
-    buttons = [[_button(turn, c.label, c.code)] for c in step.choices(ctx)] if step.choices else []
+    buttons = [[_button(turn, c)] for c in step.choices(ctx)] if step.choices else []
     if step.name in ctx.answers:
         current = step.show(ctx.answers[step.name], ctx)
         lines.append(t(N_("Current answer: {answer}"), answer=current))
         if not step.choices:
-            buttons.append([_button(turn, t(N_("Keep: {answer}"), answer=current), "keep")])
+            buttons.append([_move_button(turn, t(N_("Keep: {answer}"), answer=current), Trigger.KEEP)])
     if turn.draft.history:
-        buttons.append([_button(turn, t(N_("« Back")), "back")])
+        buttons.append([_move_button(turn, t(N_("« Back")), Trigger.BACK)])
     return View(lines, buttons, replace, typed=step.typed)
 
 
@@ -407,7 +450,7 @@ def summary_view(turn: Turn, ctx: Context, lines: list, replace: bool) -> View:
             except Invalid:
                 pass
     body, rows = form.summary(ctx)
-    return View([*lines, *body], [[_button(turn, c.label, c.code) for c in row] for row in rows], replace)
+    return View([*lines, *body], [[_button(turn, item) for item in row] for row in rows], replace)
 
 
 def pick(choices):
@@ -423,13 +466,17 @@ def pick(choices):
     return parse
 
 
-def modify_choice() -> Choice:
-    return Choice(ANSWERS, t(N_("✏ Modify an answer")))
+def modify_choice() -> Do:
+    return Do(Act.ANSWERS, t(N_("✏ Modify an answer")))
+
+
+def edit_choice(form: Form, name: str) -> Edit:
+    return Edit(name, t(N_("✏ {label}"), label=t(form.step[name].label)))
 
 
 def answers_view(turn: Turn, ctx: Context) -> View:
     """Every answer, by group, each with its button: a page of its own, so the summary keeps a handful of buttons.
-    Still the summary's state: "Back" (or any other summary code) returns to it."""
+    Still the summary's state: "Back" (or any other summary button) returns to it."""
     form = form_of(turn)
     lines, rows = [t(N_("Which answer do you want to modify?"))], []
     for title, names in form.groups:
@@ -439,10 +486,10 @@ def answers_view(turn: Turn, ctx: Context) -> View:
         lines += ["", t(N_("{group}:"), group=Capitalized(t(title)))]
         lines += [t(N_("• {label}: {answer}"), label=t(s.label), answer=s.show(ctx.answers[s.name], ctx))
                   for s in steps]
-        edits = [Choice(f"edit:{s.name}", t(N_("✏ {label}"), label=t(s.label))) for s in steps]
+        edits = [edit_choice(form, s.name) for s in steps]
         rows += [edits[i:i + 2] for i in range(0, len(edits), 2)]
-    rows.append([Choice(SHOW_SUMMARY, t(N_("« Back to the confirmation page")))])
-    return View(lines, [[_button(turn, c.label, c.code) for c in row] for row in rows], replace=True)
+    rows.append([Do(Act.SUMMARY, t(N_("« Back to the confirmation page")))])
+    return View(lines, [[_button(turn, item) for item in row] for row in rows], replace=True)
 
 
 def current_view(turn: Turn, note=None, replace=False) -> View:
@@ -458,18 +505,18 @@ def _resume_view(turn: Turn) -> View:
     step = t(form.step[draft.state].label) if draft.state in form.step else t(form.title)
     return View([t(N_("You started a request on {date} and left it at \"{step}\". Continue where you were, "
                       "or start over?"), date=local_today(draft.created_at), step=step)],
-                [[_button(turn, t(N_("Continue")), "resume"), _button(turn, t(N_("Start over")), "restart")]])
+                [[_move_button(turn, t(N_("Continue")), Trigger.RESUME),
+                  _move_button(turn, t(N_("Start over")), Trigger.RESTART)]])
 
 
 # --- the runner on a router, like a feature: the engine core does not import it --------------------------------
 
 router = Router("forms")
-DURABLE_CODES: set[str] = set()  # every form's summary codes that file or change a request
-
-
-@router.action(FORM_ANSWER, durable=lambda arguments: arguments[-1] in DURABLE_CODES)
-def _form_button(turn: Turn, version: int, code: str) -> list[View]:
-    return on_button(turn, version, code)
+router.action(FORM_PICK)(on_pick)
+router.action(FORM_MOVE)(on_move)
+router.action(FORM_EDIT)(on_edit)
+# Confirm files a request or saves its modification: that tap's commit is durable.
+router.action(FORM_DO, durable=lambda arguments: arguments[-1] == Act.CONFIRM)(on_do)
 
 
 @router.typed

@@ -1,0 +1,87 @@
+"""The dialog machine (bot/fsm/): every move of a form is a declared trigger, and the runner moves only through it."""
+from __future__ import annotations
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from bot.dialogs.intake import INTAKE
+from bot.fsm.machine import DONE, FORWARD, NEW, SUMMARY, Dialog, Position, Refused, Trigger
+from tests.test_intake_dialog import state, to_leave_type
+
+NAMES = ["a", "b", "c", "d"]
+
+
+def _asked_if(name: str):
+    """b and c are asked when the answers say so; a and d always."""
+    return (lambda event: event.model.context.get(name, True)) if name in ("b", "c") else None
+
+
+DIALOG = Dialog(NAMES, _asked_if)
+
+
+def test_begin_goes_to_the_first_question_that_applies():
+    assert DIALOG.fire(Trigger.BEGIN, Position(NEW), {}).state == "a"
+    assert DIALOG.fire(Trigger.MODIFY, Position(NEW), {}).state == SUMMARY
+
+
+def test_answer_skips_what_does_not_apply_and_back_returns():
+    assert DIALOG.fire(Trigger.ANSWER, Position("a"), {}).state == "b"
+    at = DIALOG.fire(Trigger.ANSWER, Position("a"), {"b": False, "c": False})
+    assert at == Position("d", ("a",), False)
+    assert DIALOG.fire(Trigger.BACK, at, {}) == Position("a", (), False)
+
+
+def test_an_edit_from_the_summary_returns_to_it():
+    at = DIALOG.fire(Trigger.EDIT, Position(SUMMARY, ("d",)), {}, target="b")
+    assert at == Position("b", ("d", SUMMARY), True)
+    after = DIALOG.fire(Trigger.ANSWER, at, {})
+    assert after == Position(SUMMARY, ("d", SUMMARY, "b"), False)
+    assert DIALOG.fire(Trigger.BACK, after, {}).state == "b"
+
+
+@pytest.mark.parametrize("trigger, at, target", [
+    (Trigger.CONFIRM, Position("a"), None),  # only the summary confirms
+    (Trigger.EDIT, Position(SUMMARY), "nowhere"),  # not a question of this form
+    (Trigger.EDIT, Position("a"), "b"),  # an edit starts at the summary
+    (Trigger.BACK, Position("b", ("c",)), None),  # c never leads to b
+    (Trigger.BACK, Position("b", ()), None),  # nothing to go back to
+    (Trigger.ANSWER, Position(DONE), None),  # a closed draft does not move
+    (Trigger.RESUME, Position(NEW), None),
+])
+def test_a_move_the_machine_does_not_declare_is_refused(trigger, at, target):
+    with pytest.raises(Refused):
+        DIALOG.fire(trigger, at, {}, target)
+
+
+@given(st.sampled_from([m for m in DIALOG.moves if m["trigger"] in FORWARD]),
+       st.lists(st.sampled_from(NAMES + [SUMMARY]), max_size=3), st.booleans(), st.booleans())
+def test_back_undoes_every_forward_move(move, history, b_applies, c_applies):
+    """Whatever the answers and the history, `back` after a forward move returns to where the draft was."""
+    answers = {"b": b_applies, "c": c_applies}
+    target = move["dest"] if move["trigger"] in (Trigger.EDIT, Trigger.CHECK) else None
+    at = Position(move["source"], tuple(history), editing=move["dest"] == SUMMARY)
+    try:
+        there = DIALOG.fire(move["trigger"], at, answers, target)
+    except Refused:  # under these answers, another move of the same trigger is taken from there
+        return
+    back = DIALOG.fire(Trigger.BACK, there, answers)
+    assert (back.state, back.history) == (at.state, at.history)
+
+
+async def test_the_chat_moves_only_through_the_machine(chat, monkeypatch):
+    """Without its `back` moves, the intake's Back button no longer moves: the runner does not decide by itself."""
+    await to_leave_type(chat)
+    await chat.tap("back")
+    assert state(chat.app.bot_data["engine"].db).state == "email"
+    crippled = Dialog(INTAKE.dialog.names, INTAKE._condition)
+    crippled.machine.remove_transition(Trigger.BACK)
+    monkeypatch.setattr(INTAKE, "dialog", crippled)
+    await chat.tap("back")
+    assert state(chat.app.bot_data["engine"].db).state == "email"
+
+
+def test_every_trigger_is_drawn():
+    drawn = INTAKE.mermaid("Intake dialog")
+    for trigger in Trigger:
+        assert trigger.value in drawn, trigger
