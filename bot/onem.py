@@ -4,7 +4,6 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-import json
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -12,7 +11,7 @@ from pathlib import Path
 
 from sqlmodel import Session, select
 
-from bot import documents, notifications
+from bot import documents
 from bot.core.views import Upload
 from bot.domain.errors import Invalid
 from bot.domain.identifiers import parse_ticket
@@ -22,6 +21,7 @@ from bot.i18n import N_, render, t
 from bot.storage import repository
 from bot.storage.database import BEGIN
 from bot.storage.models import Attachment, LeaveRequest, RequestEvent
+from bot.usecases import requests as cases
 
 # ONEM assigns the office; canonical spelling (as in domain.md) -> other names operators may type. The canonical
 # spelling is stored; each language shows its own name (Liège in French, Luik in Dutch), from the catalogs.
@@ -130,33 +130,13 @@ def find_request(session: Session, ticket_text: str) -> LeaveRequest:
     return request
 
 
-def _apply(session: Session, request: LeaveRequest, status: Status, office: str | None,
-           effective_date: dt.date | None, source: str) -> RequestEvent | None:
-    """Change the request, write its history line and queue the notifications; the caller commits."""
-    office = office or request.office
-    changes = {name: [before, after] for name, before, after in
-               (("status", request.status, status.value), ("office", request.office, office)) if before != after}
-    if not changes:
-        return None
-    request.status, request.office = status.value, office
-    request.version += 1  # a modification begun before this change is refused, not written over it
-    event = RequestEvent(request_id=request.id, kind="status", status=status.value, office=office,
-                         changes=json.dumps(changes, ensure_ascii=False), member_id=None, source=source,
-                         effective_date=effective_date)
-    session.add(request)
-    session.add(event)
-    session.flush()  # the notifications point at the event's id
-    notifications.queue_for(session, request, event)
-    return event
-
-
 def set_status(session: Session, ticket: str, status: str, office: str | None = None,
                effective_date: dt.date | None = None, source: str = "onem-cli") -> RequestEvent | None:
     """Give a request a new status (and office); None when that changes nothing."""
     new_status, new_office = parse_status(status), parse_office(office)
     request = find_request(session, ticket)
     try:
-        event = _apply(session, request, new_status, new_office, effective_date, source)
+        event = cases.decide(session, request, new_status, new_office, effective_date, source)
         session.commit()
     except Exception:
         session.rollback()
@@ -237,8 +217,8 @@ def import_csv(session: Session, path: str | Path) -> ImportReport:
     applied = unchanged = 0
     try:
         for _line, row in checked:
-            if not _already_recorded(session, row) and _apply(session, row.request, row.status, row.office,
-                                                              row.effective_date, "onem-import"):
+            if not _already_recorded(session, row) and cases.decide(session, row.request, row.status, row.office,
+                                                                    row.effective_date, "onem-import"):
                 applied += 1
             else:
                 unchanged += 1
@@ -265,31 +245,26 @@ def attach(session: Session, ticket: str, path: str | Path, folder: Path,
     # added meanwhile, never over it.
     session.connection(execution_options={BEGIN: "BEGIN IMMEDIATE"})
     request = find_request(session, ticket)
-    stored = repository.attachments_of(session, request)
     # Too big, or one too many for the request: refused before reading (the type is checked on the bytes below).
-    announced = Upload(name or path.name, "application/pdf", size)
-    problem = documents.attachment_problem(announced, request, stored)
-    if problem is None:
-        try:
-            data = path.read_bytes()[:documents.MAX_ATTACHMENT_BYTES + 1]
-        except OSError as error:
-            raise Refused(f"Cannot read {shown}: {error.strerror or error}.") from None
-        # The type is what the bytes say, whatever the file is called.
-        mime = next((mime for mime, starts in documents.SIGNATURES.items() if data.startswith(starts)), "unknown")
-        upload = Upload(name or path.name, mime, len(data), data)
-        problem = documents.attachment_problem(upload, request, stored)
+    problem = documents.attachment_problem(Upload(name or path.name, "application/pdf", size), request,
+                                           repository.attachments_of(session, request))
     if problem is not None:
         session.rollback()
         raise Refused(render(problem, "en"))
     try:
-        attachment = documents.add_document(session, None, request, upload, folder)
-        event = RequestEvent(request_id=request.id, kind="document", status=request.status, office=request.office,
-                             changes=json.dumps({"document": [None, attachment.filename]}, ensure_ascii=False),
-                             member_id=None, source="onem-cli")
-        session.add(event)
-        session.flush()
-        notifications.queue_for(session, request, event)
+        data = path.read_bytes()[:documents.MAX_ATTACHMENT_BYTES + 1]
+    except OSError as error:
+        session.rollback()
+        raise Refused(f"Cannot read {shown}: {error.strerror or error}.") from None
+    # The type is what the bytes say, whatever the file is called.
+    mime = next((mime for mime, starts in documents.SIGNATURES.items() if data.startswith(starts)), "unknown")
+    try:
+        attachment, event = cases.attach(session, None, request, Upload(name or path.name, mime, len(data), data),
+                                         folder, source="onem-cli")
         session.commit()
+    except cases.Unacceptable as wrong:
+        session.rollback()
+        raise Refused(render(wrong.message, "en")) from None
     except Exception:
         session.rollback()
         raise

@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import logging
 
-from bot import usecases
 from bot.core.router import Router
 from bot.core.turn import Turn
 from bot.core.views import View
@@ -23,7 +22,7 @@ from bot.dialogs.actions import (
 from bot.dialogs.history import event_line
 from bot.dialogs.questions import LEAVE_ANSWERS, STEP, answers_from_request, draft_request, request_fields
 from bot.dialogs.request_text import CERTIFY, LEGAL_NOTICE, box, filed_on, request_entry, request_lines
-from bot.documents import add_document, attachment_problem
+from bot.documents import attachment_problem
 from bot.domain.answers import aware
 from bot.domain.errors import Invalid
 from bot.domain.identifiers import parse_ticket
@@ -34,6 +33,7 @@ from bot.fsm.forms import Act, Context, Do, Form, Trigger
 from bot.i18n import N_, Capitalized, FileSize, t, tn
 from bot.storage import repository
 from bot.storage.models import LeaveRequest
+from bot.usecases import requests as cases
 
 log = logging.getLogger(__name__)
 router = Router("follow-up")
@@ -92,7 +92,7 @@ def show(turn: Turn, typed: str) -> View:
         ticket = parse_ticket(typed[:64])
     except Invalid as wrong:
         return View([forms.error_line(wrong)])
-    request = usecases.consult(turn.session, turn.member, ticket)
+    request = cases.consult(turn.session, turn.member, ticket)
     if request is None:
         return View([t(N_("There is no request with number {ticket} in your organisation."), ticket=ticket)])
     _focus(turn, request)
@@ -152,7 +152,7 @@ def receipt(turn: Turn, ticket: str) -> View:
     if request is None:
         return show(turn, ticket)  # says there is no such request in this organisation
     return View([t(N_("The acknowledgement of request {ticket}."), ticket=request.ticket)],
-                document=usecases.receipt(turn.session, turn.member, request, turn.lang))
+                document=cases.receipt(turn.session, turn.member, request, turn.lang))
 
 
 # --- cancellation -----------------------------------------------------------------------------------------------
@@ -175,8 +175,8 @@ def cancel(turn: Turn, ticket: str) -> View:
     if request is None:
         return show(turn, ticket)
     try:
-        usecases.cancel(turn.session, turn.member, request, "chat")
-    except usecases.TooLate:
+        cases.cancel(turn.session, turn.member, request, "chat")
+    except cases.TooLate:
         return too_late(request)
     return consultation(turn, request, [t(N_("Request {ticket} is cancelled."), ticket=request.ticket), ""])
 
@@ -219,13 +219,10 @@ def _on_modification_summary(turn: Turn, ctx: Context, act: Act) -> View | None:
 
 
 def _save_modification(turn: Turn, ctx: Context) -> View:
-    if not turn.member.may(Permission.MODIFY):  # the member's roles changed since the modification began
-        forms.end(turn, ctx, Trigger.DISCARD, "abandoned")
-        return View([t(refusal(Permission.MODIFY))])
     request = repository.request_by_id(turn.session, turn.member.organisation_id, turn.draft.request_id)
-    if request is None or request.status not in UNDECIDED:
+    if request is None:
         forms.end(turn, ctx, Trigger.DISCARD, "abandoned")
-        return too_late(request) if request else View([t(N_("This request no longer exists."))])
+        return View([t(N_("This request no longer exists."))])
     if forms.recheck(MODIFICATION, ctx) is not None:
         return forms.settle(turn, ctx, [], True)
     # Only what this member changed is written, and only onto the request as they saw it.
@@ -235,9 +232,15 @@ def _save_modification(turn: Turn, ctx: Context) -> View:
         # history reads the numbers in that unit)
         changed |= {name: fields[name] for name in ("hours_before", "fulltime_hours", "time_unit")}
     try:
-        changes = repository.modify_request(turn.session, turn.member, request, changed,
-                                            ctx.answers.get("request_version", request.version))
-    except repository.Outdated:
+        changes = cases.modify(turn.session, turn.member, request, changed,
+                               ctx.answers.get("request_version", request.version))
+    except cases.NotAllowed:  # the member's roles changed since the modification began
+        forms.end(turn, ctx, Trigger.DISCARD, "abandoned")
+        return View([t(refusal(Permission.MODIFY))])
+    except cases.TooLate:
+        forms.end(turn, ctx, Trigger.DISCARD, "abandoned")
+        return too_late(request)
+    except cases.Outdated:
         forms.end(turn, ctx, Trigger.DISCARD, "abandoned")
         meanwhile = repository.events_since(turn.session, request.id, ctx.answers.get("last_event", 0))
         return consultation(turn, request, [
@@ -245,8 +248,6 @@ def _save_modification(turn: Turn, ctx: Context) -> View:
             *(["• ", event_line(turn.session, event)] for event in meanwhile),
             t(N_("Here it is as it is now: modify it again if it still needs it.")), ""])
     forms.end(turn, ctx, Trigger.CONFIRM, "done")
-    if changes:
-        repository.audit(turn.session, turn.member, "modified", request, ", ".join(sorted(changes)))
     note = t(N_("The changes are saved in the request's history.")) if changes else t(N_("Nothing was changed."))
     return consultation(turn, request, [note, ""])
 
@@ -296,22 +297,29 @@ def focus_of(turn: Turn) -> LeaveRequest | None:
     return repository.request_by_id(turn.session, turn.member.organisation_id, screen.focus_request_id)
 
 
+NO_FOCUS = N_("To attach a document, first open the request: /status followed by its ticket number, then send "
+             "the file.")
+
+
 def _upload_refusal(turn: Turn) -> View | None:
+    """Before the file is downloaded, from what Telegram announces: the request it is meant for, its type, its size."""
     request = focus_of(turn)
     if request is None:
-        return View([t(N_("To attach a document, first open the request: /status followed by its ticket number, "
-                          "then send the file."))])
+        return View([t(NO_FOCUS)])
     problem = attachment_problem(turn.inp.upload, request, repository.attachments_of(turn.session, request))
     return View([t(N_("⚠ {error}"), error=problem)]) if problem is not None else None
 
 
 @router.upload(needs=Permission.ATTACH, check=_upload_refusal)
 def upload(turn: Turn) -> View:
-    refusal_view = _upload_refusal(turn)  # again, now with the bytes: their type, and the request's limits
-    if refusal_view is not None:
-        return refusal_view
     request = focus_of(turn)
-    attachment = add_document(turn.session, turn.member, request, turn.inp.upload, turn.options.attachments_dir)
+    if request is None:
+        return View([t(NO_FOCUS)])
+    try:  # checked again, now with the bytes: their type, and the request's limits
+        attachment, _event = cases.attach(turn.session, turn.member, request, turn.inp.upload,
+                                          turn.options.attachments_dir)
+    except cases.Unacceptable as wrong:  # the request's limits, checked again while it is locked
+        return View([t(N_("⚠ {error}"), error=wrong.message)])
     note = t(N_("Attached to request {ticket}: {name} ({size})."), ticket=request.ticket, name=attachment.filename,
              size=FileSize(attachment.size))
     return consultation(turn, request, [note, ""])
@@ -319,7 +327,7 @@ def upload(turn: Turn) -> View:
 
 @router.action(ATTACHMENT, needs=Permission.FOLLOW)
 def send_attachment(turn: Turn, number: int) -> View:
-    found = usecases.document(turn.session, turn.member, number, turn.options.attachments_dir)
+    found = cases.document(turn.session, turn.member, number, turn.options.attachments_dir)
     if found is None:
         return View([t(N_("This document is not available."))])
     attachment, _request_of, document = found

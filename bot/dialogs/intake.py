@@ -19,13 +19,12 @@ from bot.dialogs.request_text import (
     request_lines,
 )
 from bot.domain.answers import aware
-from bot.domain.leaves import Capacity
 from bot.domain.roles import Permission, roles_capacities
 from bot.fsm import forms
 from bot.fsm.forms import Act, Back, Context, Do, Form, Trigger
 from bot.i18n import N_, t
 from bot.storage import repository
-from bot.storage.models import Organisation
+from bot.usecases import requests as cases
 
 log = logging.getLogger(__name__)
 router = Router("intake")
@@ -78,28 +77,28 @@ def _on_summary(turn: Turn, ctx: Context, act: Act) -> View | None:
         if not ctx.answers.get("certified"):
             return forms.summary_view(turn, ctx, [t(N_("⚠ Tick \"I certify the data are correct\" before you "
                                                        "confirm."))], True)
-        member, capacity = turn.member, Capacity(ctx.answers["capacity"])
-        if turn.draft.organisation_id not in (None, member.organisation_id) or not member.may(Permission.FILE) \
-                or capacity not in roles_capacities(member.role_set):  # the member moved, or their roles changed
-            forms.end(turn, ctx, Trigger.DISCARD, "abandoned")
-            return View([t(NOT_FILED)], [new_request_button()])
+        if turn.draft.organisation_id not in (None, turn.member.organisation_id):  # the member moved meanwhile
+            return _not_filed(turn, ctx)
         if forms.recheck(INTAKE, ctx) is not None:
             return forms.settle(turn, ctx, [], True)
         return _file(turn, ctx)
     return None
 
 
-def _file(turn: Turn, ctx: Context) -> View:
-    connection, member, draft_id = turn.connection, turn.member, turn.draft.id
-    forms.end(turn, ctx, Trigger.CONFIRM, "filed")
-    request = repository.file_request(connection, member, draft_id, request_fields(ctx.answers), turn.now)
-    log.info("request %s filed by member %s", request.ticket, member.id)
-    if turn.options.mail_enabled and request.confirmation_email and ctx.answers.get("email_proved"):
-        from bot.mail import enqueue_acknowledgement  # only with a mail server
+def _not_filed(turn: Turn, ctx: Context) -> View:
+    forms.end(turn, ctx, Trigger.DISCARD, "abandoned")
+    return View([t(NOT_FILED)], [new_request_button()])
 
-        organisation = turn.session.get(Organisation, member.organisation_id)
-        enqueue_acknowledgement(turn.session, request, organisation, ctx.answers["email_proved"], turn.lang)
-    repository.set_focus(connection, member, turn.inp.channel, turn.inp.chat_key, request, turn.now)
+
+def _file(turn: Turn, ctx: Context) -> View:
+    email = ctx.answers.get("email_proved") if turn.options.mail_enabled else None
+    try:
+        request = cases.file(turn.connection, turn.session, turn.member, turn.draft.id, request_fields(ctx.answers),
+                             turn.now, email=email, lang=turn.lang)
+    except cases.NotAllowed:  # their roles changed since they began (no longer filing, or not in this capacity)
+        return _not_filed(turn, ctx)
+    forms.end(turn, ctx, Trigger.CONFIRM, "filed")
+    repository.set_focus(turn.connection, turn.member, turn.inp.channel, turn.inp.chat_key, request, turn.now)
     return acknowledgement(turn, request)
 
 

@@ -28,6 +28,7 @@ from bot.domain.roles import ROLE_LABEL, Permission, Role
 from bot.i18n import N_, Capitalized, joined, t
 from bot.storage import repository
 from bot.storage.turns import Actor
+from bot.usecases import organisations
 
 log = logging.getLogger(__name__)
 router = Router("members")
@@ -89,11 +90,11 @@ def _roles_of(invitation) -> list[str]:
     return [r for r in invitation.roles.split(",") if r]
 
 
-def _enrol(turn: Turn, invitation) -> View:
-    member, organisation = repository.enrol(turn.session, turn.inp.channel, turn.inp.user_key, invitation,
-                                            turn.inp.display_name, now=turn.now)
+def _enrol(turn: Turn, invitation, keep_draft: int | None = None) -> View:
+    member, organisation = organisations.join(turn.session, turn.inp.channel, turn.inp.user_key, invitation,
+                                              turn.inp.display_name, turn.now, member=turn.member,
+                                              keep_draft=keep_draft)
     turn.member = Actor.of(member, organisation)
-    log.info("member %s enrolled in organisation %s", member.id, organisation.id)
     return welcome(turn)
 
 
@@ -107,12 +108,8 @@ def join(turn: Turn) -> View:
     except repository.NotAllowed as refusal:
         _screen(turn).pending_invitation_id = None
         return View([t(refusal.reason, **refusal.params)], replace=True)
-    before = turn.member.organisation_id
     draft = turn.close_draft("abandoned")
-    repository.leave_organisation(turn.session, turn.member.id, turn.now, keep_draft=draft.id if draft else None)
-    view = _enrol(turn, invitation)
-    log.info("member %s moved from organisation %s to %s", turn.member.id, before, invitation.organisation_id)
-    return view
+    return _enrol(turn, invitation, keep_draft=draft.id if draft else None)
 
 
 @router.action(STAY)
@@ -164,11 +161,9 @@ def ask_revoke(turn: Turn, number: int) -> View:
 
 @router.action(REVOKE, needs=Permission.REVOKE)
 def revoke(turn: Turn, number: int) -> View:
-    other = repository.member_of_organisation(turn.session, turn.member.organisation_id, number)
-    if other is None or other.id == turn.member.id:
+    other = organisations.revoke(turn.session, turn.member, number, turn.now)
+    if other is None:
         return members_view(turn, replace=True)
-    repository.revoke(turn.session, other.id, turn.now)
-    log.info("member %s revoked by member %s", other.id, turn.member.id)
     return members_view(turn, replace=True, notes=[t(N_("{name} can no longer use this assistant."),
                                                      name=other.display_name or other.user_key)])
 
@@ -208,13 +203,11 @@ def invite_create(turn: Turn) -> View:
     chosen = [r for r in _screen(turn).invite_roles.split(",") if r]
     if not chosen:
         return invite_view(chosen, replace=True)
-    organisation = repository.organisation_of(turn.session, turn.member.organisation_id)
-    code, invitation = repository.create_invitation(turn.session, organisation, chosen, now=turn.now,
-                                                    made_by=turn.member.id)
+    code, invitation = organisations.invite(turn.session, turn.member, chosen, turn.now)
     username = turn.options.bot_username
     link = f"https://t.me/{username}?start={code}" if username else None
     lines = [t(N_("Invitation for {organisation}, roles: {roles}. Valid once, until {date}."),
-               organisation=organisation.name, roles=_roles(chosen), date=invitation.expires_at.date())]
+               organisation=turn.member.organisation_name, roles=_roles(chosen), date=invitation.expires_at.date())]
     lines.append(t(N_("Send this link to your colleague: {link}"), link=link) if link else
                  t(N_("Your colleague types: /start {code}"), code=code))
     return View(lines, replace=True)
@@ -250,7 +243,7 @@ def invitations_page(turn: Turn, page: int) -> View:
 
 @router.action(CANCEL_INVITATION, needs=Permission.INVITE)
 def cancel_invitation(turn: Turn, number: int) -> View:
-    done = repository.cancel_invitation(turn.session, turn.member.organisation_id, number, turn.now)
+    done = organisations.cancel_invitation(turn.session, turn.member, number, turn.now)
     note = t(N_("The invitation is cancelled: its link no longer works.")) if done else \
         t(N_("This invitation can no longer be cancelled (used, cancelled or expired)."))
     return invitations_view(turn, [note, ""], replace=True)
@@ -272,6 +265,6 @@ def stay_logged_in(turn: Turn) -> View:
 @router.action(LOGOUT)
 def logout_confirmed(turn: Turn) -> View:
     turn.close_draft("abandoned")
-    repository.revoke(turn.session, turn.member.id, turn.now)
+    organisations.log_out(turn.session, turn.member, turn.now)
     return View([t(N_("You are logged out. To come back, ask your access manager for a new invitation."))],
                 replace=True)

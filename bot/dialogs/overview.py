@@ -8,7 +8,7 @@ from sqlmodel import Session
 
 from bot.core.router import Router
 from bot.core.turn import Turn
-from bot.core.views import Button, Document, View
+from bot.core.views import Button, View
 from bot.dialogs.actions import (
     FILTERS,
     OVERVIEW_DONE,
@@ -28,11 +28,11 @@ from bot.domain.errors import Invalid
 from bot.domain.identifiers import mask_niss
 from bot.domain.roles import Permission, roles_capacities
 from bot.domain.words import KEY_WORD
-from bot.export import EXPORT_WAIT, Exports, export_csv, export_filename, json_of
+from bot.export import EXPORT_WAIT, Exports
 from bot.fsm.forms import error_line
 from bot.i18n import N_, Capitalized, joined, t, tn
 from bot.storage import repository
-from bot.storage.models import Organisation
+from bot.usecases import requests as cases
 
 log = logging.getLogger(__name__)
 router = Router("overview")
@@ -208,27 +208,12 @@ def reset(turn: Turn) -> View:
 
 @router.action(OVERVIEW_EXPORT, needs=Permission.EXPORT)
 def export(turn: Turn) -> View:
+    """The export: the file is made after the turn and off the event loop (it may take seconds)."""
     exports = turn.options.process.setdefault("exports", Exports(turn.options.export_pause))
-    wait = exports.start(turn.member.id)
-    if wait:
-        return View([t(EXPORT_WAIT, seconds=wait)])
     _screen, filters = _filters(turn)
-    view = export_view(turn, filters, exports)
-    repository.audit(turn.session, turn.member, "exported", detail=json_of(filters.described()))
-    return view
-
-
-def export_view(turn: Turn, filters: Filters, exports: Exports) -> View:
-    """The export, made after the turn and off the event loop (it may take seconds), in its own session."""
-    organisation = turn.session.get(Organisation, turn.member.organisation_id)
-    db, member, lang = turn.connection.engine, turn.member, turn.lang
-
-    def produce() -> bytes:
-        try:
-            with Session(db) as session:
-                return export_csv(session, member, filters, lang)
-        finally:
-            exports.finish(member.id)
-
+    try:
+        document = cases.export(turn.session, turn.member, filters, turn.lang, exports, turn.today)
+    except cases.Busy as busy:
+        return View([t(EXPORT_WAIT, seconds=busy.seconds)])
     return View([t(N_("The export of the requests matching your filters, with full NISS: keep it safe."))],
-                document=Document(export_filename(organisation, turn.today), produce=produce))
+                document=document)

@@ -54,6 +54,7 @@ from bot.fsm.forms import Choice, Context, Step, pick
 from bot.i18n import N_, SEMICOLON, Capitalized, T, joined, render, t, tn
 from bot.storage import repository
 from bot.storage.models import LeaveRequest
+from bot.usecases import organisations
 
 YES, NO = "yes", "no"
 
@@ -235,8 +236,7 @@ def _register_school(name, ctx) -> list:
     bce, community = ctx.answers["school"], ctx.answers["community"]
     manager = _may_register(ctx)
     if not _registered(ctx, bce):
-        repository.add_school(ctx.session, ctx.member.organisation_id, bce, community, name, added_by=ctx.member.id,
-                              now=ctx.turn.now, to_check=not manager)
+        organisations.register_school(ctx.session, ctx.member, bce, community, name, ctx.turn.now)
         ctx.cache.pop(("schools", community), None)
     if manager:
         return [t(N_("✓ {name} ({bce}) is now registered as a school of your organisation in the {community}; "

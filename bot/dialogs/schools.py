@@ -27,6 +27,7 @@ from bot.fsm import forms
 from bot.fsm.forms import Act, Choice, Context, Do, Form, Step, Trigger
 from bot.i18n import N_, Capitalized, t, tn
 from bot.storage import repository
+from bot.usecases import organisations
 
 log = logging.getLogger(__name__)
 router = Router("schools")
@@ -91,8 +92,7 @@ def _on_new_school(turn: Turn, ctx: Context, act: Act) -> View | None:
         return forms.summary_view(turn, ctx, [forms.error_line(wrong)], True)
     a = ctx.answers
     forms.end(turn, ctx, Trigger.CONFIRM, "done")
-    repository.add_school(turn.session, turn.member.organisation_id, a["bce"], a["community"], a["name"])
-    log.info("school registered by member %s", turn.member.id)
+    organisations.register_school(turn.session, turn.member, a["bce"], a["community"], a["name"], turn.now)
     return schools_view(turn, [t(N_("{name} ({bce}) is registered: it is offered at the school question of new "
                                     "requests in the {community}."), name=a["name"], bce=format_bce(a["bce"]),
                                  community=label(Community(a["community"])))], replace=True)

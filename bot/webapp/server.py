@@ -21,7 +21,6 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, Response
 from starlette.routing import Route
 
-from bot import usecases
 from bot.dialogs.actions import FILTERS
 from bot.dialogs.filters import Filters, value_label
 from bot.dialogs.history import event_line
@@ -31,12 +30,13 @@ from bot.domain.errors import Invalid
 from bot.domain.identifiers import mask_niss, parse_niss, parse_ticket
 from bot.domain.leaves import UNDECIDED, Capacity, LeaveType, Regime, Status, label
 from bot.domain.roles import Permission, roles_capacities
-from bot.export import EXPORT_WAIT, Exports, export_csv, export_filename, json_of
+from bot.export import EXPORT_WAIT, Exports
 from bot.i18n import LANGUAGES, Capitalized, render, resolve_language, t
 from bot.storage import repository
 from bot.storage.database import BEGIN
 from bot.storage.models import LeaveRequest, Organisation, utcnow
 from bot.storage.turns import Actor
+from bot.usecases import requests as cases
 from bot.webapp import texts
 from bot.webapp.auth import Identity, LocalLinks, check_init_data
 
@@ -241,20 +241,10 @@ def _writing(session: Session) -> None:
     session.connection(execution_options={BEGIN: "BEGIN IMMEDIATE"})
 
 
-def _audited(session: Session, member: Actor, action: str, found: LeaveRequest | None = None,
-             detail: str | None = None) -> None:
-    """The audit line of what was read, after the reads: their transaction ends, and the line is written in one of
-    its own."""
-    session.commit()
-    _writing(session)
-    repository.audit(session, member, action, found, detail)
-    session.commit()
-
-
 def detail(options: WebOptions, request: Request, session: Session) -> Response:
     member, lang = _acting(options, request, session, Permission.FOLLOW)
     try:
-        found = usecases.consult(session, member, parse_ticket(request.path_params["ticket"][:64]))
+        found = cases.consult(session, member, parse_ticket(request.path_params["ticket"][:64]))
     except Invalid:
         found = None
     if found is None:
@@ -278,8 +268,8 @@ def cancel(options: WebOptions, request: Request, session: Session) -> Response:
     member, lang = _acting(options, request, session, Permission.CANCEL)
     found = _request(session, member, request.path_params["ticket"])
     try:
-        usecases.cancel(session, member, found, "Mini App")
-    except usecases.TooLate:
+        cases.cancel(session, member, found, "Mini App")
+    except cases.TooLate:
         session.rollback()
         raise Refusal(409, t(texts.TOO_LATE, ticket=found.ticket, status=Capitalized(label(Status(found.status)))))
     session.commit()
@@ -289,7 +279,7 @@ def cancel(options: WebOptions, request: Request, session: Session) -> Response:
 def receipt(options: WebOptions, request: Request, session: Session) -> Response:
     member, lang = _acting(options, request, session, Permission.FOLLOW)
     found = _request(session, member, request.path_params["ticket"])
-    made = usecases.receipt(session, member, found, lang)
+    made = cases.receipt(session, member, found, lang)
     session.commit()
     return _file(made.data, made.filename, "application/pdf")
 
@@ -298,7 +288,7 @@ def document(options: WebOptions, request: Request, session: Session) -> Respons
     member, _lang = _acting(options, request, session, Permission.FOLLOW)
     text = request.path_params["number"]
     number = int(text) if text.isascii() and text.isdigit() and len(text) <= 9 else 0  # an id, never beyond 2**31
-    found = usecases.document(session, member, number, options.attachments_dir)
+    found = cases.document(session, member, number, options.attachments_dir)
     if found is None or found[2].data is None:  # no such document here, or its file is gone
         session.rollback()
         raise Refusal(404, t(texts.NO_DOCUMENT))
@@ -313,17 +303,15 @@ def export(options: WebOptions, request: Request, session: Session) -> Response:
     filters, search = _filters(request)
     if search:  # the chat's export has no name search: the file is the chat's, for the same filters
         raise Refusal(400, t(texts.EXPORT_NO_SEARCH))
-    organisation = session.get(Organisation, member.organisation_id)
-    wait = options.exports.start(member.id)
-    if wait:
-        raise Refusal(429, t(EXPORT_WAIT, seconds=wait))
+    session.commit()
+    _writing(session)
     try:
-        data = export_csv(session, member, filters, lang)
-    finally:
-        options.exports.finish(member.id)
-    name = export_filename(organisation, local_today(options.now()))
-    _audited(session, member, "exported", detail=json_of(filters.described()))
-    return _file(data, name, "text/csv; charset=utf-8")
+        made = cases.export(session, member, filters, lang, options.exports, local_today(options.now()))
+    except cases.Busy as busy:
+        session.rollback()
+        raise Refusal(429, t(EXPORT_WAIT, seconds=busy.seconds)) from None
+    session.commit()  # the audit line; the file is read in a session of its own
+    return _file(made.produce(), made.filename, "text/csv; charset=utf-8")
 
 
 def _file(data: bytes, name: str, mime: str) -> Response:

@@ -1,0 +1,170 @@
+"""A request's life, written once for every channel: file, consult, modify, cancel, give the acknowledgement, attach
+a document and send one back, record ONEM's decision, export. See bot/usecases/__init__.py for what each one does."""
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+from pathlib import Path
+
+from sqlalchemy.engine import Connection
+from sqlmodel import Session
+
+from bot import documents, notifications
+from bot.core.views import Document, Upload
+from bot.dialogs.filters import Filters
+from bot.domain.leaves import UNDECIDED, Capacity, Status
+from bot.domain.roles import Permission, roles_capacities
+from bot.export import Exports, export_csv, export_filename, json_of
+from bot.storage import repository
+from bot.storage.models import Attachment, LeaveRequest, Organisation, RequestEvent
+from bot.usecases.common import Busy, NotAllowed, TooLate, Unacceptable, needs
+
+log = logging.getLogger(__name__)
+Outdated = repository.Outdated  # a modification begun on a version of the request that changed since
+
+
+def file(connection: Connection, session: Session, member, draft_id: int, fields: dict, now: dt.datetime, *,
+         email: str | None = None, lang: str = "fr"):
+    """Store a request once per draft (its "filed" event is its audit line) and queue the confirmation e-mail to a
+    proved `email`, if any. The member must be allowed to file, in that capacity."""
+    needs(member, Permission.FILE)
+    if Capacity(fields["capacity"]) not in roles_capacities(member.role_set):
+        raise NotAllowed(Permission.FILE)
+    request = repository.file_request(connection, member, draft_id, fields, now)
+    log.info("request %s filed by member %s", request.ticket, member.id)
+    if email and request.confirmation_email:
+        from bot.mail import enqueue_acknowledgement  # the PDF library is loaded only with a mail server
+
+        enqueue_acknowledgement(session, request, session.get(Organisation, member.organisation_id), email, lang)
+    return request
+
+
+def consult(session: Session, member, ticket: str) -> LeaveRequest | None:
+    """A request of the member's organisation by its (checked) ticket, its consultation audited; None for any other
+    ticket, answered like one that does not exist."""
+    needs(member, Permission.FOLLOW)
+    request = repository.request_by_ticket(session, member.organisation_id, ticket)
+    if request is not None:
+        repository.audit(session, member, "consulted", request)
+    return request
+
+
+def modify(session: Session, member, request: LeaveRequest, changed: dict, version: int) -> dict:
+    """Write what the member changed onto the request as they saw it (`version`): the changes, each [before,
+    after]. TooLate once ONEM has decided; Outdated when the request changed since."""
+    needs(member, Permission.MODIFY)
+    if request.status not in UNDECIDED:
+        raise TooLate(request)
+    changes = repository.modify_request(session, member, request, changed, version)
+    if changes:
+        repository.audit(session, member, "modified", request, ", ".join(sorted(changes)))
+        log.info("request %s modified by member %s", request.ticket, member.id)
+    return changes
+
+
+def cancel(session: Session, member, request: LeaveRequest, channel: str) -> None:
+    """Cancel a request ONEM has not decided on yet (its row locked while it is checked); TooLate otherwise."""
+    needs(member, Permission.CANCEL)
+    if not repository.cancel_request(session, member, request):
+        raise TooLate(request)
+    repository.audit(session, member, "cancelled", request)
+    log.info("request %s cancelled by member %s (%s)", request.ticket, member.id, channel)
+
+
+def receipt(session: Session, member, request: LeaveRequest, lang: str) -> Document:
+    """The acknowledgement as a PDF in the member's language, the NISS masked unless their roles show it."""
+    from bot.receipt import receipt_pdf  # fpdf2 is loaded only when someone asks for a receipt
+
+    needs(member, Permission.FOLLOW)
+    organisation = session.get(Organisation, member.organisation_id)
+    data = receipt_pdf(session, request, organisation, lang, reveal=member.may(Permission.READ_NISS))
+    repository.audit(session, member, "receipt", request)
+    return Document(f"acknowledgement-{request.ticket}.pdf", data=data)
+
+
+def document(session: Session, member, attachment_id: int, folder: Path
+             ) -> tuple[Attachment, LeaveRequest, Document] | None:
+    """One document of a request of the member's organisation, sent back as <ticket>-<n>.<type>; None when there is
+    no such document there."""
+    needs(member, Permission.FOLLOW)
+    attachment = repository.attachment_by_id(session, member.organisation_id, attachment_id)
+    if attachment is None:
+        return None
+    request = repository.request_by_id(session, member.organisation_id, attachment.request_id)
+    repository.audit(session, member, "attachment", request, attachment.filename)
+    return attachment, request, documents.attachment_document(attachment, request.ticket, folder)
+
+
+def attach(session: Session, member, request: LeaveRequest, upload: Upload, folder: Path,
+           source: str = "chat") -> tuple[Attachment, RequestEvent | None]:
+    """Add a document to a request: checked (type, size, how many) while the request is locked, numbered after its
+    others, kept under a name of its own. `member` None is ONEM's side (an attestation): the request's history
+    then says so and its organisation is told, as for a status change."""
+    if member is not None:
+        needs(member, Permission.ATTACH)
+    repository.lock_request(session, request)
+    problem = documents.attachment_problem(upload, request, repository.attachments_of(session, request))
+    if problem is not None:
+        raise Unacceptable(problem)
+    attachment = documents.add_document(session, member, request, upload, folder)
+    event = None
+    if member is None:
+        event = RequestEvent(request_id=request.id, kind="document", status=request.status, office=request.office,
+                             changes=json.dumps({"document": [None, attachment.filename]}, ensure_ascii=False),
+                             member_id=None, source=source)
+        session.add(event)
+        session.flush()
+        notifications.queue_for(session, request, event)
+    else:
+        repository.audit(session, member, "attached", request, attachment.filename)
+    log.info("document %s added to request %s (%s)", attachment.number, request.ticket, source)
+    return attachment, event
+
+
+def decide(session: Session, request: LeaveRequest, status: Status, office: str | None,
+           effective_date: dt.date | None, source: str) -> RequestEvent | None:
+    """ONEM's side: a new status (and office) for a request, its history line, and its organisation told; None when
+    that changes nothing."""
+    office = office or request.office
+    changes = {name: [before, after] for name, before, after in
+               (("status", request.status, status.value), ("office", request.office, office)) if before != after}
+    if not changes:
+        return None
+    request.status, request.office = status.value, office
+    request.version += 1  # a modification begun before this change is refused, not written over it
+    event = RequestEvent(request_id=request.id, kind="status", status=status.value, office=office,
+                         changes=json.dumps(changes, ensure_ascii=False), member_id=None, source=source,
+                         effective_date=effective_date)
+    session.add(request)
+    session.add(event)
+    session.flush()  # the notifications point at the event's id
+    notifications.queue_for(session, request, event)
+    log.info("request %s: status %s (%s)", request.ticket, status.value, source)
+    return event
+
+
+def export(session: Session, member, filters: Filters, lang: str, exports: Exports, today: dt.date) -> Document:
+    """Every request matching `filters` as a spreadsheet, full NISS, audited. One export at a time per member and a
+    pause between two (Busy otherwise). The file is made when the channel asks for its bytes, in a session of its
+    own (it may take seconds: the chat makes it after its turn, off the event loop)."""
+    needs(member, Permission.EXPORT)
+    wait = exports.start(member.id)
+    if wait:
+        raise Busy(wait)
+    organisation = session.get(Organisation, member.organisation_id)
+    repository.audit(session, member, "exported", detail=json_of(filters.described()))
+    engine = session.get_bind().engine
+
+    def produce() -> bytes:
+        try:
+            with Session(engine) as own:
+                return export_csv(own, member, filters, lang)
+        finally:
+            exports.finish(member.id)
+
+    return Document(export_filename(organisation, today), produce=produce)
+
+
+__all__ = ["Busy", "NotAllowed", "Outdated", "TooLate", "Unacceptable", "attach", "cancel", "consult", "decide",
+           "document", "export", "file", "modify", "receipt"]
