@@ -12,6 +12,7 @@ from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
 from bot.dialogs.actions import SCHOOLS, SHOW_REQUEST
 from bot.domain.identifiers import format_bce
 from bot.domain.leaves import Community, Status, label
+from bot.domain.records import EventKind
 from bot.domain.roles import Permission, Role, allows
 from bot.i18n import N_, Capitalized, render, resolve_language, t
 from bot.storage import repository
@@ -40,7 +41,7 @@ def queue_for(session: Session, request: LeaveRequest, event: RequestEvent) -> l
 def message(request: LeaveRequest, event: RequestEvent, lang: str) -> tuple[str, InlineKeyboardMarkup]:
     """The text and button in one language; the worker is named, never by NISS."""
     worker = f"{request.last_name.upper()} {request.first_name[:1]}."
-    if event.kind == "document":  # an attestation added by ONEM's side
+    if event.kind == EventKind.DOCUMENT:  # an attestation added by ONEM's side
         lines = [t(N_("ONEM added a document to request {ticket} ({worker}): {name}."), ticket=request.ticket,
                    worker=worker, name=json.loads(event.changes)["document"][1])]
     else:

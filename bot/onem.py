@@ -16,6 +16,7 @@ from bot.core.views import Upload
 from bot.domain.errors import Invalid
 from bot.domain.identifiers import parse_ticket
 from bot.domain.leaves import LABEL, Status
+from bot.domain.records import EventKind
 from bot.domain.words import VALUE_WORD, spellings
 from bot.i18n import N_, render, t
 from bot.storage import repository
@@ -196,7 +197,8 @@ def _check(session: Session, fields: dict[str, str]) -> _Row | str:
 
 def _already_recorded(session: Session, row: _Row) -> bool:
     """The same line was imported before: an event with its status, date and (if given) office exists."""
-    query = select(RequestEvent.id).where(RequestEvent.request_id == row.request.id, RequestEvent.kind == "status",
+    query = select(RequestEvent.id).where(RequestEvent.request_id == row.request.id,
+                                          RequestEvent.kind == EventKind.STATUS,
                                           RequestEvent.status == row.status.value,
                                           RequestEvent.effective_date == row.effective_date)
     if row.office is not None:

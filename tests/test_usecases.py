@@ -93,3 +93,28 @@ def organisations_db(organisations):
     with session(organisations) as s:
         assert repository.organisation_by_bce(s, ORG_BCE) is not None
     return organisations
+
+
+def test_the_records_words_are_enumerations_and_no_other_word_is_stored(organisations_db):
+    """Statuses, event kinds, audit actions and roles come back as their enumerations; a word that is none of them
+    is refused before the database sees it."""
+    from sqlalchemy.exc import StatementError
+
+    from bot.domain.records import AuditAction
+    from bot.domain.roles import Role
+
+    member = actor(organisations_db, 81, ("access-manager", "po-education"))
+    with session(organisations_db) as s:
+        organisations.invite(s, member, ["employer"], NOW)
+        s.commit()
+        [entry] = s.exec(select(AuditEntry)).all()
+        stored = repository.member_for(s, "telegram", "81")
+        assert entry.action is AuditAction.INVITED
+        assert stored.roles == {Role.ACCESS_MANAGER, Role.PO_EDUCATION}
+        raw = s.connection().exec_driver_sql("SELECT roles FROM member WHERE id = ?" if s.bind.dialect.name ==
+                                             "sqlite" else "SELECT roles FROM member WHERE id = %s",
+                                             (stored.id,)).scalar()
+        assert raw == "po-education,access-manager"
+        s.add(AuditEntry(organisation_id=member.organisation_id, member_id=member.id, action="peeked"))
+        with pytest.raises(StatementError):
+            s.flush()

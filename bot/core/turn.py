@@ -11,6 +11,7 @@ from sqlmodel import Session
 
 from bot.core.views import Input
 from bot.domain.answers import local_today
+from bot.domain.records import DraftStatus
 from bot.storage.turns import Actor, DraftState
 
 
@@ -57,13 +58,13 @@ class Turn:
 
     def open_draft(self, form: str, state: str, answers: dict, request_id: int | None = None) -> DraftState:
         """A fresh draft; the one open in this chat, if any, is kept as abandoned (never deleted)."""
-        self.close_draft("abandoned")
+        self.close_draft(DraftStatus.ABANDONED)
         self.draft = DraftState(id=0, form=form, state=state, answers=answers, history=[], editing=False, version=1,
                            request_id=request_id, created_at=self.now, updated_at=self.now, loaded_version=0,
                            new=True, organisation_id=self.member.organisation_id)
         return self.draft
 
-    def close_draft(self, status: str) -> DraftState | None:
+    def close_draft(self, status: DraftStatus) -> DraftState | None:
         """The open draft ends (filed, abandoned, done): its buttons no longer act."""
         draft = self.draft
         if draft is not None:

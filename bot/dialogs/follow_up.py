@@ -27,6 +27,7 @@ from bot.domain.answers import aware
 from bot.domain.errors import Invalid
 from bot.domain.identifiers import parse_ticket
 from bot.domain.leaves import UNDECIDED, Status, label
+from bot.domain.records import DraftStatus
 from bot.domain.roles import Permission, refusal
 from bot.fsm import forms
 from bot.fsm.forms import Act, Context, Do, Form, Trigger
@@ -210,7 +211,7 @@ def _on_modification_summary(turn: Turn, ctx: Context, act: Act) -> View | None:
         return _save_modification(turn, ctx)
     if act == Act.DISCARD:
         request_id = turn.draft.request_id
-        forms.end(turn, ctx, Trigger.DISCARD, "abandoned")
+        forms.end(turn, ctx, Trigger.DISCARD)
         request = repository.request_by_id(turn.session, turn.member.organisation_id, request_id)
         if request is None:
             return View([t(N_("This request no longer exists."))])
@@ -221,7 +222,7 @@ def _on_modification_summary(turn: Turn, ctx: Context, act: Act) -> View | None:
 def _save_modification(turn: Turn, ctx: Context) -> View:
     request = repository.request_by_id(turn.session, turn.member.organisation_id, turn.draft.request_id)
     if request is None:
-        forms.end(turn, ctx, Trigger.DISCARD, "abandoned")
+        forms.end(turn, ctx, Trigger.DISCARD)
         return View([t(N_("This request no longer exists."))])
     if forms.recheck(MODIFICATION, ctx) is not None:
         return forms.settle(turn, ctx, [], True)
@@ -235,19 +236,19 @@ def _save_modification(turn: Turn, ctx: Context) -> View:
         changes = cases.modify(turn.session, turn.member, request, changed,
                                ctx.answers.get("request_version", request.version))
     except cases.NotAllowed:  # the member's roles changed since the modification began
-        forms.end(turn, ctx, Trigger.DISCARD, "abandoned")
+        forms.end(turn, ctx, Trigger.DISCARD)
         return View([t(refusal(Permission.MODIFY))])
     except cases.TooLate:
-        forms.end(turn, ctx, Trigger.DISCARD, "abandoned")
+        forms.end(turn, ctx, Trigger.DISCARD)
         return too_late(request)
     except cases.Outdated:
-        forms.end(turn, ctx, Trigger.DISCARD, "abandoned")
+        forms.end(turn, ctx, Trigger.DISCARD)
         meanwhile = repository.events_since(turn.session, request.id, ctx.answers.get("last_event", 0))
         return consultation(turn, request, [
             t(N_("Request {ticket} was changed meanwhile, so your changes were not saved:"), ticket=request.ticket),
             *(["• ", event_line(turn.session, event)] for event in meanwhile),
             t(N_("Here it is as it is now: modify it again if it still needs it.")), ""])
-    forms.end(turn, ctx, Trigger.CONFIRM, "done")
+    forms.end(turn, ctx, Trigger.CONFIRM)
     note = t(N_("The changes are saved in the request's history.")) if changes else t(N_("Nothing was changed."))
     return consultation(turn, request, [note, ""])
 
@@ -255,7 +256,7 @@ def _save_modification(turn: Turn, ctx: Context) -> View:
 def _restart_modification(turn: Turn) -> list[View]:
     request = repository.request_by_id(turn.session, turn.member.organisation_id, turn.draft.request_id)
     if request is None:
-        turn.close_draft("abandoned")
+        turn.close_draft(DraftStatus.ABANDONED)
         return [View([t(N_("This request no longer exists."))])]
     return [_start_modification(turn, request)]
 

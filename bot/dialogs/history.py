@@ -10,6 +10,7 @@ from sqlmodel import Session
 from bot.dialogs.questions import STEP
 from bot.dialogs.request_text import periods_as_typed, working_time
 from bot.domain.leaves import Motive, Regime, Status, label
+from bot.domain.records import EventKind
 from bot.i18n import N_, SEMICOLON, Capitalized, joined, t
 from bot.storage.models import Member, RequestEvent
 
@@ -37,11 +38,11 @@ def event_line(session: Session, event: RequestEvent) -> object:
     day = event.effective_date or event.happened_at.date()
     person = session.get(Member, event.member_id) if event.member_id else None
     who = (person.display_name or person.user_key) if person else t(N_("ONEM"))
-    if event.kind == "filed":
+    if event.kind == EventKind.FILED:
         return t(N_("{date}: filed by {who}"), date=day, who=who or "-")
-    if event.kind == "cancelled":
+    if event.kind == EventKind.CANCELLED:
         return t(N_("{date}: cancelled by {who}"), date=day, who=who or "-")
-    if event.kind == "modified":
+    if event.kind == EventKind.MODIFIED:
         changed = _changes(event)
         units = changed.get("time_unit", ("hours", "hours"))
         loads = changed.get("fulltime_hours", (None, None))
@@ -53,7 +54,7 @@ def event_line(session: Session, event: RequestEvent) -> object:
                      fields=joined(changes, t(SEMICOLON)))
         return t(N_("{date}: modified by {who} ({fields})"), date=day, who=who or "-",
                  fields=joined(changes, t(SEMICOLON)))
-    if event.kind == "document":
+    if event.kind == EventKind.DOCUMENT:
         return t(N_("{date}: document added by ONEM: {name}"), date=day, name=_changes(event)["document"][1])
     status = Capitalized(label(Status(event.status)))
     if event.office:

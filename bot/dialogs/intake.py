@@ -19,6 +19,7 @@ from bot.dialogs.request_text import (
     request_lines,
 )
 from bot.domain.answers import aware
+from bot.domain.records import DraftStatus
 from bot.domain.roles import Permission, roles_capacities
 from bot.fsm import forms
 from bot.fsm.forms import Act, Back, Context, Do, Form, Trigger
@@ -86,7 +87,7 @@ def _on_summary(turn: Turn, ctx: Context, act: Act) -> View | None:
 
 
 def _not_filed(turn: Turn, ctx: Context) -> View:
-    forms.end(turn, ctx, Trigger.DISCARD, "abandoned")
+    forms.end(turn, ctx, Trigger.DISCARD)
     return View([t(NOT_FILED)], [new_request_button()])
 
 
@@ -97,7 +98,7 @@ def _file(turn: Turn, ctx: Context) -> View:
                              turn.now, email=email, lang=turn.lang)
     except cases.NotAllowed:  # their roles changed since they began (no longer filing, or not in this capacity)
         return _not_filed(turn, ctx)
-    forms.end(turn, ctx, Trigger.CONFIRM, "filed")
+    forms.end(turn, ctx, Trigger.CONFIRM)
     repository.set_focus(turn.connection, turn.member, turn.inp.channel, turn.inp.chat_key, request, turn.now)
     return acknowledgement(turn, request)
 
@@ -131,7 +132,7 @@ GROUPS = ((N_("who files"), ("capacity", "community", "school")),
 INTAKE = router.form(Form("intake", STEPS, summary=_summary, on_summary=_on_summary, start=_start,
                           editable=tuple(s.name for s in STEPS
                                          if s.name not in ("school_name", "my_email", "email_code")),
-                          groups=GROUPS,
+                          groups=GROUPS, confirmed_as=DraftStatus.FILED,
                           title=N_("Confirmation page")))
 
 
@@ -151,7 +152,7 @@ def new_button(turn: Turn) -> list[View]:
 @router.command("cancel", menu=N_("Stop the request in progress"),
                 help=N_("/cancel: stop the request in progress (it is kept as a draft, nothing is sent)"))
 def cancel(turn: Turn) -> View:
-    if turn.close_draft("abandoned") is None:
+    if turn.close_draft(DraftStatus.ABANDONED) is None:
         return View([t(N_("There is no request in progress. Type /new to start one."))])
     return View([t(N_("The request in progress is cancelled. Nothing was sent to ONEM. Type /new to start again."))],
                 [new_request_button()])
@@ -164,7 +165,7 @@ def no_request_in_progress(turn: Turn) -> View:
     # A late button of the filed draft, or anything typed soon after a filing whose answer may never have been seen
     # (the process stopped right after the commit): the ticket, so that nobody files the same request twice.
     recent = last is not None and turn.now - aware(last.updated_at) < FILED_RECENTLY
-    if last is not None and last.status == "filed" and (turn.inp.kind == "button" or recent):
+    if last is not None and last.status == DraftStatus.FILED and (turn.inp.kind == "button" or recent):
         request = repository.request_of_draft(turn.session, turn.member.organisation_id, last.id)
         if request is not None and turn.inp.kind == "button":
             return View([t(N_("This request has already been filed, with ticket number {ticket}."),

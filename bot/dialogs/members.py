@@ -24,6 +24,7 @@ from bot.dialogs.actions import (
     STAY_LOGGED_IN,
     paged,
 )
+from bot.domain.records import DraftStatus
 from bot.domain.roles import ROLE_LABEL, Permission, Role
 from bot.i18n import N_, Capitalized, joined, t
 from bot.storage import repository
@@ -86,8 +87,8 @@ def start(turn: Turn) -> View:
                  [STAY.button(t(N_("Stay with {organisation}"), organisation=member.organisation_name[:60]))]])
 
 
-def _roles_of(invitation) -> list[str]:
-    return [r for r in invitation.roles.split(",") if r]
+def _roles_of(invitation) -> list[Role]:
+    return [role for role in Role if role in invitation.roles]
 
 
 def _enrol(turn: Turn, invitation, keep_draft: int | None = None) -> View:
@@ -108,7 +109,7 @@ def join(turn: Turn) -> View:
     except repository.NotAllowed as refusal:
         _screen(turn).pending_invitation_id = None
         return View([t(refusal.reason, **refusal.params)], replace=True)
-    draft = turn.close_draft("abandoned")
+    draft = turn.close_draft(DraftStatus.ABANDONED)
     return _enrol(turn, invitation, keep_draft=draft.id if draft else None)
 
 
@@ -185,22 +186,21 @@ def _screen(turn: Turn):
 @router.command("invite", menu=N_("Invite a colleague (access managers)"),
                 help=N_("/invite: invite a colleague (access managers)"), needs=Permission.INVITE)
 def invite(turn: Turn) -> View:
-    _screen(turn).invite_roles = Role.PO_EDUCATION.value
+    _screen(turn).invite_roles = frozenset({Role.PO_EDUCATION})
     return invite_view([Role.PO_EDUCATION])
 
 
 @router.action(INVITE_ROLE, needs=Permission.INVITE)
 def invite_role(turn: Turn, role: str) -> View:
     screen = _screen(turn)
-    chosen = [r for r in screen.invite_roles.split(",") if r]
-    chosen = [r for r in chosen if r != role] if role in chosen else [*chosen, role]
-    screen.invite_roles = ",".join(chosen)
+    screen.invite_roles = screen.invite_roles ^ {Role(role)}
+    chosen = [r for r in Role if r in screen.invite_roles]
     return invite_view(chosen, replace=True)
 
 
 @router.action(INVITE_CREATE, needs=Permission.INVITE)
 def invite_create(turn: Turn) -> View:
-    chosen = [r for r in _screen(turn).invite_roles.split(",") if r]
+    chosen = [r for r in Role if r in _screen(turn).invite_roles]
     if not chosen:
         return invite_view(chosen, replace=True)
     code, invitation = organisations.invite(turn.session, turn.member, chosen, turn.now)
@@ -264,7 +264,7 @@ def stay_logged_in(turn: Turn) -> View:
 
 @router.action(LOGOUT)
 def logout_confirmed(turn: Turn) -> View:
-    turn.close_draft("abandoned")
+    turn.close_draft(DraftStatus.ABANDONED)
     organisations.log_out(turn.session, turn.member, turn.now)
     return View([t(N_("You are logged out. To come back, ask your access manager for a new invitation."))],
                 replace=True)

@@ -22,6 +22,7 @@ from bot.domain.answers import aware, local_today, parse_school_name
 from bot.domain.errors import Invalid
 from bot.domain.identifiers import format_bce, parse_bce
 from bot.domain.leaves import Community, Employer, label
+from bot.domain.records import DraftStatus
 from bot.domain.roles import Permission
 from bot.fsm import forms
 from bot.fsm.forms import Act, Choice, Context, Do, Form, Step, Trigger
@@ -79,19 +80,19 @@ def _new_school_summary(ctx: Context):
 
 def _on_new_school(turn: Turn, ctx: Context, act: Act) -> View | None:
     if act == Act.DISCARD:
-        forms.end(turn, ctx, Trigger.DISCARD, "abandoned")
+        forms.end(turn, ctx, Trigger.DISCARD)
         return schools_view(turn, [t(N_("Nothing was registered."))], replace=True)
     if act != Act.CONFIRM:
         return None
     if not turn.member.may(Permission.MANAGE_SCHOOLS):
-        forms.end(turn, ctx, Trigger.DISCARD, "abandoned")
+        forms.end(turn, ctx, Trigger.DISCARD)
         return View([t(N_("Only an access manager of your organisation can do this."))])
     try:
         registrable_bce(ctx.answers["bce"], ctx)  # again: someone may have registered it meanwhile
     except Invalid as wrong:
         return forms.summary_view(turn, ctx, [forms.error_line(wrong)], True)
     a = ctx.answers
-    forms.end(turn, ctx, Trigger.CONFIRM, "done")
+    forms.end(turn, ctx, Trigger.CONFIRM)
     organisations.register_school(turn.session, turn.member, a["bce"], a["community"], a["name"], turn.now)
     return schools_view(turn, [t(N_("{name} ({bce}) is registered: it is offered at the school question of new "
                                     "requests in the {community}."), name=a["name"], bce=format_bce(a["bce"]),
@@ -118,11 +119,11 @@ def _rename_summary(ctx: Context):
 
 def _on_rename(turn: Turn, ctx: Context, act: Act) -> View | None:
     if act == Act.DISCARD:
-        forms.end(turn, ctx, Trigger.DISCARD, "abandoned")
+        forms.end(turn, ctx, Trigger.DISCARD)
         return schools_view(turn, [t(N_("Nothing was changed."))], replace=True)
     if act != Act.CONFIRM:
         return None
-    forms.end(turn, ctx, Trigger.CONFIRM, "done")
+    forms.end(turn, ctx, Trigger.CONFIRM)
     if not turn.member.may(Permission.MANAGE_SCHOOLS):
         return View([t(N_("Only an access manager of your organisation can do this."))])
     if not repository.rename_school(turn.connection, turn.member.organisation_id, ctx.answers["bce"],
@@ -133,7 +134,7 @@ def _on_rename(turn: Turn, ctx: Context, act: Act) -> View | None:
 
 
 def _restart_rename(turn: Turn) -> list[View]:
-    turn.close_draft("abandoned")
+    turn.close_draft(DraftStatus.ABANDONED)
     return [schools_view(turn)]
 
 

@@ -56,6 +56,11 @@ def roles_of(text: str) -> frozenset[Role]:
     return frozenset(Role(r) for r in text.split(",") if r in Role._value2member_map_)
 
 
+def roles_text(roles) -> str:
+    """Roles as they are stored: their values, in the order Role declares them, separated by commas."""
+    return ",".join(role.value for role in Role if role in roles)
+
+
 def allows(roles: frozenset[str], permission: Permission) -> bool:
     """Whether any of these roles gives the permission."""
     return any(permission in MATRIX.get(role, ()) for role in roles)

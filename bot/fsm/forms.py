@@ -18,6 +18,7 @@ from bot.core.router import Router
 from bot.core.views import Button, View, as_views
 from bot.domain.answers import local_today
 from bot.domain.errors import Invalid
+from bot.domain.records import DraftStatus
 from bot.fsm.machine import DONE, NEW, SUMMARY, Dialog, Position, Refused, Trigger
 from bot.i18n import N_, Capitalized, render, t
 
@@ -177,6 +178,7 @@ class Form:
     # The answers by group ((title, step names), ...): the summary then carries one "Modify an answer" button
     # (Act.ANSWERS) that opens them, instead of a button per answer.
     groups: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    confirmed_as: DraftStatus = DraftStatus.DONE  # what a confirmed draft of this form becomes
 
     def __post_init__(self):
         self.step = {s.name: s for s in self.steps}
@@ -248,10 +250,11 @@ def tick(turn: Turn, ctx: Context) -> None:
     move(turn, ctx, Trigger.TICK)
 
 
-def end(turn: Turn, ctx: Context, trigger: Trigger, status: str) -> None:
-    """`confirm` or `discard`: the machine ends in `done`, and the draft is closed with `status`."""
+def end(turn: Turn, ctx: Context, trigger: Trigger) -> None:
+    """`confirm` or `discard`: the machine ends in `done`, and the draft is closed, as the form says of a confirmed
+    one (filed, done) or as abandoned."""
     move(turn, ctx, trigger)
-    turn.close_draft(status)
+    turn.close_draft(form_of(turn).confirmed_as if trigger == Trigger.CONFIRM else DraftStatus.ABANDONED)
 
 
 # --- starting, and what comes in -------------------------------------------------------------------------------

@@ -18,6 +18,11 @@ from sqlalchemy import (
 )
 from sqlmodel import Field, SQLModel
 
+from bot.domain.leaves import Status
+from bot.domain.records import AuditAction, DraftStatus, EventKind
+from bot.domain.roles import Role
+from bot.storage.types import Roles, Word
+
 
 def utcnow() -> dt.datetime:
     """Aware UTC: the one clock the database sees (SQLModel stores UTC and gives it back aware)."""
@@ -53,7 +58,7 @@ class Invitation(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     organisation_id: int = Field(foreign_key="organisation.id", index=True)
     code_hash: str = Field(max_length=64, unique=True, index=True)
-    roles: str = Field(max_length=100)
+    roles: frozenset[Role] = Field(sa_type=Roles(100), nullable=False)
     created_at: dt.datetime = Field(default_factory=utcnow)
     expires_at: dt.datetime
     used_at: dt.datetime | None = None
@@ -72,7 +77,7 @@ class Member(SQLModel, table=True):
     channel: str = Field(max_length=16)
     user_key: str = Field(max_length=64)
     display_name: str = Field(default="", max_length=200)
-    roles: str = Field(max_length=100)
+    roles: frozenset[Role] = Field(sa_type=Roles(100), nullable=False)
     locale: str | None = Field(default=None, max_length=5)
     email: str | None = Field(default=None, max_length=254)  # where confirmation e-mails go, once proved
     email_verified_at: dt.datetime | None = None  # when the member typed the code sent to that address
@@ -80,8 +85,8 @@ class Member(SQLModel, table=True):
     revoked_at: dt.datetime | None = None
 
     @property
-    def role_set(self) -> frozenset[str]:
-        return frozenset(r for r in self.roles.split(",") if r)
+    def role_set(self) -> frozenset[Role]:
+        return self.roles
 
 
 class Draft(SQLModel, table=True):
@@ -110,7 +115,7 @@ class Draft(SQLModel, table=True):
     request_id: int | None = Field(default=None, sa_column=Column(
         Integer, ForeignKey("leave_request.id", use_alter=True, name="fk_draft_request_id", ondelete="SET NULL"),
         nullable=True))
-    status: str = Field(default="open", max_length=10)  # open, abandoned, filed, done
+    status: DraftStatus = Field(default=DraftStatus.OPEN, sa_type=Word(DraftStatus, 10), nullable=False)
     created_at: dt.datetime = Field(default_factory=utcnow)
     updated_at: dt.datetime = Field(default_factory=utcnow)
 
@@ -128,7 +133,7 @@ class ChatScreen(SQLModel, table=True):
     overview: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))  # the filters, see overview
     focus_request_id: int | None = Field(default=None, foreign_key="leave_request.id")
     focus_at: dt.datetime | None = None
-    invite_roles: str = Field(default="", max_length=100)
+    invite_roles: frozenset[Role] = Field(default=frozenset(), sa_type=Roles(100), nullable=False)
     # An invitation to another organisation that the member opened and has not yet accepted or declined.
     pending_invitation_id: int | None = Field(default=None, foreign_key="invitation.id")
     # An e-mail address being proved: the code sent to it (hashed) and when, until the member types it back.
@@ -177,7 +182,7 @@ class LeaveRequest(SQLModel, table=True):
     rtt: bool
     employer_agreement: bool | None = None
     confirmation_email: bool = False
-    status: str = Field(default="waiting", max_length=12)
+    status: Status = Field(default=Status.WAITING, sa_type=Word(Status, 12), nullable=False)
     office: str | None = Field(default=None, max_length=40)
     filed_at: dt.datetime = Field(default_factory=utcnow)
     version: int = 0  # changes at every modification and status change: a save based on an older one is refused
@@ -189,8 +194,8 @@ class RequestEvent(SQLModel, table=True):
     __tablename__ = "request_event"
     id: int | None = Field(default=None, primary_key=True)
     request_id: int = Field(foreign_key="leave_request.id", index=True)
-    kind: str = Field(max_length=12)  # filed, modified, status, cancelled
-    status: str | None = Field(default=None, max_length=12)  # the status after the event
+    kind: EventKind = Field(sa_type=Word(EventKind, 12), nullable=False)
+    status: Status | None = Field(default=None, sa_type=Word(Status, 12))  # the status after the event
     office: str | None = Field(default=None, max_length=40)
     changes: str = Field(default="{}", sa_column=Column(Text, nullable=False))  # {field: [before, after]}
     member_id: int | None = Field(default=None, foreign_key="member.id")  # None: ONEM's side
@@ -269,7 +274,7 @@ class AuditEntry(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     organisation_id: int = Field(foreign_key="organisation.id")
     member_id: int | None = Field(default=None, foreign_key="member.id")
-    action: str = Field(max_length=20)  # consulted, exported, modified, cancelled, receipt, attachment
+    action: AuditAction = Field(sa_type=Word(AuditAction, 20), nullable=False)
     request_id: int | None = Field(default=None, foreign_key="leave_request.id", index=True)
     detail: str | None = Field(default=None, max_length=200)  # e.g. the export's filters and row count
     at: dt.datetime = Field(default_factory=utcnow)

@@ -19,6 +19,7 @@ from sqlmodel import Session, select
 from bot.domain.answers import aware, visible
 from bot.domain.identifiers import format_bce, new_ticket
 from bot.domain.leaves import UNDECIDED, Status
+from bot.domain.records import AuditAction, DraftStatus, EventKind
 from bot.domain.roles import Role
 from bot.i18n import N_
 from bot.storage.models import (
@@ -173,7 +174,7 @@ def create_invitation(session: Session, organisation: Organisation, roles: list[
     now = now or utcnow()
     code = secrets.token_urlsafe(16)
     invitation = Invitation(organisation_id=organisation.id, code_hash=_hash(code),
-                            roles=",".join(sorted(set(roles))), created_by=made_by,
+                            roles=frozenset(Role(r) for r in roles), created_by=made_by,
                             created_at=now, expires_at=now + dt.timedelta(days=INVITATION_DAYS))
     session.add(invitation)
     session.flush()
@@ -246,9 +247,9 @@ def leave_organisation(session: Session, member_id: int, now: dt.datetime, keep_
     """Everything a member had open closes when they act for another organisation: their drafts and modifications
     (in every chat; `keep_draft`, the turn's own, is closed by the turn), their chats' screens, and, as when they
     are revoked, the invitations they made that nobody used."""
-    session.execute(update(Draft).where(Draft.member_id == member_id, Draft.status == "open",
+    session.execute(update(Draft).where(Draft.member_id == member_id, Draft.status == DraftStatus.OPEN,
                                         Draft.id != (keep_draft or 0))
-                    .values(status="abandoned", version=Draft.version + 1, updated_at=now))
+                    .values(status=DraftStatus.ABANDONED, version=Draft.version + 1, updated_at=now))
     _cancel_invitations_made_by(session, member_id, now)
     for screen_row in session.exec(select(ChatScreen).where(ChatScreen.member_id == member_id)):
         session.delete(screen_row)
@@ -388,12 +389,12 @@ def file_request(db: Connection, member, draft_id: int, fields: dict,
     request_insert, event_insert = _filing(db.dialect.name)
     for _attempt in range(5):  # a ticket drawn twice (36^12 to one) is drawn again
         values = dict(fields, ticket=new_ticket(), organisation_id=member.organisation_id, member_id=member.id,
-                      draft_id=draft_id, status="waiting", office=None, filed_at=now)
+                      draft_id=draft_id, status=Status.WAITING.value, office=None, filed_at=now)
         request_id = db.execute(request_insert, values).scalar()
         if request_id is not None:
-            db.execute(event_insert, {"request_id": request_id, "kind": "filed", "status": "waiting",
-                                      "member_id": member.id, "certified_by": member.id, "happened_at": now,
-                                      "changes": "{}",
+            db.execute(event_insert, {"request_id": request_id, "kind": EventKind.FILED.value,
+                                      "status": Status.WAITING.value, "member_id": member.id,
+                                      "certified_by": member.id, "happened_at": now, "changes": "{}",
                                       "source": "chat", "office": None, "effective_date": None})
             return SimpleNamespace(id=request_id, **values)
     raise RuntimeError("could not draw a unique ticket")
@@ -528,7 +529,7 @@ def modify_request(session: Session, member, request: LeaveRequest, changed: dic
         raise Outdated(request.id)
     session.expire(request)
     changes = {name: [_jsonable(before[name]), _jsonable(value)] for name, value in changed.items()}
-    session.add(RequestEvent(request_id=request.id, kind="modified", status=request.status, member_id=member.id,
+    session.add(RequestEvent(request_id=request.id, kind=EventKind.MODIFIED, status=request.status, member_id=member.id,
                              certified_by=member.id, changes=json.dumps(changes)))
     return changes
 
@@ -548,10 +549,11 @@ def cancel_request(session: Session, member: Member, request: LeaveRequest) -> b
     session.refresh(request, with_for_update=True)
     if request.status not in UNDECIDED:
         return False
-    request.status = "cancelled"
+    request.status = Status.CANCELLED
     request.version += 1
     session.add(request)
-    session.add(RequestEvent(request_id=request.id, kind="cancelled", status="cancelled", member_id=member.id))
+    session.add(RequestEvent(request_id=request.id, kind=EventKind.CANCELLED, status=Status.CANCELLED,
+                             member_id=member.id))
     return True
 
 
@@ -603,7 +605,7 @@ def _cancel_invitations_made_by(session: Session, member_id: int, now: dt.dateti
                                              Invitation.cancelled_at.is_(None)).values(cancelled_at=now))
 
 
-def audit(session: Session, member, action: str, request: LeaveRequest | None = None,
+def audit(session: Session, member, action: AuditAction, request: LeaveRequest | None = None,
           detail: str | None = None) -> None:
     """Keep who looked at or changed which request, in the turn's own transaction."""
     session.add(AuditEntry(organisation_id=member.organisation_id, member_id=member.id, action=action,

@@ -15,7 +15,8 @@ from functools import lru_cache
 
 from sqlalchemy.engine import Connection
 
-from bot.domain.roles import Permission, allows
+from bot.domain.records import DraftStatus
+from bot.domain.roles import Permission, Role, allows, roles_of
 from bot.storage.models import Draft
 
 
@@ -26,7 +27,7 @@ class Actor:
     id: int
     organisation_id: int
     organisation_name: str
-    roles: str
+    roles: frozenset[Role]
     channel: str
     user_key: str
     display_name: str
@@ -34,8 +35,8 @@ class Actor:
     email: str | None
 
     @property
-    def role_set(self) -> frozenset[str]:
-        return frozenset(r for r in self.roles.split(",") if r)
+    def role_set(self) -> frozenset[Role]:
+        return self.roles
 
     def may(self, permission: Permission) -> bool:
         return allows(self.role_set, permission)
@@ -66,7 +67,7 @@ class DraftState:
     request_id: int | None
     created_at: dt.datetime
     updated_at: dt.datetime
-    status: str = "open"
+    status: DraftStatus = DraftStatus.OPEN
     organisation_id: int | None = None  # the organisation it was started for
     loaded_version: int = -1
     new: bool = False  # inserted by this turn
@@ -200,7 +201,7 @@ def load(connection: Connection, channel: str, user_key: str, chat_key: str, upd
         return Loaded(False, None, None)
     if row[2] is None:
         return Loaded(True, None, None)
-    actor = Actor(id=row[2], organisation_id=row[3], organisation_name=row[4], roles=row[5], channel=channel,
+    actor = Actor(id=row[2], organisation_id=row[3], organisation_name=row[4], roles=roles_of(row[5]), channel=channel,
                   user_key=user_key, display_name=row[6], locale=row[7],
                   email=row[8] if row[9] is not None else None)  # an address not yet proved is not used
     if row[10] is None:

@@ -8,6 +8,7 @@ import logging
 
 from sqlmodel import Session
 
+from bot.domain.records import AuditAction
 from bot.domain.roles import Permission
 from bot.storage import repository
 from bot.storage.models import Invitation, Member, Organisation, School
@@ -23,7 +24,7 @@ def join(session: Session, channel: str, user_key: str, invitation: Invitation, 
     own draft `keep_draft`, closed by the turn), and the invitations they made and nobody used are cancelled."""
     if member is not None:
         repository.leave_organisation(session, member.id, now, keep_draft=keep_draft)
-        repository.audit(session, member, "left")
+        repository.audit(session, member, AuditAction.LEFT)
         log.info("member %s left organisation %s", member.id, member.organisation_id)
     joined, organisation = repository.enrol(session, channel, user_key, invitation, display_name, now=now)
     log.info("member %s enrolled in organisation %s", joined.id, organisation.id)
@@ -33,7 +34,7 @@ def join(session: Session, channel: str, user_key: str, invitation: Invitation, 
 def log_out(session: Session, member, now: dt.datetime) -> None:
     """The member leaves: their access ends, and the invitations they made and nobody used with it."""
     repository.revoke(session, member.id, now)
-    repository.audit(session, member, "logged out")
+    repository.audit(session, member, AuditAction.LOGGED_OUT)
     log.info("member %s logged out", member.id)
 
 
@@ -45,7 +46,7 @@ def revoke(session: Session, member, other_id: int, now: dt.datetime) -> Member 
     if other is None or other.id == member.id:
         return None
     repository.revoke(session, other.id, now)
-    repository.audit(session, member, "revoked", detail=str(other.id))
+    repository.audit(session, member, AuditAction.REVOKED, detail=str(other.id))
     log.info("member %s revoked by member %s", other.id, member.id)
     return other
 
@@ -55,7 +56,7 @@ def invite(session: Session, member, roles: list[str], now: dt.datetime) -> tupl
     needs(member, Permission.INVITE)
     organisation = repository.organisation_of(session, member.organisation_id)
     code, invitation = repository.create_invitation(session, organisation, roles, now=now, made_by=member.id)
-    repository.audit(session, member, "invited", detail=",".join(roles))
+    repository.audit(session, member, AuditAction.INVITED, detail=",".join(roles))
     return code, invitation
 
 
@@ -64,7 +65,7 @@ def cancel_invitation(session: Session, member, invitation_id: int, now: dt.date
     needs(member, Permission.INVITE)
     done = repository.cancel_invitation(session, member.organisation_id, invitation_id, now)
     if done:
-        repository.audit(session, member, "invitation cancelled", detail=str(invitation_id))
+        repository.audit(session, member, AuditAction.UNINVITED, detail=str(invitation_id))
     return done
 
 
@@ -74,7 +75,7 @@ def register_school(session: Session, member, bce: str, community: str, name: st
     checked = member.may(Permission.MANAGE_SCHOOLS)
     school = repository.add_school(session, member.organisation_id, bce, community, name, added_by=member.id, now=now,
                                    to_check=not checked)
-    repository.audit(session, member, "school registered", detail=bce)
+    repository.audit(session, member, AuditAction.SCHOOL, detail=bce)
     log.info("school registered by member %s%s", member.id, "" if checked else ", to be checked")
     return school
 

@@ -14,6 +14,7 @@ from bot import documents, notifications
 from bot.core.views import Document, Upload
 from bot.dialogs.filters import Filters
 from bot.domain.leaves import UNDECIDED, Capacity, Status
+from bot.domain.records import AuditAction, EventKind
 from bot.domain.roles import Permission, roles_capacities
 from bot.export import Exports, export_csv, export_filename, json_of
 from bot.storage import repository
@@ -46,7 +47,7 @@ def consult(session: Session, member, ticket: str) -> LeaveRequest | None:
     needs(member, Permission.FOLLOW)
     request = repository.request_by_ticket(session, member.organisation_id, ticket)
     if request is not None:
-        repository.audit(session, member, "consulted", request)
+        repository.audit(session, member, AuditAction.CONSULTED, request)
     return request
 
 
@@ -58,7 +59,7 @@ def modify(session: Session, member, request: LeaveRequest, changed: dict, versi
         raise TooLate(request)
     changes = repository.modify_request(session, member, request, changed, version)
     if changes:
-        repository.audit(session, member, "modified", request, ", ".join(sorted(changes)))
+        repository.audit(session, member, AuditAction.MODIFIED, request, ", ".join(sorted(changes)))
         log.info("request %s modified by member %s", request.ticket, member.id)
     return changes
 
@@ -68,7 +69,7 @@ def cancel(session: Session, member, request: LeaveRequest, channel: str) -> Non
     needs(member, Permission.CANCEL)
     if not repository.cancel_request(session, member, request):
         raise TooLate(request)
-    repository.audit(session, member, "cancelled", request)
+    repository.audit(session, member, AuditAction.CANCELLED, request)
     log.info("request %s cancelled by member %s (%s)", request.ticket, member.id, channel)
 
 
@@ -79,7 +80,7 @@ def receipt(session: Session, member, request: LeaveRequest, lang: str) -> Docum
     needs(member, Permission.FOLLOW)
     organisation = session.get(Organisation, member.organisation_id)
     data = receipt_pdf(session, request, organisation, lang, reveal=member.may(Permission.READ_NISS))
-    repository.audit(session, member, "receipt", request)
+    repository.audit(session, member, AuditAction.RECEIPT, request)
     return Document(f"acknowledgement-{request.ticket}.pdf", data=data)
 
 
@@ -92,7 +93,7 @@ def document(session: Session, member, attachment_id: int, folder: Path
     if attachment is None:
         return None
     request = repository.request_by_id(session, member.organisation_id, attachment.request_id)
-    repository.audit(session, member, "attachment", request, attachment.filename)
+    repository.audit(session, member, AuditAction.ATTACHMENT, request, attachment.filename)
     return attachment, request, documents.attachment_document(attachment, request.ticket, folder)
 
 
@@ -110,14 +111,14 @@ def attach(session: Session, member, request: LeaveRequest, upload: Upload, fold
     attachment = documents.add_document(session, member, request, upload, folder)
     event = None
     if member is None:
-        event = RequestEvent(request_id=request.id, kind="document", status=request.status, office=request.office,
-                             changes=json.dumps({"document": [None, attachment.filename]}, ensure_ascii=False),
+        event = RequestEvent(request_id=request.id, kind=EventKind.DOCUMENT, status=request.status,
+                             office=request.office, changes=json.dumps({"document": [None, attachment.filename]}, ensure_ascii=False),
                              member_id=None, source=source)
         session.add(event)
         session.flush()
         notifications.queue_for(session, request, event)
     else:
-        repository.audit(session, member, "attached", request, attachment.filename)
+        repository.audit(session, member, AuditAction.ATTACHED, request, attachment.filename)
     log.info("document %s added to request %s (%s)", attachment.number, request.ticket, source)
     return attachment, event
 
@@ -133,7 +134,7 @@ def decide(session: Session, request: LeaveRequest, status: Status, office: str 
         return None
     request.status, request.office = status.value, office
     request.version += 1  # a modification begun before this change is refused, not written over it
-    event = RequestEvent(request_id=request.id, kind="status", status=status.value, office=office,
+    event = RequestEvent(request_id=request.id, kind=EventKind.STATUS, status=status.value, office=office,
                          changes=json.dumps(changes, ensure_ascii=False), member_id=None, source=source,
                          effective_date=effective_date)
     session.add(request)
@@ -153,7 +154,7 @@ def export(session: Session, member, filters: Filters, lang: str, exports: Expor
     if wait:
         raise Busy(wait)
     organisation = session.get(Organisation, member.organisation_id)
-    repository.audit(session, member, "exported", detail=json_of(filters.described()))
+    repository.audit(session, member, AuditAction.EXPORTED, detail=json_of(filters.described()))
     engine = session.get_bind().engine
 
     def produce() -> bytes:

@@ -1,0 +1,40 @@
+"""The words the records are kept in: what becomes of a draft, what happened to a request, what a member did. Each
+is an enumeration, stored as its value (bot/storage/types.py refuses any other word)."""
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class DraftStatus(StrEnum):
+    OPEN = "open"
+    ABANDONED = "abandoned"  # stopped, replaced, or its member moved: kept, never deleted
+    FILED = "filed"  # a new request, filed
+    DONE = "done"  # a modification saved, a school registered or renamed
+
+
+class EventKind(StrEnum):
+    """A line of a request's history."""
+
+    FILED = "filed"
+    MODIFIED = "modified"
+    STATUS = "status"  # ONEM's side: a status or an office
+    CANCELLED = "cancelled"
+    DOCUMENT = "document"  # ONEM's side: an attestation added
+
+
+class AuditAction(StrEnum):
+    """A line of the audit: who looked at or changed what."""
+
+    CONSULTED = "consulted"
+    RECEIPT = "receipt"
+    ATTACHMENT = "attachment"  # a document sent back
+    ATTACHED = "attached"  # a document added
+    MODIFIED = "modified"
+    CANCELLED = "cancelled"
+    EXPORTED = "exported"
+    INVITED = "invited"
+    UNINVITED = "invitation cancelled"
+    REVOKED = "revoked"
+    LEFT = "left"  # for another organisation
+    LOGGED_OUT = "logged out"
+    SCHOOL = "school registered"
