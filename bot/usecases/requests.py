@@ -112,8 +112,8 @@ def attach(session: Session, member, request: LeaveRequest, upload: Upload, fold
     event = None
     if member is None:
         event = RequestEvent(request_id=request.id, kind=EventKind.DOCUMENT, status=request.status,
-                             office=request.office, changes=json.dumps({"document": [None, attachment.filename]}, ensure_ascii=False),
-                             member_id=None, source=source)
+                             office=request.office, member_id=None, source=source,
+                             changes=json.dumps({"document": [None, attachment.filename]}, ensure_ascii=False))
         session.add(event)
         session.flush()
         notifications.queue_for(session, request, event)
