@@ -14,7 +14,7 @@ from bot.app import build_engine
 from bot.channels.telegram import build_application
 from bot.core.turn import Options
 from bot.settings import Settings
-from bot.storage import repository
+from bot.storage import organisation_store, request_store
 from bot.storage.database import session
 from bot.storage.models import Draft, Member
 from tests.fakes import ORG_BCE, SCHOOL_FWB, SCHOOL_VL, RecordingRequest, button_update, form_code, text_update
@@ -124,11 +124,11 @@ def open_draft(db, user_id: int) -> dict | None:
 def setup_intake_organisation(db, user_ids) -> int:
     """The filing organisation with a school in FWB and one in VL, and its enrolled members."""
     with session(db) as s:
-        organisation = repository.organisation_by_bce(s, ORG_BCE)
+        organisation = organisation_store.organisation_by_bce(s, ORG_BCE)
         if organisation is None:
-            organisation = repository.add_organisation(s, ORG_BCE, "PO Banc d'essai")
-            repository.add_school(s, organisation, SCHOOL_FWB, "fwb", "École A")
-            repository.add_school(s, organisation, SCHOOL_VL, "vl", "School B")
+            organisation = organisation_store.add_organisation(s, ORG_BCE, "PO Banc d'essai")
+            organisation_store.add_school(s, organisation, SCHOOL_FWB, "fwb", "École A")
+            organisation_store.add_school(s, organisation, SCHOOL_VL, "vl", "School B")
         organisation_id = organisation.id
         s.commit()
     member = Member.__table__
@@ -147,4 +147,4 @@ def setup_intake_organisation(db, user_ids) -> int:
 
 def count_filed(db, organisation_id: int) -> int:
     with session(db) as s:
-        return repository.count_requests(s, organisation_id)
+        return request_store.count_requests(s, organisation_id)

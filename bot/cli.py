@@ -13,8 +13,9 @@ from bot.domain.identifiers import format_bce, parse_bce
 from bot.domain.roles import Role
 from bot.i18n import LANGUAGES, render, t
 from bot.settings import Settings
-from bot.storage import repository
+from bot.storage import organisation_store
 from bot.storage.database import make_engine, session, upgrade
+from bot.usecases import organisations
 
 COMMUNITIES = ("vl", "fwb", "dg")
 EMPLOYERS = ("public", "private")
@@ -89,7 +90,7 @@ def _bce(text: str) -> str:
 
 def _organisation(db, bce_text: str):
     bce = _bce(bce_text)
-    organisation = repository.organisation_by_bce(db, bce)
+    organisation = organisation_store.organisation_by_bce(db, bce)
     if organisation is None:
         raise Refused(f"No organisation with enterprise number {format_bce(bce)}: add it first with "
                       f"`breakbot admin add-organisation`.")
@@ -118,29 +119,29 @@ def admin(settings: Settings, args) -> None:
     with session(engine) as db:
         try:
             if args.action == "add-organisation":
-                organisation = repository.add_organisation(db, _bce(args.bce), _name(args.name))
+                organisation = organisation_store.add_organisation(db, _bce(args.bce), _name(args.name))
                 if args.employer:
-                    repository.set_employer(db, organisation, args.employer)
+                    organisation_store.set_employer(db, organisation, args.employer)
                 db.commit()
                 kind = f", a {args.employer} body" if args.employer else \
                     " (public or private-law body not recorded: breakbot admin set-employer)"
                 print(f"Organisation {organisation.name} ({format_bce(organisation.bce)}) registered{kind}.")
             elif args.action == "set-employer":
                 organisation = _organisation(db, args.organisation)
-                repository.set_employer(db, organisation, args.employer)
+                organisation_store.set_employer(db, organisation, args.employer)
                 db.commit()
                 print(f"{organisation.name} ({format_bce(organisation.bce)}) is recorded as a {args.employer}"
                       f"{'-law' if args.employer == 'private' else ''} body.")
             elif args.action == "add-school":
                 organisation = _organisation(db, args.organisation)
-                school = repository.add_school(db, organisation, _bce(args.bce), args.community,
+                school = organisation_store.add_school(db, organisation, _bce(args.bce), args.community,
                                                _school_name(args.name))
                 db.commit()
                 print(f"School {school.name} ({format_bce(school.bce)}, {school.community}) registered for "
                       f"{organisation.name}.")
             elif args.action == "invite":
                 organisation = _organisation(db, args.organisation)
-                code, invitation = repository.create_invitation(db, organisation, args.role)
+                code, invitation = organisation_store.create_invitation(db, organisation, args.role)
                 db.commit()
                 username = settings.telegram_bot_username or bot_username(settings) or "<bot username>"
                 link = f"https://t.me/{username}?start={code}"
@@ -155,9 +156,9 @@ def admin(settings: Settings, args) -> None:
             else:
                 raise Refused("Say what to do: add-organisation, set-employer, add-school or invite "
                               "(see breakbot admin --help).")
-        except repository.NotAllowed as refusal:
+        except organisation_store.Refused as refused:
             db.rollback()
-            raise Refused(str(refusal)) from None
+            raise Refused(render(organisations.refusal(refused), CLI_LANGUAGE)) from None
 
 
 def onem(settings: Settings, args) -> None:

@@ -12,7 +12,7 @@ from sqlmodel import Session
 from bot.core.views import Document, Upload
 from bot.domain.answers import visible
 from bot.i18n import N_, FileSize, t
-from bot.storage import repository
+from bot.storage import request_store
 from bot.storage.models import Attachment, LeaveRequest
 
 MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024
@@ -51,8 +51,8 @@ def attachment_problem(upload: Upload, request: LeaveRequest, stored: list[Attac
 def add_document(session: Session, member, request: LeaveRequest, upload: Upload, folder: Path) -> Attachment:
     """Add a checked document to a request, in the caller's transaction (member None: ONEM's side). Its number comes
     after the request's others while the request is locked, so two added at once get two numbers and two files."""
-    repository.lock_request(session, request)
-    number = repository.last_attachment_number(session, request.id) + 1
+    request_store.lock_request(session, request)
+    number = request_store.last_attachment_number(session, request.id) + 1
     return store_attachment(session, member, request, upload, folder, number)
 
 
@@ -72,7 +72,7 @@ def store_attachment(session: Session, member, request: LeaveRequest, upload: Up
         target = folder / relative
         with target.open("xb") as kept:
             kept.write(upload.data)
-    return repository.add_attachment(session, Attachment(
+    return request_store.add_attachment(session, Attachment(
         request_id=request.id, member_id=member.id if member is not None else None,
         filename=shown_name(upload.filename), mime=mime, number=number, size=len(upload.data),
         sha256=hashlib.sha256(upload.data).hexdigest(), stored_path=str(relative),

@@ -19,7 +19,7 @@ from bot.domain.answers import aware, format_hours, local_today
 from bot.domain.identifiers import format_bce, format_niss
 from bot.domain.leaves import Community, LeaveType, Motive, Regime, StaffStatus, Status, label
 from bot.i18n import N_, Capitalized, render, t, tn
-from bot.storage import repository
+from bot.storage import organisation_store, request_store
 from bot.storage.models import Organisation
 
 
@@ -46,13 +46,13 @@ def cell(text: str | None) -> str:
 
 def export_csv(session: Session, member, filters: Filters, lang: str) -> bytes:
     """Every matching request, every column, full NISS: UTF-8 with a BOM and semicolons, as Belgian Excel reads it."""
-    rows = repository.request_rows(session, member.organisation_id, **filters.query())
+    rows = request_store.request_rows(session, member.organisation_id, **filters.query())
     # Tens of thousands of rows share few dates, labels and numbers: each is rendered once.
     day = lru_cache(maxsize=None)(lambda d: render(d, lang) if d else "")
     word = lru_cache(maxsize=None)(lambda enum, code: render(Capitalized(label(enum(code))), lang) if code else "")
     niss, hours, school = (lru_cache(maxsize=None)(format_niss), lru_cache(maxsize=None)(format_hours),
                            lru_cache(maxsize=None)(lambda bce: format_bce(bce) if bce else ""))
-    school_names = {s.bce: s.name for s in repository.schools_of(session.connection(), member.organisation_id)}
+    school_names = {s.bce: s.name for s in organisation_store.schools_of(session.connection(), member.organisation_id)}
     # Brussels is a whole number of hours from UTC: the day of a filing depends only on its hour (SQLite gives the
     # stored text, whose first 13 characters are that hour; PostgreSQL a datetime).
     filed = lru_cache(maxsize=None)(lambda hour: day(local_today(

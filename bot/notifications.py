@@ -15,7 +15,7 @@ from bot.domain.leaves import Community, Status, label
 from bot.domain.records import EventKind
 from bot.domain.roles import Permission, Role, allows
 from bot.i18n import N_, Capitalized, render, resolve_language, t
-from bot.storage import repository
+from bot.storage import organisation_store
 from bot.storage.database import session as open_session
 from bot.storage.models import LeaveRequest, Member, Notification, RequestEvent, School, utcnow
 
@@ -33,7 +33,7 @@ def queue_for(session: Session, request: LeaveRequest, event: RequestEvent) -> l
     caller commits. The bot process sends those of Telegram members; the terminal chat shows its user's own after
     each reply (take_for)."""
     queued = [Notification(member_id=member.id, request_id=request.id, event_id=event.id)
-              for member in repository.members_of(session, request.organisation_id) if _may_follow(member)]
+              for member in organisation_store.members_of(session, request.organisation_id) if _may_follow(member)]
     session.add_all(queued)
     return queued
 
@@ -134,7 +134,7 @@ def _schools_to_tell(db, channel: str, default_locale: str, user_key: str | None
         for school in session.exec(select(School).where(School.to_check, School.told_at.is_(None))).all():
             adder = session.get(Member, school.added_by) if school.added_by else None
             who = (adder.display_name or adder.user_key) if adder else "-"
-            managers = [m for m in repository.members_of(session, school.organisation_id)
+            managers = [m for m in organisation_store.members_of(session, school.organisation_id)
                         if Role.ACCESS_MANAGER in m.role_set and m.channel == channel
                         and (user_key is None or m.user_key == user_key)]
             if not managers:

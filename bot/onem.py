@@ -19,7 +19,7 @@ from bot.domain.leaves import LABEL, Status
 from bot.domain.records import EventKind
 from bot.domain.words import VALUE_WORD, spellings
 from bot.i18n import N_, render, t
-from bot.storage import repository
+from bot.storage import request_store
 from bot.storage.database import BEGIN
 from bot.storage.models import Attachment, LeaveRequest, RequestEvent
 from bot.usecases import requests as cases
@@ -249,7 +249,7 @@ def attach(session: Session, ticket: str, path: str | Path, folder: Path,
     request = find_request(session, ticket)
     # Too big, or one too many for the request: refused before reading (the type is checked on the bytes below).
     problem = documents.attachment_problem(Upload(name or path.name, "application/pdf", size), request,
-                                           repository.attachments_of(session, request))
+                                           request_store.attachments_of(session, request))
     if problem is not None:
         session.rollback()
         raise Refused(render(problem, "en"))

@@ -25,7 +25,7 @@ from bot.app import build_engine
 from bot.channels.telegram import build_application
 from bot.core.turn import Options
 from bot.settings import Settings
-from bot.storage import repository
+from bot.storage import organisation_store
 from bot.storage.database import make_engine, session, upgrade
 from tests.fakes import ORG_BCE, SCHOOL_FWB, SCHOOL_VL, RecordingRequest, button_update, form_code, text_update
 
@@ -220,9 +220,9 @@ def postgres_url(request):
 
 def enrol(engine, user_id: int | str, bce: str = ORG_BCE, roles=("po-education",), channel="telegram"):
     with session(engine) as s:
-        organisation = repository.organisation_by_bce(s, bce)
-        code, _ = repository.create_invitation(s, organisation, list(roles))
-        repository.enrol(s, channel, str(user_id), code)
+        organisation = organisation_store.organisation_by_bce(s, bce)
+        code, _ = organisation_store.create_invitation(s, organisation, list(roles))
+        organisation_store.enrol(s, channel, str(user_id), code)
         s.commit()
 
 
@@ -230,11 +230,11 @@ def enrol(engine, user_id: int | str, bce: str = ORG_BCE, roles=("po-education",
 def organisations(db):
     """Two organising authorities: ours with a school in FWB and one in VL, and another one."""
     with session(db) as s:
-        ours = repository.add_organisation(s, ORG_BCE, "PO Y")
-        repository.add_school(s, ours, SCHOOL_FWB, "fwb", "École A")
-        repository.add_school(s, ours, SCHOOL_VL, "vl", "School B")
-        other = repository.add_organisation(s, OTHER_ORG_BCE, "PO Z")
-        repository.add_school(s, other, "1000000120", "fwb", "École D")
+        ours = organisation_store.add_organisation(s, ORG_BCE, "PO Y")
+        organisation_store.add_school(s, ours, SCHOOL_FWB, "fwb", "École A")
+        organisation_store.add_school(s, ours, SCHOOL_VL, "vl", "School B")
+        other = organisation_store.add_organisation(s, OTHER_ORG_BCE, "PO Z")
+        organisation_store.add_school(s, other, "1000000120", "fwb", "École D")
         s.commit()
     return db
 

@@ -17,7 +17,7 @@ from bot.core.views import View
 from bot.dialogs import intake
 from bot.dialogs.questions import STEPS
 from bot.i18n import LANGUAGES, N_, render, t
-from bot.storage import repository
+from bot.storage import organisation_store
 from bot.storage.database import make_engine, session
 from bot.storage.models import Draft, LeaveRequest
 from tests.conftest import SCHOOL_FWB, Chat, RecordingRequest, enrol, make_app, text_update
@@ -159,8 +159,8 @@ async def test_two_chats_on_postgresql_go_on_together_while_one_chats_updates_st
     db = make_engine(make_url(postgres_url).update_query_dict({"options": "-c lock_timeout=8000"})
                      .render_as_string(hide_password=False))
     with session(db) as s:
-        ours = repository.add_organisation(s, "0234567873", "PO Y")
-        repository.add_school(s, ours, SCHOOL_FWB, "fwb", "École A")
+        ours = organisation_store.add_organisation(s, "0234567873", "PO Y")
+        organisation_store.add_school(s, ours, SCHOOL_FWB, "fwb", "École A")
         s.commit()
     recorder = RecordingRequest()
     app = await make_app(db, recorder, attachments_dir=tmp_path)

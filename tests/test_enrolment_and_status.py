@@ -10,7 +10,7 @@ from bot.dialogs.actions import SHOW_REQUEST
 from bot.domain.identifiers import TICKET_TYPO, new_ticket
 from bot.domain.leaves import period_end
 from bot.i18n import render, t
-from bot.storage import repository
+from bot.storage import organisation_store
 from bot.storage.database import session
 from bot.storage.models import Member
 from tests.conftest import ORG_BCE, OTHER_ORG_BCE, Chat, enrol
@@ -19,7 +19,8 @@ from tests.test_intake_dialog import START, TICKET, confirm, requests, to_summar
 
 def invitation(db, roles=("po-education",), bce=ORG_BCE, now=None) -> str:
     with session(db) as s:
-        code, _ = repository.create_invitation(s, repository.organisation_by_bce(s, bce), list(roles), now=now)
+        organisation = organisation_store.organisation_by_bce(s, bce)
+        code, _ = organisation_store.create_invitation(s, organisation, list(roles), now=now)
         s.commit()
     return code
 
@@ -46,7 +47,7 @@ async def test_a_code_works_once(app):
     assert reply == render(t("This invitation code has already been used. Ask your access manager for a new one."),
                            "fr")
     with session(db) as s:
-        assert repository.member_for(s, "telegram", "3004") is None
+        assert organisation_store.member_for(s, "telegram", "3004") is None
 
 
 async def test_expired_and_unknown_codes_are_refused(app):
@@ -58,7 +59,7 @@ async def test_expired_and_unknown_codes_are_refused(app):
     assert "PO Y" not in expired + unknown
     assert expired != unknown
     with session(db) as s:
-        assert repository.member_for(s, "telegram", "3005") is None
+        assert organisation_store.member_for(s, "telegram", "3005") is None
 
 
 async def test_invitation_codes_are_stored_hashed(app):

@@ -13,7 +13,7 @@ from bot.dialogs.actions import LOGOUT, OVERVIEW_EXPORT, STAY_LOGGED_IN
 from bot.domain.leaves import Status
 from bot.domain.words import VALUE_WORD
 from bot.i18n import render, t
-from bot.storage import repository
+from bot.storage import organisation_store
 from bot.storage.database import session
 from tests.conftest import enrol
 from tests.test_service import filed
@@ -23,7 +23,7 @@ from tests.test_service import filed
 async def test_language_followed_by_a_language_switches_at_once(chat, typed, expected):
     assert expected in await chat.send(f"/language {typed}")
     with session(chat.app.bot_data["engine"].db) as s:
-        member = repository.member_for(s, "telegram", str(chat.user_id))
+        member = organisation_store.member_for(s, "telegram", str(chat.user_id))
     assert member.locale == {"Nederlands": "nl", "Deutsch": "de", "English": "en"}[expected]
 
 
@@ -39,12 +39,12 @@ async def test_logout_asks_and_no_keeps_the_member_in(chat):
     assert [b["text"] for b in chat.keyboard] == ["Oui, me déconnecter", "Non"]
     assert "Rien n'a changé" in await chat.press(STAY_LOGGED_IN.pack())
     with session(chat.app.bot_data["engine"].db) as s:
-        assert repository.member_for(s, "telegram", str(chat.user_id)) is not None
+        assert organisation_store.member_for(s, "telegram", str(chat.user_id)) is not None
     assert "/start" not in await chat.send("/overview")
     await chat.send("/logout")
     await chat.press(LOGOUT.pack())
     with session(chat.app.bot_data["engine"].db) as s:
-        assert repository.member_for(s, "telegram", str(chat.user_id)) is None
+        assert organisation_store.member_for(s, "telegram", str(chat.user_id)) is None
 
 
 async def test_the_spreadsheet_names_the_school_and_the_workers_status(chat):
@@ -133,4 +133,4 @@ def test_in_the_terminal_an_options_words_work_like_its_number(app):
     assert "Vous restez connecté" in shown
     assert "Tapez /attach suivi du chemin du fichier" in shown
     with session(engine.db) as s:
-        assert repository.member_for(s, "console", "ada") is not None
+        assert organisation_store.member_for(s, "console", "ada") is not None

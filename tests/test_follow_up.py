@@ -32,7 +32,7 @@ from bot.dialogs.actions import (
 )
 from bot.domain.identifiers import new_ticket
 from bot.domain.leaves import period_end
-from bot.storage import repository
+from bot.storage import organisation_store
 from bot.storage.database import session
 from bot.storage.models import Attachment, LeaveRequest, Member, RequestEvent
 from tests.conftest import ORG_BCE, OTHER_ORG_BCE, SCHOOL_FWB, Chat, enrol
@@ -44,8 +44,8 @@ NISS_POOL = ["85031412302", "90110224612", "03062105828", "90051704809"]
 def seed(db, bce: str, count: int, rng: random.Random) -> list[LeaveRequest]:
     """`count` varied requests filed by the organisation, straight into the database."""
     with session(db) as s:
-        organisation = repository.organisation_by_bce(s, bce)
-        member = repository.members_of(s, organisation.id)[0]
+        organisation = organisation_store.organisation_by_bce(s, bce)
+        member = organisation_store.members_of(s, organisation.id)[0]
         rows = []
         base = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
         for i in range(count):
@@ -308,7 +308,7 @@ async def test_an_access_manager_invites_lists_and_revokes(app):
     newcomer = Chat(app, app.recorder, 1003)
     assert "PO Y" in await newcomer.send(f"/start {code}")
     with session(db) as s:
-        assert repository.member_for(s, "telegram", "1003").role_set == {"po-education", "employer"}
+        assert organisation_store.member_for(s, "telegram", "1003").role_set == {"po-education", "employer"}
     listing = await manager.send("/members")
     assert "User1002" in listing or "1002" in listing
     revoke = next(b["callback_data"] for b in manager.keyboard if unpack(b["callback_data"])[0] is ASK_REVOKE
@@ -325,7 +325,7 @@ async def test_logout_shuts_the_user_out(chat):
     reply = await chat.send("/overview")
     assert "/start" in reply
     with session(chat.app.bot_data["engine"].db) as s:
-        assert repository.member_for(s, "telegram", "1001") is None
+        assert organisation_store.member_for(s, "telegram", "1001") is None
 
 
 async def test_the_acknowledgement_is_sent_as_a_pdf(chat):
@@ -367,7 +367,7 @@ async def test_the_confirmation_email_goes_only_to_an_address_proved_by_a_code(o
         ticket = TICKET.search(await confirm(chat)).group(0)
         with session(organisations) as s:
             [mail] = s.exec(select(OutboxMail).where(OutboxMail.id != code_mail.id)).all()
-            member = repository.member_for(s, "telegram", "1001")
+            member = organisation_store.member_for(s, "telegram", "1001")
         assert mail.recipient == "secretariat@ecole-a.be" and ticket in mail.subject and mail.sent_at is None
         assert "85.**.**-***.02" in mail.body and "85.03.14-123.02" not in mail.body  # masked in e-mail
         assert member.email == "secretariat@ecole-a.be" and member.email_verified_at is not None

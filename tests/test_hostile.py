@@ -45,7 +45,7 @@ from bot.domain.identifiers import TICKET_ALPHABET, format_bce, format_niss, for
 from bot.domain.leaves import period_end
 from bot.fsm.forms import FORM_PICK, SUMMARY, Context
 from bot.i18n import LANGUAGES, LOCALES_DIR, N_, render, t
-from bot.storage import repository
+from bot.storage import organisation_store
 from bot.storage.database import make_engine, session, upgrade
 from bot.storage.models import (
     Attachment,
@@ -268,7 +268,7 @@ class World:
     def others(self) -> tuple:
         """Every row that belongs to the other organisation, as plain values."""
         with session(self.db) as s:
-            org = repository.organisation_by_bce(s, OTHER_ORG_BCE)
+            org = organisation_store.organisation_by_bce(s, OTHER_ORG_BCE)
             requests = s.exec(select(LeaveRequest).where(LeaveRequest.organisation_id == org.id)).all()
             ids = [r.id for r in requests]
             members = s.exec(select(Member).where(Member.organisation_id == org.id)).all()
@@ -287,17 +287,17 @@ class World:
     def seed(self) -> None:
         db = self.db
         with session(db) as s:
-            ours = repository.add_organisation(s, ORG_BCE, "PO Y")
-            repository.add_school(s, ours, SCHOOL_FWB, "fwb", "École A")
-            repository.add_school(s, ours, SCHOOL_VL, "vl", "School B")
-            other = repository.add_organisation(s, OTHER_ORG_BCE, OTHER["org"])
-            repository.add_school(s, other, OTHER_SCHOOL, "fwb", OTHER["school"])
+            ours = organisation_store.add_organisation(s, ORG_BCE, "PO Y")
+            organisation_store.add_school(s, ours, SCHOOL_FWB, "fwb", "École A")
+            organisation_store.add_school(s, ours, SCHOOL_VL, "vl", "School B")
+            other = organisation_store.add_organisation(s, OTHER_ORG_BCE, OTHER["org"])
+            organisation_store.add_school(s, other, OTHER_SCHOOL, "fwb", OTHER["school"])
             for user, org, roles, name in (
                     (USER, ours, ["po-education", "employer", "access-manager"], "Ursula User"),
                     (COLLEAGUE, ours, ["po-education"], "Colette Collègue"),
                     (OUTSIDER, other, ["po-education", "access-manager"], OTHER["member"])):
-                code, _ = repository.create_invitation(s, org, roles)
-                repository.enrol(s, "telegram", str(user), code, name)
+                code, _ = organisation_store.create_invitation(s, org, roles)
+                organisation_store.enrol(s, "telegram", str(user), code, name)
             s.commit()
             ids = {m.user_key: m.id for m in s.exec(select(Member))}
             self.colleague_id, self.outsider_id, self.user_id = ids[str(COLLEAGUE)], ids[str(OUTSIDER)], ids[str(USER)]

@@ -26,7 +26,7 @@ from bot.cli import main
 from bot.domain.errors import Invalid
 from bot.domain.identifiers import TICKET_ALPHABET, format_bce, format_ticket, parse_bce, parse_ticket
 from bot.domain.roles import Role
-from bot.storage import repository
+from bot.storage import organisation_store, request_store
 from bot.storage.database import make_engine, session, upgrade
 from bot.storage.models import Draft, Member, Organisation, School
 from tests.conftest import ORG_BCE, OTHER_ORG_BCE, SCHOOL_FWB, SCHOOL_VL
@@ -55,7 +55,7 @@ def file_request(db, niss: str) -> str:
                       status="filed")
         s.add(draft)
         s.flush()
-        request = repository.file_request(s.connection(), member, draft.id, dict(
+        request = request_store.file_request(s.connection(), member, draft.id, dict(
             capacity="po", community="fwb", school_bce=SCHOOL_FWB, niss=niss, last_name="Dupont", first_name="Marie",
             staff_status="statutory", leave_type="parental", regime="full", start_date=dt.date(2025, 9, 1),
             end_date=dt.date(2025, 9, 30), hours_before=1200, fulltime_hours=1200, notice_date=dt.date(2025, 6, 2),
@@ -90,12 +90,12 @@ def cli(tmp_path, monkeypatch):
     db = make_engine(url)
     upgrade(db)  # as the `breakbot` command does
     with session(db) as s:
-        ours = repository.add_organisation(s, ORG_BCE, "PO Y")
-        repository.add_school(s, ours, SCHOOL_FWB, "fwb", "École A")
-        other = repository.add_organisation(s, OTHER_ORG_BCE, "PO Z")
-        repository.add_school(s, other, OTHER_SCHOOL, "fwb", "École D")
-        code, _ = repository.create_invitation(s, ours, ["po-education"])
-        repository.enrol(s, "telegram", "1001", code, "Ursula")
+        ours = organisation_store.add_organisation(s, ORG_BCE, "PO Y")
+        organisation_store.add_school(s, ours, SCHOOL_FWB, "fwb", "École A")
+        other = organisation_store.add_organisation(s, OTHER_ORG_BCE, "PO Z")
+        organisation_store.add_school(s, other, OTHER_SCHOOL, "fwb", "École D")
+        code, _ = organisation_store.create_invitation(s, ours, ["po-education"])
+        organisation_store.enrol(s, "telegram", "1001", code, "Ursula")
         s.commit()
     tickets = [file_request(db, niss=niss) for niss in ("85031412302", "90110224612")]
     yield Cli(db, tmp_path, tickets)

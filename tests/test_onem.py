@@ -10,7 +10,7 @@ from sqlmodel import func, select
 from bot import onem
 from bot.cli import main
 from bot.domain.identifiers import new_ticket
-from bot.storage import repository
+from bot.storage import organisation_store, request_store
 from bot.storage.database import make_engine, session, upgrade
 from bot.storage.models import Draft, LeaveRequest, Member, Notification, RequestEvent
 from tests.conftest import ORG_BCE, SCHOOL_FWB, enrol
@@ -26,7 +26,7 @@ def file_request(db, user_id=1001, last_name="Dupont", niss="85031412302") -> st
                       status="filed")
         s.add(draft)
         s.flush()
-        request = repository.file_request(s.connection(), member, draft.id, dict(
+        request = request_store.file_request(s.connection(), member, draft.id, dict(
             capacity="po", community="fwb", school_bce=SCHOOL_FWB, niss=niss, last_name=last_name,
             first_name="Marie", staff_status="statutory", leave_type="parental", regime="full", start_date=START,
             end_date=dt.date(2025, 9, 30), hours_before=1200, fulltime_hours=1200,
@@ -56,7 +56,7 @@ def request(db, ticket) -> LeaveRequest:
 
 def history(db, ticket) -> list[RequestEvent]:
     with session(db) as s:
-        return repository.history_of(s, request(db, ticket))
+        return request_store.history_of(s, request(db, ticket))
 
 
 # --- one change ---------------------------------------------------------------------------------
@@ -223,7 +223,7 @@ def cli_db(cli_db_url, tmp_path, monkeypatch):
     engine = make_engine(url)
     upgrade(engine)
     with session(engine) as s:
-        repository.add_organisation(s, ORG_BCE, "PO Y")
+        organisation_store.add_organisation(s, ORG_BCE, "PO Y")
         s.commit()
     enrol(engine, 1001)
     enrol(engine, 1002)

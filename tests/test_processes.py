@@ -17,7 +17,7 @@ from sqlmodel import func, select
 
 from bot.domain.leaves import period_end
 from bot.fsm.forms import FORM_DO
-from bot.storage import repository
+from bot.storage import organisation_store
 from bot.storage.database import session
 from bot.storage.models import Draft, LeaveRequest
 from tests.conftest import ORG_BCE, SCHOOL_FWB, enrol, form_code
@@ -168,7 +168,7 @@ def test_fifty_users_confirming_at_once_through_two_processes_get_fifty_tickets(
     with session(organisations) as s:
         for index, user in enumerate(users):
             enrol(organisations, user)
-            member = repository.member_for(s, "telegram", str(user))
+            member = organisation_store.member_for(s, "telegram", str(user))
             # different workers and periods, so no request overlaps another
             start = period_end(START, 1 + index // len(niss_pool) * 2)
             s.add(Draft(channel="telegram", chat_key=str(user), member_id=member.id, state="summary", version=1,
@@ -201,5 +201,5 @@ def test_fifty_users_confirming_at_once_through_two_processes_get_fifty_tickets(
     assert len({r.member_id for r in requests}) == 50
     org = None
     with session(organisations) as s:
-        org = repository.organisation_by_bce(s, ORG_BCE)
+        org = organisation_store.organisation_by_bce(s, ORG_BCE)
     assert all(r.organisation_id == org.id for r in requests)

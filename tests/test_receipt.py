@@ -11,7 +11,7 @@ from bot.dialogs.request_text import CITIZEN_REMINDER
 from bot.domain.identifiers import new_ticket
 from bot.i18n import render, t
 from bot.receipt import receipt_pdf, to_pdf_text
-from bot.storage import repository
+from bot.storage import organisation_store
 from bot.storage.database import session
 from bot.storage.models import Draft, LeaveRequest, Member, Organisation
 from tests.conftest import ORG_BCE, SCHOOL_FWB
@@ -23,7 +23,7 @@ FILED_AT = dt.datetime(2026, 3, 31, 22, 30, tzinfo=dt.UTC)
 def filed_request(db, bce: str = ORG_BCE, **fields) -> tuple[LeaveRequest, Organisation]:
     """A filed request of the organisation, made directly in the tables (member and draft included)."""
     with session(db) as s:
-        organisation = repository.organisation_by_bce(s, bce)
+        organisation = organisation_store.organisation_by_bce(s, bce)
         member = Member(organisation_id=organisation.id, channel="telegram", user_key=new_ticket(),
                         roles="po-education")
         s.add(member)

@@ -184,8 +184,9 @@ async def test_a_school_registered_elsewhere_while_its_name_is_asked_is_said_not
     await chat.tap("fwb")
     await chat.send("0876.540.005")
     with session(db) as s:  # another organisation registers that number meanwhile
-        from bot.storage import repository
-        repository.add_school(s, repository.organisation_by_bce(s, "0555055576"), NEW_SCHOOL, "fwb", "Theirs")
+        from bot.storage import organisation_store
+        theirs = organisation_store.organisation_by_bce(s, "0555055576")
+        organisation_store.add_school(s, theirs, NEW_SCHOOL, "fwb", "Theirs")
         s.commit()
     reply = await chat.send("Athénée royal de Namur")
     assert "registered meanwhile" in reply and "Sorry" not in reply

@@ -254,10 +254,10 @@ def _own_staff_request(db, ticket_body="OWNS00000001"):
 
     from bot.domain.identifiers import format_ticket
     from bot.domain.leaves import period_end
-    from bot.storage import repository
+    from bot.storage import organisation_store
     with session(db) as s:
-        organisation = repository.organisation_by_bce(s, "0234567873")
-        member = repository.members_of(s, organisation.id)[0]
+        organisation = organisation_store.organisation_by_bce(s, "0234567873")
+        member = organisation_store.members_of(s, organisation.id)[0]
         ticket = format_ticket(ticket_body + mod_37_36.calc_check_digit(ticket_body))
         start = TODAY.replace(day=1)
         s.add(LeaveRequest(ticket=ticket, organisation_id=organisation.id, member_id=member.id, capacity="own",

@@ -23,7 +23,7 @@ from sqlmodel import select
 from bot import onem
 from bot.dialogs.actions import ASK_CANCEL, CANCEL, JOIN, MODIFY, REVOKE, SHOW_REQUEST
 from bot.domain.leaves import period_end
-from bot.storage import repository
+from bot.storage import organisation_store
 from bot.storage.database import session
 from bot.storage.models import Draft, LeaveRequest, Member, RequestEvent
 from tests.conftest import form_code
@@ -174,8 +174,8 @@ class Soak:
     def invite_again(self, user: int, organisation: int) -> None:
         """An invitation made by the command line, opened by the user: enrolled (again), or asked to switch."""
         with session(self.db) as s:
-            code, _ = repository.create_invitation(s, repository.organisation_by_bce(s, ORGANISATIONS[organisation][0]),
-                                                   ["po-education"])
+            code, _ = organisation_store.create_invitation(
+                s, organisation_store.organisation_by_bce(s, ORGANISATIONS[organisation][0]), ["po-education"])
             s.commit()
         reply = self.text(user, f"/start {code}")
         if reply and JOIN.name in json.dumps(reply.get("reply_markup") or {}):
@@ -229,13 +229,14 @@ def world(postgres_url, tmp_path):
     db = make_engine(postgres_url)
     with session(db) as s:
         for bce, name, school in ORGANISATIONS:
-            organisation = repository.add_organisation(s, bce, name)
-            repository.add_school(s, organisation, school, "fwb", f"École de {name}")
+            organisation = organisation_store.add_organisation(s, bce, name)
+            organisation_store.add_school(s, organisation, school, "fwb", f"École de {name}")
         for index, user in enumerate(USERS):
             roles = ["po-education", "access-manager"] if index % 10 == 0 else ["po-education"]
-            code, _ = repository.create_invitation(s, repository.organisation_by_bce(s, ORGANISATIONS[index % 3][0]),
+            code, _ = organisation_store.create_invitation(
+                s, organisation_store.organisation_by_bce(s, ORGANISATIONS[index % 3][0]),
                                                    roles)
-            repository.enrol(s, "telegram", str(user), code, f"Soak{user}")
+            organisation_store.enrol(s, "telegram", str(user), code, f"Soak{user}")
         s.commit()
     bots = Bots(postgres_url, tmp_path)
     yield Soak(bots, db)

@@ -31,7 +31,7 @@ from bot.dialogs.actions import (
 )
 from bot.domain.roles import MATRIX, Permission, Role, allows, refusal
 from bot.i18n import render, t
-from bot.storage import repository
+from bot.storage import chat_store, organisation_store, request_store
 from bot.storage.database import session
 from bot.storage.models import (
     Attachment,
@@ -89,7 +89,7 @@ async def test_every_role_against_every_action(filed, chat, roles):
     enrol(db, 3000, roles=tuple(roles))
     member = Chat(chat.app, chat.recorder, 3000)
     with session(db) as s:
-        colleague = repository.member_for(s, "telegram", "1002").id
+        colleague = organisation_store.member_for(s, "telegram", "1002").id
     said = {permission: render(t(refusal(permission)), "fr") for permission in Permission}
 
     async def calls(coroutine) -> list[str]:
@@ -120,7 +120,7 @@ async def test_every_role_against_every_action(filed, chat, roles):
 
 def invitation(db, bce: str = OTHER_ORG_BCE, roles=("po-education",)) -> str:
     with session(db) as s:
-        code, _ = repository.create_invitation(s, repository.organisation_by_bce(s, bce), list(roles))
+        code, _ = organisation_store.create_invitation(s, organisation_store.organisation_by_bce(s, bce), list(roles))
         s.commit()
     return code
 
@@ -171,8 +171,8 @@ async def test_leaving_for_another_organisation_cancels_the_invitations_the_memb
     db = chat.app.bot_data["engine"].db
     with session(db) as s:
         me = s.exec(select(Member).where(Member.user_key == "1001")).one()
-        ours = repository.organisation_by_bce(s, ORG_BCE)
-        back_in, _ = repository.create_invitation(s, ours, ["po-education"], made_by=me.id)
+        ours = organisation_store.organisation_by_bce(s, ORG_BCE)
+        back_in, _ = organisation_store.create_invitation(s, ours, ["po-education"], made_by=me.id)
         s.commit()
     await chat.send(f"/start {invitation(db)}")
     await chat.tap(JOIN.pack())
@@ -482,7 +482,7 @@ async def test_a_database_error_logs_no_value_of_the_statement(chat, monkeypatch
     def broken(connection, member, draft_id, fields, now=None):
         connection.execute(sql("SELECT * FROM no_such_table WHERE name = :name"), {"name": fields["last_name"]})
 
-    monkeypatch.setattr(repository, "file_request", broken)
+    monkeypatch.setattr(request_store, "file_request", broken)
     with caplog.at_level(logging.ERROR):
         await chat.tap("confirm")
     assert "no_such_table" in caplog.text and "Dupont" not in caplog.text
@@ -548,7 +548,7 @@ async def test_processed_updates_are_told_apart_per_bot_and_forgotten_after_a_we
     start = len(chat.recorder.calls)
     await chat.app.process_update(update)
     assert len(chat.recorder.calls) > start  # not mistaken for the other bot's
-    assert repository.prune_processed_updates(db, utcnow()) == 1
+    assert chat_store.prune_processed_updates(db, utcnow()) == 1
     with session(db) as s:
         kept = {(row.bot_id, row.update_id) for row in s.exec(select(ProcessedUpdate))}
     assert (12345, 41) in kept and (999000, 41) in kept and (999000, 40) not in kept

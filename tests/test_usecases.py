@@ -10,7 +10,7 @@ from sqlmodel import select
 from bot.dialogs.filters import Filters
 from bot.domain.roles import Permission
 from bot.export import Exports
-from bot.storage import repository
+from bot.storage import organisation_store
 from bot.storage.database import session
 from bot.storage.models import AuditEntry, Invitation
 from bot.storage.turns import Actor
@@ -24,8 +24,8 @@ NOW = dt.datetime(2026, 12, 1, 9, tzinfo=dt.UTC)
 def actor(db, user_id: int, roles) -> Actor:
     enrol(db, user_id, roles=roles)
     with session(db) as s:
-        member = repository.member_for(s, "telegram", str(user_id))
-        return Actor.of(member, repository.organisation_of(s, member.organisation_id))
+        member = organisation_store.member_for(s, "telegram", str(user_id))
+        return Actor.of(member, organisation_store.organisation_of(s, member.organisation_id))
 
 
 def audited(db) -> list[str]:
@@ -79,8 +79,8 @@ def test_joining_another_organisation_cancels_the_invitations_made_here(organisa
     member = actor(organisations_db, 80, ("access-manager",))
     with session(organisations_db) as s:
         organisations.invite(s, member, ["po-education"], NOW)
-        other = repository.organisation_by_bce(s, "0987654321") or repository.add_organisation(s, "0207505078", "PO W")
-        _code, elsewhere = repository.create_invitation(s, other, ["po-education"], now=NOW)
+        other = organisation_store.add_organisation(s, "0207505078", "PO W")
+        _code, elsewhere = organisation_store.create_invitation(s, other, ["po-education"], now=NOW)
         organisations.join(s, "telegram", "80", elsewhere, "Ann", NOW, member=member)
         s.commit()
         made_here = s.exec(select(Invitation).where(Invitation.created_by == member.id)).all()
@@ -91,7 +91,7 @@ def test_joining_another_organisation_cancels_the_invitations_made_here(organisa
 @pytest.fixture
 def organisations_db(organisations):
     with session(organisations) as s:
-        assert repository.organisation_by_bce(s, ORG_BCE) is not None
+        assert organisation_store.organisation_by_bce(s, ORG_BCE) is not None
     return organisations
 
 
@@ -108,7 +108,7 @@ def test_the_records_words_are_enumerations_and_no_other_word_is_stored(organisa
         organisations.invite(s, member, ["employer"], NOW)
         s.commit()
         [entry] = s.exec(select(AuditEntry)).all()
-        stored = repository.member_for(s, "telegram", "81")
+        stored = organisation_store.member_for(s, "telegram", "81")
         assert entry.action is AuditAction.INVITED
         assert stored.roles == {Role.ACCESS_MANAGER, Role.PO_EDUCATION}
         raw = s.connection().exec_driver_sql("SELECT roles FROM member WHERE id = ?" if s.bind.dialect.name ==

@@ -10,7 +10,7 @@ from sqlmodel import select
 from starlette.testclient import TestClient
 
 from bot.dialogs.actions import OVERVIEW_EXPORT
-from bot.storage import repository
+from bot.storage import organisation_store, request_store
 from bot.storage.database import session
 from bot.storage.models import LeaveRequest, Member, RequestEvent, utcnow
 from bot.webapp.auth import Identity, LocalLinks, check_init_data, sign_init_data
@@ -218,7 +218,7 @@ def test_without_a_choice_the_page_speaks_the_language_of_the_members_telegram(w
 
 def test_the_page_speaks_the_members_language_and_weighs_little(web, filed):
     with session(web.options.db) as s:
-        repository.set_locale(s, s.exec(select(Member.id).where(Member.user_key == "1001")).one(), "nl")
+        organisation_store.set_locale(s, s.exec(select(Member.id).where(Member.user_key == "1001")).one(), "nl")
         s.commit()
     me = web.get("/api/me", headers=as_user(1001)).json()
     assert me["lang"] == "nl" and me["texts"]["reset"] == "Filters wissen"
@@ -283,7 +283,7 @@ def test_odd_paths_and_searches_are_answered_not_failed(web, filed):
 def test_a_failure_logs_the_route_not_what_was_typed(web, filed, monkeypatch, caplog):
     def broken(*args, **kwargs):
         raise RuntimeError("boom")
-    monkeypatch.setattr(repository, "requests_table", broken)
+    monkeypatch.setattr(request_store, "requests_table", broken)
     response = web.get("/api/requests?q=85031412302", headers=as_user(1001))
     assert response.status_code == 500 and "boom" not in response.text and "Réessayez" in response.json()["error"]
     assert "Mini App call table failed" in caplog.text and "85031412302" not in caplog.text
@@ -294,7 +294,7 @@ def test_a_busy_database_says_so(web, filed, monkeypatch):
 
     def locked(*args, **kwargs):
         raise OperationalError("UPDATE", {}, Exception("database is locked"))
-    monkeypatch.setattr(repository, "cancel_request", locked)
+    monkeypatch.setattr(request_store, "cancel_request", locked)
     response = web.post(f"/api/requests/{filed[0]['Dupont']}/cancel", headers=as_user(1001))
     assert response.status_code == 503 and "occupé" in response.json()["error"]
 
@@ -307,13 +307,14 @@ def test_a_chat_writing_meanwhile_does_not_make_the_table_answer_busy(web, filed
     receipts while a chat sent /help). Reads are plain reads; the audit line waits for the lock like a turn."""
     import sqlalchemy as sa
 
-    db, reading = web.options.db, getattr(repository, read)
+    store = organisation_store if read == "member_for" else request_store
+    db, reading = web.options.db, getattr(store, read)
 
     def a_chat_commits_meanwhile(*args, **kwargs):
         found = reading(*args, **kwargs)  # the endpoint has read; a chat's turn commits before it writes
         with db.begin() as connection:
             connection.execute(sa.text("UPDATE member SET locale = 'fr' WHERE user_key = '2001'"))
         return found
-    monkeypatch.setattr(repository, read, a_chat_commits_meanwhile)
+    monkeypatch.setattr(store, read, a_chat_commits_meanwhile)
     response = web.get(path.format(ticket=filed[0]["Dupont"]), headers=as_user(1001))
     assert response.status_code == 200, response.text

@@ -313,7 +313,7 @@ def build_application(settings: Settings, engine: Engine, request: BaseRequest |
 
 async def prune_job(context) -> None:
     """Once a day: the ids of updates older than a week are forgotten (Telegram redelivers within a day)."""
-    from bot.storage.repository import prune_processed_updates
+    from bot.storage.chat_store import prune_processed_updates
 
     engine = context.application.bot_data["engine"]
     removed = await engine.offload(prune_processed_updates, engine.db, engine.clock())

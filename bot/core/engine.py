@@ -1,7 +1,7 @@
 """The engine core: one turn per update. Skip an update already applied, find the member and the chat's open draft,
 choose the language, hand the input to the routes, commit once, answer.
 
-A turn is all or nothing: handlers and repository functions never commit, so a failure anywhere rolls the whole
+A turn is all or nothing: handlers, use cases and storage functions never commit, so a failure anywhere rolls the whole
 turn back and the user is told that this last step was not saved; a request is never reported filed unless its
 commit went through. Another process that changed the chat's draft meanwhile makes the turn run again.
 """

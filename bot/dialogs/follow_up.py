@@ -32,7 +32,7 @@ from bot.domain.roles import Permission, refusal
 from bot.fsm import forms
 from bot.fsm.forms import Act, Context, Do, Form, Trigger
 from bot.i18n import N_, Capitalized, FileSize, t, tn
-from bot.storage import repository
+from bot.storage import chat_store, request_store
 from bot.storage.models import LeaveRequest
 from bot.usecases import requests as cases
 
@@ -53,8 +53,8 @@ def consultation(turn: Turn, request: LeaveRequest, notes: list | None = None) -
         lines.append(t(N_("ONEM office: {office}"), office=t(request.office)))
     lines += ["", *request_lines(session, request, turn.member.organisation_name,
                                  reveal=turn.member.may(Permission.READ_NISS)), "", t(N_("History:"))]
-    lines += [["• ", event_line(session, e)] for e in repository.history_of(session, request)]
-    attachments = repository.attachments_of(session, request)
+    lines += [["• ", event_line(session, e)] for e in request_store.history_of(session, request)]
+    attachments = request_store.attachments_of(session, request)
     buttons = [[RECEIPT.button(t(N_("📄 Acknowledgement (PDF)")), request.ticket)]]
     changes = [button for permission, button in (
         (Permission.MODIFY, MODIFY.button(t(N_("✏ Modify")), request.ticket)),
@@ -84,7 +84,7 @@ def consultation(turn: Turn, request: LeaveRequest, notes: list | None = None) -
 
 def _focus(turn: Turn, request: LeaveRequest) -> None:
     """Remember the request on screen: a document sent next is attached to it."""
-    repository.set_focus(turn.connection, turn.member, turn.inp.channel, turn.inp.chat_key, request, turn.now)
+    chat_store.set_focus(turn.connection, turn.member, turn.inp.channel, turn.inp.chat_key, request, turn.now)
 
 
 def show(turn: Turn, typed: str) -> View:
@@ -101,7 +101,7 @@ def show(turn: Turn, typed: str) -> View:
 
 
 def _request(turn: Turn, ticket: str) -> LeaveRequest | None:
-    return repository.request_by_ticket(turn.session, turn.member.organisation_id, ticket)
+    return request_store.request_by_ticket(turn.session, turn.member.organisation_id, ticket)
 
 
 def _changeable(turn: Turn, ticket: str) -> tuple[LeaveRequest | None, View | None]:
@@ -127,11 +127,11 @@ def status(turn: Turn) -> View:
     if turn.inp.text.strip():
         return show(turn, turn.inp.text)
     session, member = turn.session, turn.member
-    requests = repository.latest_requests(session, member.organisation_id, 5)
+    requests = request_store.latest_requests(session, member.organisation_id, 5)
     if not requests:
         return View([t(N_("Your organisation has not filed any request yet. Type /new to file one."))],
                     [[NEW_REQUEST.button(t(N_("New request")))]])
-    total = repository.count_requests(session, member.organisation_id)
+    total = request_store.count_requests(session, member.organisation_id)
     lines = [tn("Your organisation has filed {n} request.", "Your organisation has filed {n} requests.", total),
              t(N_("The latest, newest first: tap a number to open one, or type /status followed by a ticket "
                   "number."))]
@@ -212,7 +212,7 @@ def _on_modification_summary(turn: Turn, ctx: Context, act: Act) -> View | None:
     if act == Act.DISCARD:
         request_id = turn.draft.request_id
         forms.end(turn, ctx, Trigger.DISCARD)
-        request = repository.request_by_id(turn.session, turn.member.organisation_id, request_id)
+        request = request_store.request_by_id(turn.session, turn.member.organisation_id, request_id)
         if request is None:
             return View([t(N_("This request no longer exists."))])
         return consultation(turn, request, [t(N_("Nothing was changed.")), ""])
@@ -220,7 +220,7 @@ def _on_modification_summary(turn: Turn, ctx: Context, act: Act) -> View | None:
 
 
 def _save_modification(turn: Turn, ctx: Context) -> View:
-    request = repository.request_by_id(turn.session, turn.member.organisation_id, turn.draft.request_id)
+    request = request_store.request_by_id(turn.session, turn.member.organisation_id, turn.draft.request_id)
     if request is None:
         forms.end(turn, ctx, Trigger.DISCARD)
         return View([t(N_("This request no longer exists."))])
@@ -243,7 +243,7 @@ def _save_modification(turn: Turn, ctx: Context) -> View:
         return too_late(request)
     except cases.Outdated:
         forms.end(turn, ctx, Trigger.DISCARD)
-        meanwhile = repository.events_since(turn.session, request.id, ctx.answers.get("last_event", 0))
+        meanwhile = request_store.events_since(turn.session, request.id, ctx.answers.get("last_event", 0))
         return consultation(turn, request, [
             t(N_("Request {ticket} was changed meanwhile, so your changes were not saved:"), ticket=request.ticket),
             *(["• ", event_line(turn.session, event)] for event in meanwhile),
@@ -254,7 +254,7 @@ def _save_modification(turn: Turn, ctx: Context) -> View:
 
 
 def _restart_modification(turn: Turn) -> list[View]:
-    request = repository.request_by_id(turn.session, turn.member.organisation_id, turn.draft.request_id)
+    request = request_store.request_by_id(turn.session, turn.member.organisation_id, turn.draft.request_id)
     if request is None:
         turn.close_draft(DraftStatus.ABANDONED)
         return [View([t(N_("This request no longer exists."))])]
@@ -266,7 +266,7 @@ def _start_modification(turn: Turn, request: LeaveRequest) -> View:
     # What the request was when the member began: a save writes only what differs from it, and only if the
     # request is still at this version (otherwise, what happened after the last event is shown).
     answers |= {"filed": {name: answers.get(name) for name in SAVED}, "request_version": request.version,
-                "last_event": repository.last_event_id(turn.session, request.id)}
+                "last_event": request_store.last_event_id(turn.session, request.id)}
     return forms.start(turn, MODIFICATION, answers, modify=True, request_id=request.id, replace=True)
 
 
@@ -290,12 +290,12 @@ def modify(turn: Turn, ticket: str) -> View:
 
 def focus_of(turn: Turn) -> LeaveRequest | None:
     """The request last opened in this chat, if opened recently enough for a file to be meant for it."""
-    screen = repository.screen(turn.session, turn.member, turn.inp.channel, turn.inp.chat_key)
+    screen = chat_store.screen(turn.session, turn.member, turn.inp.channel, turn.inp.chat_key)
     if screen.focus_request_id is None or screen.focus_at is None:
         return None
     if turn.now - aware(screen.focus_at) >= dt.timedelta(hours=FOCUS_HOURS):
         return None
-    return repository.request_by_id(turn.session, turn.member.organisation_id, screen.focus_request_id)
+    return request_store.request_by_id(turn.session, turn.member.organisation_id, screen.focus_request_id)
 
 
 NO_FOCUS = N_("To attach a document, first open the request: /status followed by its ticket number, then send "
@@ -307,7 +307,7 @@ def _upload_refusal(turn: Turn) -> View | None:
     request = focus_of(turn)
     if request is None:
         return View([t(NO_FOCUS)])
-    problem = attachment_problem(turn.inp.upload, request, repository.attachments_of(turn.session, request))
+    problem = attachment_problem(turn.inp.upload, request, request_store.attachments_of(turn.session, request))
     return View([t(N_("⚠ {error}"), error=problem)]) if problem is not None else None
 
 

@@ -7,7 +7,7 @@ from bot.core.views import View
 from bot.dialogs.actions import LANGUAGE
 from bot.fsm import forms
 from bot.i18n import LANGUAGE_NAMES, N_, t
-from bot.storage import repository
+from bot.storage import organisation_store
 
 router = Router("help")
 
@@ -36,7 +36,7 @@ def language(turn: Turn) -> View | list[View]:
 
 @router.action(LANGUAGE)
 def set_language(turn: Turn, code: str) -> list[View]:
-    repository.set_locale(turn.session, turn.member.id, code)
+    organisation_store.set_locale(turn.session, turn.member.id, code)
     turn.member.locale = code
     turn.lang = code
     views = [View([t(N_("I will now write to you in English."))], replace=True)]

@@ -24,7 +24,7 @@ from bot.domain.roles import Permission, roles_capacities
 from bot.fsm import forms
 from bot.fsm.forms import Act, Back, Context, Do, Form, Trigger
 from bot.i18n import N_, t
-from bot.storage import repository
+from bot.storage import chat_store, request_store
 from bot.usecases import requests as cases
 
 log = logging.getLogger(__name__)
@@ -99,7 +99,7 @@ def _file(turn: Turn, ctx: Context) -> View:
     except cases.NotAllowed:  # their roles changed since they began (no longer filing, or not in this capacity)
         return _not_filed(turn, ctx)
     forms.end(turn, ctx, Trigger.CONFIRM)
-    repository.set_focus(turn.connection, turn.member, turn.inp.channel, turn.inp.chat_key, request, turn.now)
+    chat_store.set_focus(turn.connection, turn.member, turn.inp.channel, turn.inp.chat_key, request, turn.now)
     return acknowledgement(turn, request)
 
 
@@ -161,12 +161,12 @@ def cancel(turn: Turn) -> View:
 @router.text
 def no_request_in_progress(turn: Turn) -> View:
     """Typed text, or a button of a form, while no form is open."""
-    last = repository.last_draft(turn.session, turn.inp.channel, turn.inp.chat_key)
+    last = chat_store.last_draft(turn.session, turn.inp.channel, turn.inp.chat_key)
     # A late button of the filed draft, or anything typed soon after a filing whose answer may never have been seen
     # (the process stopped right after the commit): the ticket, so that nobody files the same request twice.
     recent = last is not None and turn.now - aware(last.updated_at) < FILED_RECENTLY
     if last is not None and last.status == DraftStatus.FILED and (turn.inp.kind == "button" or recent):
-        request = repository.request_of_draft(turn.session, turn.member.organisation_id, last.id)
+        request = request_store.request_of_draft(turn.session, turn.member.organisation_id, last.id)
         if request is not None and turn.inp.kind == "button":
             return View([t(N_("This request has already been filed, with ticket number {ticket}."),
                            ticket=request.ticket)], [[SHOW_REQUEST.button(t(N_("Show it")), request.ticket)]])

@@ -27,7 +27,7 @@ from bot.dialogs.actions import (
 from bot.domain.records import DraftStatus
 from bot.domain.roles import ROLE_LABEL, Permission, Role
 from bot.i18n import N_, Capitalized, joined, t
-from bot.storage import repository
+from bot.storage import chat_store, organisation_store
 from bot.storage.turns import Actor
 from bot.usecases import organisations
 
@@ -66,9 +66,9 @@ def start(turn: Turn) -> View:
         return View([t(N_("Request {ticket}: open it here to modify it."), ticket=ticket)],
                     [[SHOW_REQUEST.button(t(N_("Show the request")), ticket)]])
     try:
-        invitation = repository.invitation_for_code(turn.session, code[:64], turn.now)
-    except repository.NotAllowed as refusal:
-        return View([t(refusal.reason, **refusal.params)])
+        invitation = organisation_store.invitation_for_code(turn.session, code[:64], turn.now)
+    except organisation_store.Refused as refused:
+        return View([organisations.refusal(refused)])
     member = turn.member
     if member is None:
         return _enrol(turn, invitation)
@@ -77,7 +77,7 @@ def start(turn: Turn) -> View:
                        organisation=member.organisation_name)])  # the code stays unused
     # Joining another organisation, or other roles, is a decision: asked first, and nothing changes until then.
     _screen(turn).pending_invitation_id = invitation.id
-    other = repository.organisation_of(turn.session, invitation.organisation_id)
+    other = organisation_store.organisation_of(turn.session, invitation.organisation_id)
     return View([t(N_("This invitation is for {other}, with the roles: {new_roles}. You now act for {organisation}, "
                       "with the roles: {roles}."), other=other.name, new_roles=_roles(_roles_of(invitation)),
                    organisation=member.organisation_name, roles=_roles(member.role_set)),
@@ -105,10 +105,10 @@ def join(turn: Turn) -> View:
     if invitation_id is None:
         return welcome(turn)
     try:
-        invitation = repository.usable_invitation(turn.session, invitation_id, turn.now)
-    except repository.NotAllowed as refusal:
+        invitation = organisation_store.usable_invitation(turn.session, invitation_id, turn.now)
+    except organisation_store.Refused as refused:
         _screen(turn).pending_invitation_id = None
-        return View([t(refusal.reason, **refusal.params)], replace=True)
+        return View([organisations.refusal(refused)], replace=True)
     draft = turn.close_draft(DraftStatus.ABANDONED)
     return _enrol(turn, invitation, keep_draft=draft.id if draft else None)
 
@@ -124,7 +124,7 @@ def stay(turn: Turn) -> View:
 
 def members_view(turn: Turn, notes: list | None = None, replace=False, page: int = 0) -> View:
     member = turn.member
-    everyone = repository.members_of(turn.session, member.organisation_id)
+    everyone = organisation_store.members_of(turn.session, member.organisation_id)
     shown, page, moves = paged(everyone, page, MEMBERS)
     lines = [*(notes or []), t(N_("Enrolled members of your organisation:"))]
     buttons = []
@@ -152,7 +152,7 @@ def members_button(turn: Turn, page: int) -> View:
 
 @router.action(ASK_REVOKE, needs=Permission.REVOKE)
 def ask_revoke(turn: Turn, number: int) -> View:
-    other = repository.member_of_organisation(turn.session, turn.member.organisation_id, number)
+    other = organisation_store.member_of_organisation(turn.session, turn.member.organisation_id, number)
     if other is None or other.id == turn.member.id:
         return members_view(turn, replace=True)
     return View([t(N_("Revoke the access of {name}? They will no longer see anything of your organisation."),
@@ -180,7 +180,7 @@ def invite_view(chosen: list[str], replace=False) -> View:
 
 
 def _screen(turn: Turn):
-    return repository.screen(turn.session, turn.member, turn.inp.channel, turn.inp.chat_key)
+    return chat_store.screen(turn.session, turn.member, turn.inp.channel, turn.inp.chat_key)
 
 
 @router.command("invite", menu=N_("Invite a colleague (access managers)"),
@@ -214,7 +214,7 @@ def invite_create(turn: Turn) -> View:
 
 
 def invitations_view(turn: Turn, notes: list | None = None, replace=False, page: int = 0) -> View:
-    pending = repository.pending_invitations(turn.session, turn.member.organisation_id, turn.now)
+    pending = organisation_store.pending_invitations(turn.session, turn.member.organisation_id, turn.now)
     if not pending:
         return View([*(notes or []), t(N_("There is no invitation waiting to be used."))], replace=replace)
     shown, page, moves = paged(pending, page, INVITATIONS)

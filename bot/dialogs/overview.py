@@ -31,14 +31,14 @@ from bot.domain.words import KEY_WORD
 from bot.export import EXPORT_WAIT, Exports
 from bot.fsm.forms import error_line
 from bot.i18n import N_, Capitalized, joined, t, tn
-from bot.storage import repository
+from bot.storage import chat_store, request_store
 from bot.usecases import requests as cases
 
 log = logging.getLogger(__name__)
 router = Router("overview")
 PAGE = 10
 def _query(session: Session, member, filters: Filters, offset=0, limit: int = PAGE):
-    return repository.requests_of(session, member.organisation_id, offset=offset, limit=limit, **filters.query())
+    return request_store.requests_of(session, member.organisation_id, offset=offset, limit=limit, **filters.query())
 
 
 def active_filters(filters: Filters) -> object:
@@ -125,7 +125,7 @@ def default_filters(turn: Turn) -> Filters:
 
 
 def _filters(turn: Turn):
-    screen = repository.screen(turn.session, turn.member, turn.inp.channel, turn.inp.chat_key)
+    screen = chat_store.screen(turn.session, turn.member, turn.inp.channel, turn.inp.chat_key)
     try:
         filters = Filters.model_validate(screen.overview) if screen.overview else default_filters(turn)
     except ValidationError:  # stored by an older version: start from the defaults

@@ -52,7 +52,7 @@ from bot.domain.roles import Permission, roles_capacities
 from bot.domain.words import plain
 from bot.fsm.forms import Choice, Context, Step, pick
 from bot.i18n import N_, SEMICOLON, Capitalized, T, joined, render, t, tn
-from bot.storage import repository
+from bot.storage import chat_store, organisation_store, request_store
 from bot.storage.models import LeaveRequest
 from bot.usecases import organisations
 
@@ -102,7 +102,7 @@ def _employer(ctx: Context) -> Employer | None:
     if ctx.answers.get("capacity") != Capacity.OWN:
         return None
     if "employer" not in ctx.cache:
-        kind = repository.employer_of(ctx.connection, ctx.member.organisation_id)
+        kind = organisation_store.employer_of(ctx.connection, ctx.member.organisation_id)
         ctx.cache["employer"] = Employer(kind) if kind else None
     return ctx.cache["employer"]
 
@@ -115,7 +115,7 @@ def _community(ctx: Context) -> Community | None:
 def _schools(ctx: Context):
     key = ("schools", ctx.answers.get("community"))
     if key not in ctx.cache:
-        ctx.cache[key] = repository.schools_of(ctx.connection, ctx.member.organisation_id,
+        ctx.cache[key] = organisation_store.schools_of(ctx.connection, ctx.member.organisation_id,
                                                ctx.answers.get("community"))
     return ctx.cache[key]
 
@@ -203,13 +203,13 @@ def _parse_school(text, ctx):
     if _registered(ctx, bce):
         return bce
     community = label(Community(ctx.answers["community"]))
-    others = repository.schools_of(ctx.connection, ctx.member.organisation_id)
+    others = organisation_store.schools_of(ctx.connection, ctx.member.organisation_id)
     elsewhere = next((s for s in others if s.bce == bce), None)
     if elsewhere is not None:
         raise Invalid(N_("School {bce} is one of yours, but in the {other}, not in the {community}. "
                          "Go back to change the community, or tap one of the schools below."),
                       bce=format_bce(bce), other=label(Community(elsewhere.community)), community=community)
-    if repository.bce_taken(ctx.connection, bce):
+    if organisation_store.bce_taken(ctx.connection, bce):
         raise Invalid(N_("{bce} is registered to another organisation, or is an organisation's own number: it cannot "
                          "be registered here. Check the number on the school's documents."), bce=format_bce(bce))
     return bce  # the next question asks its name, and registers it (to be checked, if typed by a non-manager)
@@ -248,7 +248,7 @@ def _register_school(name, ctx) -> list:
 
 def _check_school_name(value, ctx) -> list:
     if ctx.turn.draft.state == "school_name" and not _registered(ctx) and \
-            repository.bce_taken(ctx.connection, ctx.answers["school"]):  # registered meanwhile, elsewhere
+            organisation_store.bce_taken(ctx.connection, ctx.answers["school"]):  # registered meanwhile, elsewhere
         raise Invalid(N_("School {bce} was registered meanwhile, for another organisation or in another community. Go "
                          "back to the school question and choose it again."), bce=format_bce(ctx.answers["school"]))
     if ctx.turn.draft.state != "school_name" and not _registered(ctx):  # removed since it was registered
@@ -462,7 +462,7 @@ def _history(ctx) -> list:
     key = ("history", ctx.answers["niss"])
     if key not in ctx.cache:
         modified = ctx.turn.draft.request_id if ctx.turn.draft else None
-        ctx.cache[key] = repository.worker_history(ctx.connection, ctx.member.organisation_id, ctx.answers["niss"],
+        ctx.cache[key] = request_store.worker_history(ctx.connection, ctx.member.organisation_id, ctx.answers["niss"],
                                                    exclude=modified)
     return ctx.cache[key]
 
@@ -613,7 +613,7 @@ def _send_email_code(address, ctx) -> list:
     from bot.mail import enqueue_code  # only with a mail server
 
     code = f"{secrets.randbelow(10 ** 6):06d}"
-    repository.start_email_check(ctx.session, ctx.member, ctx.turn.inp.channel, ctx.turn.inp.chat_key, address,
+    chat_store.start_email_check(ctx.session, ctx.member, ctx.turn.inp.channel, ctx.turn.inp.chat_key, address,
                                  _code_hash(address, code), ctx.turn.now)
     enqueue_code(ctx.session, address, code, EMAIL_CODE_MINUTES, ctx.lang)
     return []
@@ -626,7 +626,7 @@ def _email_code_prompt(ctx):
 
 def _parse_email_code(text, ctx):
     code = re.sub(r"\s", "", text)
-    screen = repository.screen(ctx.session, ctx.member, ctx.turn.inp.channel, ctx.turn.inp.chat_key)
+    screen = chat_store.screen(ctx.session, ctx.member, ctx.turn.inp.channel, ctx.turn.inp.chat_key)
     address = ctx.answers["my_email"]
     sent = screen.email_code_sent_at
     fresh = sent is not None and ctx.turn.now - aware(sent) < dt.timedelta(minutes=EMAIL_CODE_MINUTES)
@@ -640,7 +640,7 @@ def _parse_email_code(text, ctx):
 
 def _email_proved(address, ctx) -> list:
     ctx.answers["email_proved"] = address
-    repository.prove_email(ctx.session, ctx.member.id, address, ctx.turn.now)
+    organisation_store.prove_email(ctx.session, ctx.member.id, address, ctx.turn.now)
     ctx.member.email = address
     return []
 

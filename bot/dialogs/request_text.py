@@ -13,7 +13,7 @@ from bot.domain.answers import format_hours
 from bot.domain.identifiers import format_bce, mask_niss, niss_of
 from bot.domain.leaves import Community, LeaveType, Motive, Regime, StaffStatus, Status, label, status_word
 from bot.i18n import N_, Capitalized, t, tn
-from bot.storage import repository
+from bot.storage import organisation_store
 
 # The acknowledgement's words, as the manual shows them.
 ACKNOWLEDGED = N_("A unique ticket number has been given to this request. It is used to follow up your electronic "
@@ -79,7 +79,7 @@ def request_lines(db: Session | Connection, request, organisation_name: str, rev
     lines = [t(N_("Worker: {last} {first}, {status}."), last=request.last_name.upper(), first=request.first_name,
                status=status_word(StaffStatus(request.staff_status), gender)), who]
     if request.school_bce:
-        school = repository.school_by_bce(db, request.organisation_id, request.school_bce)
+        school = organisation_store.school_by_bce(db, request.organisation_id, request.school_bce)
         name = f"{school.name} ({format_bce(request.school_bce)})" if school else format_bce(request.school_bce)
         lines.append(t(N_("School: {school}, {community}."), school=name,
                        community=label(Community(request.community))))

@@ -27,7 +27,7 @@ from bot.domain.roles import Permission
 from bot.fsm import forms
 from bot.fsm.forms import Act, Choice, Context, Do, Form, Step, Trigger
 from bot.i18n import N_, Capitalized, t, tn
-from bot.storage import repository
+from bot.storage import organisation_store
 from bot.usecases import organisations
 
 log = logging.getLogger(__name__)
@@ -37,11 +37,11 @@ router = Router("schools")
 def registrable_bce(text: str, ctx: Context) -> str:
     """A school number this organisation may register: valid, and not yet anyone's school or organisation."""
     bce = parse_bce(text)
-    school = repository.school_by_bce(ctx.connection, ctx.member.organisation_id, bce)
+    school = organisation_store.school_by_bce(ctx.connection, ctx.member.organisation_id, bce)
     if school is not None:
         raise Invalid(N_("{bce} is already registered as {name}. Type another number, like 0876.543.270."),
                       bce=format_bce(bce), name=school.name)
-    if repository.bce_taken(ctx.connection, bce):
+    if organisation_store.bce_taken(ctx.connection, bce):
         raise Invalid(N_("{bce} is registered to another organisation, or is an organisation's own number: it cannot "
                          "be registered here. Check the number on the school's documents."), bce=format_bce(bce))
     return bce
@@ -126,7 +126,7 @@ def _on_rename(turn: Turn, ctx: Context, act: Act) -> View | None:
     forms.end(turn, ctx, Trigger.CONFIRM)
     if not turn.member.may(Permission.MANAGE_SCHOOLS):
         return View([t(N_("Only an access manager of your organisation can do this."))])
-    if not repository.rename_school(turn.connection, turn.member.organisation_id, ctx.answers["bce"],
+    if not organisation_store.rename_school(turn.connection, turn.member.organisation_id, ctx.answers["bce"],
                                     ctx.answers["name"]):
         return schools_view(turn, [t(N_("This school is no longer registered."))], replace=True)
     return schools_view(turn, [t(N_("{old} is now called {new}."), old=ctx.answers["old_name"],
@@ -158,10 +158,10 @@ EMPLOYER_LINE = {
 
 def schools_view(turn: Turn, notes: list | None = None, replace=False, page: int = 0) -> View:
     member = turn.member
-    registered = repository.schools_of(turn.connection, member.organisation_id)
-    used = repository.school_usage(turn.connection, member.organisation_id)
+    registered = organisation_store.schools_of(turn.connection, member.organisation_id)
+    used = organisation_store.school_usage(turn.connection, member.organisation_id)
     shown, page, moves = paged(registered, page, SCHOOLS)
-    kind = repository.employer_of(turn.connection, member.organisation_id)
+    kind = organisation_store.employer_of(turn.connection, member.organisation_id)
     lines = [*(notes or []), t(EMPLOYER_LINE[Employer(kind) if kind else None], organisation=member.organisation_name),
              ""]
     if not registered:
@@ -169,7 +169,8 @@ def schools_view(turn: Turn, notes: list | None = None, replace=False, page: int
     else:
         lines.append(t(N_("The schools of your organisation:")))
     buttons = []
-    adders = {m.id: m.display_name or m.user_key for m in repository.members_of(turn.session, member.organisation_id)}
+    members = organisation_store.members_of(turn.session, member.organisation_id)
+    adders = {m.id: m.display_name or m.user_key for m in members}
     for school in shown:
         count = used.get(school.bce, 0)
         lines.append(["• ", school.name, " · ", format_bce(school.bce), " · ", label(Community(school.community)),
@@ -219,7 +220,7 @@ def add(turn: Turn) -> View:
 
 @router.action(SCHOOL_RENAME, needs=Permission.MANAGE_SCHOOLS)
 def rename(turn: Turn, bce: str) -> View:
-    school = repository.school_by_bce(turn.connection, turn.member.organisation_id, bce)
+    school = organisation_store.school_by_bce(turn.connection, turn.member.organisation_id, bce)
     if school is None:
         return schools_view(turn, [t(N_("This school is no longer registered."))], replace=True)
     return _busy(turn) or forms.start(turn, RENAME_SCHOOL, {"bce": school.bce, "old_name": school.name},
@@ -228,10 +229,10 @@ def rename(turn: Turn, bce: str) -> View:
 
 @router.action(CHECK_SCHOOL, needs=Permission.MANAGE_SCHOOLS)
 def check(turn: Turn, bce: str) -> View:
-    school = repository.school_by_bce(turn.connection, turn.member.organisation_id, bce)
+    school = organisation_store.school_by_bce(turn.connection, turn.member.organisation_id, bce)
     if school is None:
         return schools_view(turn, [t(N_("This school is no longer registered."))], replace=True)
-    repository.check_school(turn.connection, turn.member.organisation_id, bce)
+    organisation_store.check_school(turn.connection, turn.member.organisation_id, bce)
     log.info("school checked by member %s", turn.member.id)
     return schools_view(turn, [t(N_("{name} ({bce}) is checked."), name=school.name, bce=format_bce(bce))],
                         replace=True)
@@ -239,7 +240,7 @@ def check(turn: Turn, bce: str) -> View:
 
 @router.action(ASK_REMOVE_SCHOOL, needs=Permission.MANAGE_SCHOOLS)
 def ask_remove(turn: Turn, bce: str) -> View:
-    school = repository.school_by_bce(turn.connection, turn.member.organisation_id, bce)
+    school = organisation_store.school_by_bce(turn.connection, turn.member.organisation_id, bce)
     if school is None:
         return schools_view(turn, [t(N_("This school is no longer registered."))], replace=True)
     return View([t(N_("Remove {name} ({bce}) from your organisation's schools? It will no longer be offered for new "
@@ -250,10 +251,10 @@ def ask_remove(turn: Turn, bce: str) -> View:
 
 @router.action(REMOVE_SCHOOL, needs=Permission.MANAGE_SCHOOLS)
 def remove(turn: Turn, bce: str) -> View:
-    school = repository.school_by_bce(turn.connection, turn.member.organisation_id, bce)
+    school = organisation_store.school_by_bce(turn.connection, turn.member.organisation_id, bce)
     if school is None:
         return schools_view(turn, [t(N_("This school is no longer registered."))], replace=True)
-    if not repository.remove_school(turn.connection, turn.member.organisation_id, bce):
+    if not organisation_store.remove_school(turn.connection, turn.member.organisation_id, bce):
         return schools_view(turn, [t(N_("{name} is named by a request, so it stays registered."),
                                      name=school.name)], replace=True)
     log.info("school removed by member %s", turn.member.id)

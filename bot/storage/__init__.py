@@ -1,1 +1,2 @@
-"""Persistence: SQLModel tables, the database engine and scoped repository functions."""
+"""Persistence: SQLModel tables and their column types, the database engine, and one module per aggregate
+(organisation_store, chat_store and turns, request_store, audit), none of which commits."""

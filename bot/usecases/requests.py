@@ -17,12 +17,12 @@ from bot.domain.leaves import UNDECIDED, Capacity, Status
 from bot.domain.records import AuditAction, EventKind
 from bot.domain.roles import Permission, roles_capacities
 from bot.export import Exports, export_csv, export_filename, json_of
-from bot.storage import repository
+from bot.storage import audit, request_store
 from bot.storage.models import Attachment, LeaveRequest, Organisation, RequestEvent
 from bot.usecases.common import Busy, NotAllowed, TooLate, Unacceptable, needs
 
 log = logging.getLogger(__name__)
-Outdated = repository.Outdated  # a modification begun on a version of the request that changed since
+Outdated = request_store.Outdated  # a modification begun on a version of the request that changed since
 
 
 def file(connection: Connection, session: Session, member, draft_id: int, fields: dict, now: dt.datetime, *,
@@ -32,7 +32,7 @@ def file(connection: Connection, session: Session, member, draft_id: int, fields
     needs(member, Permission.FILE)
     if Capacity(fields["capacity"]) not in roles_capacities(member.role_set):
         raise NotAllowed(Permission.FILE)
-    request = repository.file_request(connection, member, draft_id, fields, now)
+    request = request_store.file_request(connection, member, draft_id, fields, now)
     log.info("request %s filed by member %s", request.ticket, member.id)
     if email and request.confirmation_email:
         from bot.mail import enqueue_acknowledgement  # the PDF library is loaded only with a mail server
@@ -45,9 +45,9 @@ def consult(session: Session, member, ticket: str) -> LeaveRequest | None:
     """A request of the member's organisation by its (checked) ticket, its consultation audited; None for any other
     ticket, answered like one that does not exist."""
     needs(member, Permission.FOLLOW)
-    request = repository.request_by_ticket(session, member.organisation_id, ticket)
+    request = request_store.request_by_ticket(session, member.organisation_id, ticket)
     if request is not None:
-        repository.audit(session, member, AuditAction.CONSULTED, request)
+        audit.record(session, member, AuditAction.CONSULTED, request)
     return request
 
 
@@ -57,9 +57,9 @@ def modify(session: Session, member, request: LeaveRequest, changed: dict, versi
     needs(member, Permission.MODIFY)
     if request.status not in UNDECIDED:
         raise TooLate(request)
-    changes = repository.modify_request(session, member, request, changed, version)
+    changes = request_store.modify_request(session, member, request, changed, version)
     if changes:
-        repository.audit(session, member, AuditAction.MODIFIED, request, ", ".join(sorted(changes)))
+        audit.record(session, member, AuditAction.MODIFIED, request, ", ".join(sorted(changes)))
         log.info("request %s modified by member %s", request.ticket, member.id)
     return changes
 
@@ -67,9 +67,9 @@ def modify(session: Session, member, request: LeaveRequest, changed: dict, versi
 def cancel(session: Session, member, request: LeaveRequest, channel: str) -> None:
     """Cancel a request ONEM has not decided on yet (its row locked while it is checked); TooLate otherwise."""
     needs(member, Permission.CANCEL)
-    if not repository.cancel_request(session, member, request):
+    if not request_store.cancel_request(session, member, request):
         raise TooLate(request)
-    repository.audit(session, member, AuditAction.CANCELLED, request)
+    audit.record(session, member, AuditAction.CANCELLED, request)
     log.info("request %s cancelled by member %s (%s)", request.ticket, member.id, channel)
 
 
@@ -80,7 +80,7 @@ def receipt(session: Session, member, request: LeaveRequest, lang: str) -> Docum
     needs(member, Permission.FOLLOW)
     organisation = session.get(Organisation, member.organisation_id)
     data = receipt_pdf(session, request, organisation, lang, reveal=member.may(Permission.READ_NISS))
-    repository.audit(session, member, AuditAction.RECEIPT, request)
+    audit.record(session, member, AuditAction.RECEIPT, request)
     return Document(f"acknowledgement-{request.ticket}.pdf", data=data)
 
 
@@ -89,11 +89,11 @@ def document(session: Session, member, attachment_id: int, folder: Path
     """One document of a request of the member's organisation, sent back as <ticket>-<n>.<type>; None when there is
     no such document there."""
     needs(member, Permission.FOLLOW)
-    attachment = repository.attachment_by_id(session, member.organisation_id, attachment_id)
+    attachment = request_store.attachment_by_id(session, member.organisation_id, attachment_id)
     if attachment is None:
         return None
-    request = repository.request_by_id(session, member.organisation_id, attachment.request_id)
-    repository.audit(session, member, AuditAction.ATTACHMENT, request, attachment.filename)
+    request = request_store.request_by_id(session, member.organisation_id, attachment.request_id)
+    audit.record(session, member, AuditAction.ATTACHMENT, request, attachment.filename)
     return attachment, request, documents.attachment_document(attachment, request.ticket, folder)
 
 
@@ -104,8 +104,8 @@ def attach(session: Session, member, request: LeaveRequest, upload: Upload, fold
     then says so and its organisation is told, as for a status change."""
     if member is not None:
         needs(member, Permission.ATTACH)
-    repository.lock_request(session, request)
-    problem = documents.attachment_problem(upload, request, repository.attachments_of(session, request))
+    request_store.lock_request(session, request)
+    problem = documents.attachment_problem(upload, request, request_store.attachments_of(session, request))
     if problem is not None:
         raise Unacceptable(problem)
     attachment = documents.add_document(session, member, request, upload, folder)
@@ -118,7 +118,7 @@ def attach(session: Session, member, request: LeaveRequest, upload: Upload, fold
         session.flush()
         notifications.queue_for(session, request, event)
     else:
-        repository.audit(session, member, AuditAction.ATTACHED, request, attachment.filename)
+        audit.record(session, member, AuditAction.ATTACHED, request, attachment.filename)
     log.info("document %s added to request %s (%s)", attachment.number, request.ticket, source)
     return attachment, event
 
@@ -154,7 +154,7 @@ def export(session: Session, member, filters: Filters, lang: str, exports: Expor
     if wait:
         raise Busy(wait)
     organisation = session.get(Organisation, member.organisation_id)
-    repository.audit(session, member, AuditAction.EXPORTED, detail=json_of(filters.described()))
+    audit.record(session, member, AuditAction.EXPORTED, detail=json_of(filters.described()))
     engine = session.get_bind().engine
 
     def produce() -> bytes:

@@ -32,7 +32,7 @@ from bot.domain.leaves import UNDECIDED, Capacity, LeaveType, Regime, Status, la
 from bot.domain.roles import Permission, roles_capacities
 from bot.export import EXPORT_WAIT, Exports
 from bot.i18n import LANGUAGES, Capitalized, render, resolve_language, t
-from bot.storage import repository
+from bot.storage import organisation_store, request_store
 from bot.storage.database import BEGIN
 from bot.storage.models import LeaveRequest, Organisation, utcnow
 from bot.storage.turns import Actor
@@ -86,7 +86,7 @@ def _identity(options: WebOptions, request: Request) -> Identity | None:
 def _member(options: WebOptions, session: Session, request: Request) -> tuple[Actor, str]:
     """The member asking and the language to answer in; 401 for anyone else, whatever they send."""
     identity = _identity(options, request)
-    member = repository.member_for(session, identity.channel, identity.user_key) if identity else None
+    member = organisation_store.member_for(session, identity.channel, identity.user_key) if identity else None
     if member is None:
         raise Refusal(401, t(texts.NOT_SIGNED_IN))
     actor = Actor.of(member, session.get(Organisation, member.organisation_id))
@@ -186,14 +186,14 @@ def table(options: WebOptions, request: Request, session: Session) -> Response:
     _needs(member, Permission.FOLLOW)
     filters, search = _filters(request)
     sort = request.query_params.get("sort", "filed")
-    if sort not in repository.SORTS:
+    if sort not in request_store.SORTS:
         raise Refusal(400, t(texts.BAD_FILTER, name="sort"))
     descending = request.query_params.get("dir", "desc") != "asc"
     size = _int(request, "size", PAGE_SIZE, 1, MAX_PAGE_SIZE)
     page = _int(request, "page", 0, 0, 100_000)
-    counts = repository.status_counts(session, member.organisation_id, search=search, **filters.query())
+    counts = request_store.status_counts(session, member.organisation_id, search=search, **filters.query())
     total = sum(n for status, n in counts.items() if not filters.statuses or status in filters.statuses)
-    rows = repository.requests_table(session, member.organisation_id, sort=sort, descending=descending,
+    rows = request_store.requests_table(session, member.organisation_id, sort=sort, descending=descending,
                                      offset=page * size, limit=size, search=search, **filters.query())
     return JSONResponse({"total": total, "page": page, "pages": max(1, -(-total // size)), "size": size,
                          "counts": [{"code": s.value, "label": render(Capitalized(label(s)), lang),
@@ -207,7 +207,7 @@ def _request(session: Session, member: Actor, ticket_text: str) -> LeaveRequest:
         ticket = parse_ticket(ticket_text[:64])
     except Invalid:
         raise Refusal(404, t(texts.NO_SUCH_REQUEST)) from None
-    found = repository.request_by_ticket(session, member.organisation_id, ticket)
+    found = request_store.request_by_ticket(session, member.organisation_id, ticket)
     if found is None:
         raise Refusal(404, t(texts.NO_SUCH_REQUEST))
     return found
@@ -217,7 +217,7 @@ def _detail(options: WebOptions, session: Session, member: Actor, found: LeaveRe
     reveal = member.may(Permission.READ_NISS)
     documents = [{"kind": "receipt", "name": render(t(texts.RECEIPT), lang)}]
     documents += [{"kind": "onem" if a.member_id is None else "sent", "id": a.id, "name": a.filename,
-                   "size": a.size} for a in repository.attachments_of(session, found)]
+                   "size": a.size} for a in request_store.attachments_of(session, found)]
     undecided = found.status in UNDECIDED
     chat = (f"https://t.me/{options.bot_username}?start=ticket-{found.ticket}"
             if options.bot_username and member.channel == "telegram" else None)
@@ -226,7 +226,7 @@ def _detail(options: WebOptions, session: Session, member: Actor, found: LeaveRe
             "office": render(t(found.office), lang) if found.office else "", "filed": render(filed_on(found), lang),
             "lines": [render(line, lang) for line in request_lines(session, found, member.organisation_name,
                                                                    reveal=reveal)],
-            "history": [render(event_line(session, e), lang) for e in repository.history_of(session, found)],
+            "history": [render(event_line(session, e), lang) for e in request_store.history_of(session, found)],
             "documents": documents,
             "may_cancel": undecided and member.may(Permission.CANCEL),
             "may_modify": undecided and member.may(Permission.MODIFY),
