@@ -1,1 +1,1 @@
-"""The engine core: one turn per update, routers, button actions and the form runner; no feature in it."""
+"""The engine core: one turn per update, routers and button actions; no feature in it, and not the dialog machine."""

@@ -1,1 +1,2 @@
-"""Dialogs as data: steps with prompts, keyboards, parsers and branches."""
+"""The chat's features (one router each) and what they share: buttons, questions, a request in sentences, its
+history, the overview's filters."""

@@ -180,8 +180,10 @@ def request_rows(session: Session, organisation_id: int, **filters):
     """Every matching request as plain tuples of EXPORT_COLUMNS, newest first: for exports, where building objects
     would cost most."""
     table = LeaveRequest.__table__
-    # The filing time as stored (no conversion per row: the export needs only its hour).
-    columns = [type_coerce(table.c[name], String) if name == "filed_at" else table.c[name] for name in EXPORT_COLUMNS]
+    # The filing time and the status as stored (no conversion per row: the export needs only the hour, and names a
+    # status by its value).
+    columns = [type_coerce(table.c[name], String) if name in ("filed_at", "status") else table.c[name]
+               for name in EXPORT_COLUMNS]
     return session.connection().execute(sa_select(*columns)
                                          .where(*_request_filters(organisation_id, **filters))
                                          .order_by(*NEWEST_FIRST))
