@@ -85,3 +85,11 @@ def test_every_trigger_is_drawn():
     drawn = INTAKE.mermaid("Intake dialog")
     for trigger in Trigger:
         assert trigger.value in drawn, trigger
+
+
+async def test_cancel_discards_the_draft_through_the_machine(chat):
+    """/cancel at any question is the machine's `discard`: the draft ends in `done`, kept as abandoned."""
+    await to_leave_type(chat)
+    await chat.send("/cancel")
+    draft = state(chat.app.bot_data["engine"].db)
+    assert (draft.state, draft.status) == (DONE, "abandoned")

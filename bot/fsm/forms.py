@@ -257,6 +257,19 @@ def end(turn: Turn, ctx: Context, trigger: Trigger) -> None:
     turn.close_draft(form_of(turn).confirmed_as if trigger == Trigger.CONFIRM else DraftStatus.ABANDONED)
 
 
+def drop(turn: Turn) -> DraftState | None:
+    """/cancel: the open draft, wherever it stands, is discarded (kept as abandoned); None when there is none."""
+    draft = turn.draft
+    if draft is None:
+        return None
+    try:
+        move(turn, context(turn), Trigger.DISCARD)
+    except (Refused, KeyError):  # a draft saved by an older version, in a state or form this one does not know
+        pass
+    turn.close_draft(DraftStatus.ABANDONED)
+    return draft
+
+
 # --- starting, and what comes in -------------------------------------------------------------------------------
 
 def start(turn: Turn, form: Form, answers: dict, *, notes: list = (), modify: bool = False,

@@ -9,7 +9,8 @@ page) and `done` (filed, saved or dropped). Every move a user can make is a trig
 - `edit` goes from the summary to the answer chosen there; `check` from the summary to the first answer that is
   missing or no longer fits the others;
 - `back` undoes the last of those moves (the draft's history says which);
-- `tick` changes a box of the summary and stays there; `confirm` files or saves, `discard` drops: both end in `done`;
+- `tick` changes a box of the summary and stays there; `confirm` files or saves (from the summary), `discard` drops
+  the draft (from anywhere: the summary's Cancel, /cancel): both end in `done`;
 - `resume` continues a paused draft where it was; `restart` leaves it for a new one.
 
 The machine keeps the draft's history and its "editing" flag in its callbacks, so a move that is not declared does
@@ -134,11 +135,11 @@ class Dialog:
         undone = list(dict.fromkeys((m["dest"], m["source"]) for m in moves if m["trigger"] in FORWARD))
         moves += [dict(trigger=Trigger.BACK, source=source, dest=dest, conditions=[_came_from(dest)],
                        before=[_went_back], after=[_arrived]) for source, dest in undone]
+        open_states = [*self.names, SUMMARY]
         moves += [dict(trigger=Trigger.TICK, source=SUMMARY, dest=None),
                   dict(trigger=Trigger.CONFIRM, source=SUMMARY, dest=DONE),
-                  dict(trigger=Trigger.DISCARD, source=SUMMARY, dest=DONE)]
-        open_states = [*self.names, SUMMARY]
-        moves += [dict(trigger=Trigger.RESUME, source=open_states, dest="="),
+                  dict(trigger=Trigger.DISCARD, source=open_states, dest=DONE),
+                  dict(trigger=Trigger.RESUME, source=open_states, dest="="),
                   dict(trigger=Trigger.RESTART, source=open_states, dest=NEW)]
         self.moves = moves
         self.machine = Machine(model=None, states=self.states, transitions=moves, initial=NEW,
