@@ -5,9 +5,14 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from bot.dialogs.follow_up import MODIFICATION
 from bot.dialogs.intake import INTAKE
 from bot.fsm.machine import DONE, FORWARD, NEW, SUMMARY, Dialog, Position, Refused, Trigger
-from tests.test_intake_dialog import state, to_leave_type
+from bot.core.engine import FAILED as GENERIC
+from bot.domain.leaves import period_end
+from bot.i18n import render, t
+from tests.conftest import SCHOOL_FWB, Chat, enrol
+from tests.test_intake_dialog import START, state, to_leave_type, to_summary
 
 NAMES = ["a", "b", "c", "d"]
 
@@ -22,7 +27,9 @@ DIALOG = Dialog(NAMES, _asked_if)
 
 def test_begin_goes_to_the_first_question_that_applies():
     assert DIALOG.fire(Trigger.BEGIN, Position(NEW), {}).state == "a"
-    assert DIALOG.fire(Trigger.MODIFY, Position(NEW), {}).state == SUMMARY
+    assert Dialog(NAMES, _asked_if, modify=True).fire(Trigger.MODIFY, Position(NEW), {}).state == SUMMARY
+    with pytest.raises(Refused):  # a new request does not start at a summary
+        DIALOG.fire(Trigger.MODIFY, Position(NEW), {})
 
 
 def test_answer_skips_what_does_not_apply_and_back_returns():
@@ -82,7 +89,7 @@ async def test_the_chat_moves_only_through_the_machine(chat, monkeypatch):
 
 
 def test_every_trigger_is_drawn():
-    drawn = INTAKE.mermaid("Intake dialog")
+    drawn = INTAKE.mermaid("Intake dialog") + MODIFICATION.mermaid("Modification")
     for trigger in Trigger:
         assert trigger.value in drawn, trigger
 
@@ -93,3 +100,69 @@ async def test_cancel_discards_the_draft_through_the_machine(chat):
     await chat.send("/cancel")
     draft = state(chat.app.bot_data["engine"].db)
     assert (draft.state, draft.status) == (DONE, "abandoned")
+
+
+# --- after a try as a hostile user ------------------------------------------------------------------------------
+
+@pytest.fixture
+def en(app):
+    enrol(app.bot_data["engine"].db, 1001)
+    return Chat(app, app.recorder, 1001, "en")
+
+
+@pytest.mark.parametrize("edited, answer", [("leave_type", "medical"), ("start_date", "later")])
+async def test_back_from_a_question_the_summary_asked_again_returns_to_the_edited_answer(en, edited, answer):
+    """An answer changed from the summary clears what depended on it, and the summary asks for it (`check`); Back
+    there went to a summary with an answer missing, which failed ("something went wrong") at every Back since."""
+    db = en.app.bot_data["engine"].db
+    await to_summary(en)
+    await en.tap("answers")
+    await en.tap(f"edit:{edited}")
+    if answer == "later":
+        reply = await en.send(period_end(START, 2).strftime("%d/%m/%Y"))
+    else:
+        reply = await en.tap(answer)
+    asked = state(db).state
+    assert asked not in (edited, SUMMARY) and "⚠" not in reply
+    reply = await en.tap("back")
+    assert render(t(GENERIC), "en") not in reply
+    assert state(db).state == edited
+    assert "Current answer" in reply
+    await (en.tap(answer) if answer != "later" else en.send(period_end(START, 2).strftime("%d/%m/%Y")))
+    assert state(db).state == asked  # and on from there, as before
+
+
+async def test_an_answer_edited_again_after_back_from_the_summary_returns_to_it(en):
+    db = en.app.bot_data["engine"].db
+    await to_summary(en)
+    await en.tap("answers")
+    await en.tap("edit:last_name")
+    await en.send("Martin")
+    await en.tap("back")
+    assert state(db).state == "last_name"
+    await en.send("Martens")
+    assert state(db).state == SUMMARY
+
+
+async def test_a_button_of_the_previous_version_of_the_bot_is_no_longer_valid_not_an_answer(en):
+    """Before the dialog machine every form button was form:<version>:<code>, Back included: such a button, still
+    on a user's screen after an update, must not be read as the answer "back"."""
+    db = en.app.bot_data["engine"].db
+    await en.send("/new")
+    await en.tap("fwb")
+    await en.tap(SCHOOL_FWB)
+    await en.send("85.03.14-123.02")
+    draft = state(db)
+    reply = await en.press(f"form:{draft.version}:back")
+    assert "no longer valid" in reply and "last name" in reply.lower()
+    after = state(db)
+    assert (after.state, after.answers.get("last_name")) == ("last_name", None)
+
+
+async def test_cancel_in_a_school_form_does_not_speak_of_a_request(app):
+    enrol(app.bot_data["engine"].db, 1002, roles=("access-manager",))
+    manager = Chat(app, app.recorder, 1002, "en")
+    await manager.send("/schools")
+    await manager.tap("➕ Register a school")
+    reply = await manager.send("/cancel")
+    assert "request" not in reply.lower() and "nothing" in reply.lower()

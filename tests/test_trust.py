@@ -422,12 +422,12 @@ async def test_a_chat_that_meets_a_busy_database_is_told_to_try_again_and_keeps_
     blocker = organisations.connect()  # a command line's long write
     blocker.exec_driver_sql("UPDATE member SET locale = locale")  # holds the write lock until it ends
     try:
-        busy = engine.handle(Input("telegram", "1001", "1001", "button", text="form:1:fwb", update_id=2))
+        busy = engine.handle(Input("telegram", "1001", "1001", "button", text="form.pick:1:fwb", update_id=2))
         assert render(t(BUSY), "fr") in render(busy.views[0].lines[0], "fr")
     finally:
         blocker.rollback()
         blocker.close()
-    again = engine.handle(Input("telegram", "1001", "1001", "button", text="form:1:fwb", update_id=3))
+    again = engine.handle(Input("telegram", "1001", "1001", "button", text="form.pick:1:fwb", update_id=3))
     assert "0876.543.270" in "\n".join(render(line, "fr") for view in again.views for line in view.lines)
     engine.close()
 

@@ -223,8 +223,9 @@ class Engine:
         if inp.kind == "button":
             unpacked = unpack(inp.text)
             route = unpacked and routes.actions.get(unpacked[0].name)
-            if not route:
-                return [View([t(N_("This button is no longer valid. Type /help to see what I can do."))])]
+            if not route:  # an old button (an earlier version of the bot) or a forged one; the open form is shown again
+                return [View([t(N_("This button is no longer valid. Type /help to see what I can do."))]),
+                        *(as_views(routes.current(turn)) if turn.draft else [])]
             return _guarded(turn, route.needs, route.handler, *unpacked[1])
         if inp.kind == "upload":
             handler, needs, _check = routes.upload

@@ -267,7 +267,7 @@ def _start_modification(turn: Turn, request: LeaveRequest) -> View:
     # request is still at this version (otherwise, what happened after the last event is shown).
     answers |= {"filed": {name: answers.get(name) for name in SAVED}, "request_version": request.version,
                 "last_event": request_store.last_event_id(turn.session, request.id)}
-    return forms.start(turn, MODIFICATION, answers, modify=True, request_id=request.id, replace=True)
+    return forms.start(turn, MODIFICATION, answers, request_id=request.id, replace=True)
 
 
 # What a modification asks again when the rules want it, and saves: every answer of the leave.
@@ -276,7 +276,7 @@ SAVED = {"motive", "regime", "employer_agreement", "start_date", "end_date", "ho
          "notice_date", "rtt"}
 MODIFICATION = router.form(Form("modify", [STEP[name] for name in MODIFIABLE], summary=_modification_summary,
                                 on_summary=_on_modification_summary, start=_restart_modification,
-                                title=N_("Confirmation page"),
+                                title=N_("Confirmation page"), from_summary=True,
                                 summary_hint=N_("Use the buttons below: change an answer, then save.")))
 
 

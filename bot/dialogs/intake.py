@@ -152,8 +152,11 @@ def new_button(turn: Turn) -> list[View]:
 @router.command("cancel", menu=N_("Stop the request in progress"),
                 help=N_("/cancel: stop the request in progress (it is kept as a draft, nothing is sent)"))
 def cancel(turn: Turn) -> View:
+    form = turn.draft.form if turn.draft is not None else None
     if forms.drop(turn) is None:
         return View([t(N_("There is no request in progress. Type /new to start one."))])
+    if form not in (INTAKE.name, "modify"):  # a school being registered or renamed
+        return View([t(N_("Stopped: nothing was registered or changed."))])
     return View([t(N_("The request in progress is cancelled. Nothing was sent to ONEM. Type /new to start again."))],
                 [new_request_button()])
 

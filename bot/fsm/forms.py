@@ -46,7 +46,7 @@ class Act(StrEnum):
 
 # Every button of a form carries the draft's version (a button of an older message no longer matches) and one typed
 # argument: a step's choice, a move of the machine, an answer to edit, or one of the summary's own buttons.
-FORM_PICK = action("form", Number("version"), Text("code", 30, rest=True))
+FORM_PICK = action("form.pick", Number("version"), Text("code", 30, rest=True))
 FORM_MOVE = action("form.move", Number("version"), Word("trigger", (Trigger.BACK, Trigger.KEEP, Trigger.RESUME,
                                                                      Trigger.RESTART)))
 FORM_EDIT = action("form.edit", Number("version"), Text("step", 24))
@@ -179,11 +179,12 @@ class Form:
     # (Act.ANSWERS) that opens them, instead of a button per answer.
     groups: tuple[tuple[str, tuple[str, ...]], ...] = ()
     confirmed_as: DraftStatus = DraftStatus.DONE  # what a confirmed draft of this form becomes
+    from_summary: bool = False  # it changes what was filed: it starts at its summary (`modify`), not a question
 
     def __post_init__(self):
         self.step = {s.name: s for s in self.steps}
         self.clears = dependants(self.steps)
-        self.dialog = Dialog([s.name for s in self.steps], self._condition)
+        self.dialog = Dialog([s.name for s in self.steps], self._condition, modify=self.from_summary)
 
     def _condition(self, name: str):
         step = self.step[name]
@@ -272,18 +273,16 @@ def drop(turn: Turn) -> DraftState | None:
 
 # --- starting, and what comes in -------------------------------------------------------------------------------
 
-def start(turn: Turn, form: Form, answers: dict, *, notes: list = (), modify: bool = False,
-          request_id: int | None = None, replace: bool = False) -> View:
-    """A new draft of `form` (any open one is kept as abandoned): `begin` at its first question that applies, or
-    `modify` a filed request from its summary."""
+def start(turn: Turn, form: Form, answers: dict, *, notes: list = (), request_id: int | None = None,
+          replace: bool = False) -> View:
+    """A new draft of `form` (any open one is kept as abandoned): `begin` at its first question that applies, or,
+    for a form that changes what was filed, `modify` from its summary."""
     turn.open_draft(form.name, NEW, answers, request_id)
     ctx = context(turn)
-    state = move(turn, ctx, Trigger.MODIFY if modify else Trigger.BEGIN)
-    if state == SUMMARY and not modify:
-        return settle(turn, ctx, list(notes), replace)
-    if state == SUMMARY:
+    state = move(turn, ctx, Trigger.MODIFY if form.from_summary else Trigger.BEGIN)
+    if state == SUMMARY and form.from_summary:
         return summary_view(turn, ctx, list(notes), replace)
-    return step_view(turn, ctx, list(notes), replace=replace)
+    return settle(turn, ctx, list(notes), replace)
 
 
 def _guard(turn: Turn, version: int | None, trigger: Trigger | None = None) -> list[View] | None:
@@ -419,10 +418,14 @@ def _back(turn: Turn, ctx: Context) -> View:
     if not draft.history:
         return current_view(turn, note=t(N_("This is the first question.")), replace=True)
     try:
-        move(turn, ctx, Trigger.BACK)
+        state = move(turn, ctx, Trigger.BACK)
+        if state == SUMMARY and recheck(form_of(turn), ctx) is not None:
+            # The summary was only passed through, on its way to a question it asked again (`check`): it is not shown
+            # with an answer missing, and "Back" goes on to the answer given before it.
+            move(turn, ctx, Trigger.BACK)
     except Refused:  # a history saved by an older version of the form: forget that step
-        save(turn, draft.state, draft.history[:-1])
-    return current_view(turn, replace=True)
+        save(turn, turn.draft.state, turn.draft.history[:-1])
+    return settle(turn, ctx, [], True)
 
 
 # --- views ------------------------------------------------------------------------------------------------------

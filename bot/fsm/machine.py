@@ -80,10 +80,10 @@ def _went_back(event) -> None:
 
 
 def _arrived(event) -> None:
-    if event.transition.dest == SUMMARY:
-        event.model.editing = False
-    elif event.event.name in (Trigger.EDIT, Trigger.CHECK):
-        event.model.editing = True
+    """A question is being edited when it was reached from the summary (by `edit` or `check`, or by `back` to where
+    the summary had sent it): answering it then returns there."""
+    history = event.model.history
+    event.model.editing = event.transition.dest != SUMMARY and bool(history) and history[-1] == SUMMARY
 
 
 def _editing(event) -> bool:
@@ -102,11 +102,13 @@ class Dialog:
     """The machine of one form, built once at import from its steps: `names` in order, and `applies(name)` giving
     the condition under which a conditional step is asked (None: always)."""
 
-    def __init__(self, names: list[str], applies: Callable[[str], Callable | None]):
+    def __init__(self, names: list[str], applies: Callable[[str], Callable | None], modify: bool = False):
         self.names = list(names)
         self.states = [NEW, *self.names, SUMMARY, DONE]
         moves: list[dict] = []
-        self.asked_if: set[tuple[str, str, str]] = set()  # (trigger, source, dest) taken only if that question applies
+        # (trigger, source, dest) of the moves taken only under a condition on the answers or the editing flag (the
+        # conditions of `back`, `edit` and `check` are where the draft comes from or which answer was chosen)
+        self.conditional: set[tuple[str, str, str]] = set()
 
         def first_of(trigger: str, source: str, candidates: list[str]) -> None:
             """`trigger` from `source` to the first of `candidates` that applies, else to the summary."""
@@ -116,14 +118,17 @@ class Dialog:
                                   conditions=[condition] if condition else []))
                 if condition is None:
                     return
-                self.asked_if.add((trigger, source, name))
+                self.conditional.add((trigger, source, name))
             moves.append(dict(trigger=trigger, source=source, dest=SUMMARY))
 
-        first_of(Trigger.BEGIN, NEW, self.names)
-        moves.append(dict(trigger=Trigger.MODIFY, source=NEW, dest=SUMMARY))
+        if modify:  # a form that changes what was filed starts at its summary
+            moves.append(dict(trigger=Trigger.MODIFY, source=NEW, dest=SUMMARY))
+        else:
+            first_of(Trigger.BEGIN, NEW, self.names)
         for i, name in enumerate(self.names):
             for trigger in (Trigger.ANSWER, Trigger.KEEP):
                 moves.append(dict(trigger=trigger, source=name, dest=SUMMARY, conditions=[_editing]))
+                self.conditional.add((trigger, name, SUMMARY))
                 first_of(trigger, name, self.names[i + 1:])
         for name in self.names:
             moves.append(dict(trigger=Trigger.EDIT, source=SUMMARY, dest=name, conditions=[_target(name)]))
@@ -167,7 +172,8 @@ class Dialog:
     def mermaid(self, title: str) -> str:
         """The machine as a Mermaid flowchart, drawn from the moves it was built with: a move declared both ways is
         one two-headed arrow (its label says "there → / ← back"), a move from every open state starts at one "any
-        state" node, and a move taken only if its question applies to the answers ends with "?"."""
+        state" node, and a move taken only under a condition (the question applies to the answers; to the summary:
+        the answer was edited from it, or no later question applies) ends with "?"."""
         open_states = {*self.names, SUMMARY}
         edges: dict[tuple[str, str], list[str]] = {}
         for move in self.moves:
@@ -176,7 +182,7 @@ class Dialog:
                 sources = ["any state"]
             for source in sources:
                 dest = source if move["dest"] in (None, "=") else move["dest"]
-                label = str(move["trigger"]) + ("?" if (move["trigger"], source, dest) in self.asked_if else "")
+                label = str(move["trigger"]) + ("?" if (move["trigger"], source, dest) in self.conditional else "")
                 labels = edges.setdefault((source, dest), [])
                 if label not in labels:
                     labels.append(label)
@@ -184,6 +190,8 @@ class Dialog:
         node = {name: f"s{i}" for i, name in enumerate(names)}
         lines = ["---", f"title: {title}", "---", "flowchart TD", *(f'    {node[n]}["{n}"]' for n in names)]
         drawn: set[tuple[str, str]] = set()
+        for key, labels in edges.items():  # a move taken always need not also be drawn as taken under a condition
+            edges[key] = [label for label in labels if not (label.endswith("?") and label[:-1] in labels)]
         for (source, dest), labels in edges.items():
             if (source, dest) in drawn:
                 continue
