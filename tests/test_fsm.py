@@ -5,11 +5,11 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from bot.core.engine import FAILED as GENERIC
 from bot.dialogs.follow_up import MODIFICATION
 from bot.dialogs.intake import INTAKE
-from bot.fsm.machine import DONE, FORWARD, NEW, SUMMARY, Dialog, Position, Refused, Trigger
-from bot.core.engine import FAILED as GENERIC
 from bot.domain.leaves import period_end
+from bot.fsm.machine import DONE, FORWARD, NEW, SUMMARY, Dialog, Position, Refused, Trigger
 from bot.i18n import render, t
 from tests.conftest import SCHOOL_FWB, Chat, enrol
 from tests.test_intake_dialog import START, state, to_leave_type, to_summary
