@@ -79,9 +79,13 @@ def store_attachment(session: Session, member, request: LeaveRequest, upload: Up
         telegram_file_id=upload.file_id))
 
 
+def attachment_name(attachment: Attachment, ticket: str) -> str:
+    return f"{ticket}-{attachment.number}.{EXTENSIONS.get(attachment.mime, 'bin')}"
+
+
 def attachment_document(attachment: Attachment, ticket: str, folder: Path) -> Document:
     """The document as it is sent back: named <ticket>-<n>.<type>, whatever the sender called it."""
-    name = f"{ticket}-{attachment.number}.{EXTENSIONS.get(attachment.mime, 'bin')}"
+    name = attachment_name(attachment, ticket)
     path = folder / attachment.stored_path
     if path.exists():
         return Document(name, data=path.read_bytes())

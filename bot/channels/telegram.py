@@ -271,6 +271,15 @@ async def register_menu(application: Application) -> None:
     web = application.bot_data.get("webapp")
     if web is not None:
         web.bot_username = application.bot.username  # the Mini App's link back to a request in the chat
+        web.send_document = _sender(application, asyncio.get_running_loop())  # files for older Telegram clients
+
+
+def _sender(application: Application, loop: asyncio.AbstractEventLoop):
+    """The Mini App's server (its own thread) has the bot send a file into a member's chat, on the bot's loop."""
+    def send(user_key: str, filename: str, data: bytes) -> None:
+        sending = application.bot.send_document(chat_id=int(user_key), document=InputFile(data, filename=filename))
+        asyncio.run_coroutine_threadsafe(sending, loop).result(timeout=60)
+    return send
 
 
 def serve_webapp(application: Application, settings: Settings, engine: Engine):

@@ -4,17 +4,18 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from dataclasses import dataclass
 from functools import lru_cache
 from types import SimpleNamespace
 
-from sqlalchemy import String, bindparam, func, insert, literal, or_, type_coerce, union_all, update
+from sqlalchemy import String, and_, bindparam, func, insert, literal, or_, type_coerce, union_all, update
 from sqlalchemy import select as sa_select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection
 from sqlmodel import Session, select
 
-from bot.domain.identifiers import new_ticket
+from bot.domain.identifiers import TICKET_ALPHABET, new_ticket
 from bot.domain.leaves import UNDECIDED, Status
 from bot.domain.records import EventKind
 from bot.storage.models import (
@@ -140,18 +141,74 @@ SORTS = {"name": (LeaveRequest.last_name, LeaveRequest.first_name), "niss": (Lea
          "status": (LeaveRequest.status,), "office": (LeaveRequest.office,)}
 
 
-def _searched(search: str | None) -> list:
-    """A name's beginning (last or first name, case ignored for plain letters); the ticket and NISS searches are
-    filters of their own (the caller recognises them)."""
-    if not search:
+@dataclass(frozen=True)
+class Search:
+    """What the search box asks for: a name (words, in either order), the beginning of a NISS (its digits), the
+    beginning of a ticket (formatted, dashes where tickets have them); the caller reads the typed text."""
+    name: str | None = None
+    niss_prefix: str | None = None
+    ticket_prefix: str | None = None
+
+
+def _successor(prefix: str, alphabet: str) -> str | None:
+    """The smallest string of `alphabet` after every string that starts with `prefix` (None: there is none), so that a
+    prefix is a range of an index on any database and collation: `prefix <= column < successor`."""
+    chars = list(prefix)
+    while chars:
+        position = alphabet.find(chars[-1])
+        if 0 <= position < len(alphabet) - 1:
+            chars[-1] = alphabet[position + 1]
+            return "".join(chars)
+        chars.pop()
+    return None
+
+
+def _starting(column, prefix: str, alphabet: str) -> list:
+    """`column` starts with `prefix`: a range of the column's index, and LIKE to be exact whatever the collation."""
+    where = [column >= prefix, column.like(_escaped(prefix) + "%", escape="\\")]
+    successor = _successor(prefix.replace("-", ""), alphabet)
+    if successor is not None:
+        where.append(column < ticket_prefix(successor) if alphabet == TICKET_ALPHABET else column < successor)
+    return [and_(*where)]
+
+
+def _escaped(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def ticket_prefix(compact: str) -> str:
+    """The beginning of a ticket with its dashes where a ticket has them: 04W002 -> 04W-002."""
+    groups, start = [], 0
+    for end in (3, 10, 12, 13):
+        if compact[start:end]:
+            groups.append(compact[start:end])
+        start = end
+    return "-".join(groups)
+
+
+def _searched(search: Search | str | None) -> list:
+    """A name's beginning (last or first name, or both in either order: "dubois ma", "marc dub"; case ignored for
+    plain letters), or the beginning of a NISS or of a ticket (each a range of its index); a whole ticket or NISS is
+    a filter of its own (the caller recognises them)."""
+    if isinstance(search, str):
+        search = Search(name=search)
+    if search is None or not (search.name or search.niss_prefix or search.ticket_prefix):
         return []
-    pattern = search.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-    return [or_(func.lower(LeaveRequest.last_name).like(pattern, escape="\\"),
-                func.lower(LeaveRequest.first_name).like(pattern, escape="\\"))]
+    found = []
+    if search.name:
+        pattern = _escaped(" ".join(search.name.lower().split())) + "%"
+        found += [func.lower(LeaveRequest.last_name + " " + LeaveRequest.first_name).like(pattern, escape="\\"),
+                  func.lower(LeaveRequest.first_name + " " + LeaveRequest.last_name).like(pattern, escape="\\")]
+    if search.niss_prefix:
+        found += _starting(LeaveRequest.niss, search.niss_prefix, "0123456789")
+    if search.ticket_prefix:
+        found += _starting(LeaveRequest.ticket, search.ticket_prefix, TICKET_ALPHABET)
+    return [or_(*found)] if found else [literal(False)]
 
 
 def requests_table(session: Session, organisation_id: int, *, sort: str = "filed", descending: bool = True,
-                   offset: int = 0, limit: int = 50, search: str | None = None, **filters) -> list[LeaveRequest]:
+                   offset: int = 0, limit: int = 50, search: Search | str | None = None,
+                   **filters) -> list[LeaveRequest]:
     """One page of the organisation's matching requests in the order asked (how many match: `status_counts`)."""
     where = _request_filters(organisation_id, **filters) + _searched(search)
     columns = (*SORTS[sort], LeaveRequest.id)
@@ -159,7 +216,8 @@ def requests_table(session: Session, organisation_id: int, *, sort: str = "filed
     return list(session.exec(select(LeaveRequest).where(*where).order_by(*order).offset(offset).limit(limit)))
 
 
-def status_counts(session: Session, organisation_id: int, search: str | None = None, **filters) -> dict[str, int]:
+def status_counts(session: Session, organisation_id: int, search: Search | str | None = None,
+                  **filters) -> dict[str, int]:
     """How many of the matching requests have each status, the filters' statuses left out (a count is tapped to
     filter on it; the total is their sum). One count per status, each a range of the index that starts with the
     organisation, the capacity and the status (migration 0007): no grouping of every matching row."""
@@ -169,6 +227,17 @@ def status_counts(session: Session, organisation_id: int, search: str | None = N
                          .select_from(LeaveRequest).where(*where, LeaveRequest.status == status.value)
                          for status in Status))
     return {status: n for status, n in session.connection().execute(counts)}
+
+
+def filed_per_period(session: Session, organisation_id: int, bounds: list[dt.datetime]) -> list[int]:
+    """How many requests the organisation filed between each two consecutive bounds: one count per period, each a
+    range of the index on (organisation, filing time)."""
+    counts = union_all(*(sa_select(literal(i).label("i"), func.count().label("n")).select_from(LeaveRequest)
+                         .where(LeaveRequest.organisation_id == organisation_id, LeaveRequest.filed_at >= start,
+                                LeaveRequest.filed_at < end)
+                         for i, (start, end) in enumerate(zip(bounds, bounds[1:]))))
+    found = dict(session.connection().execute(counts).all())
+    return [found.get(i, 0) for i in range(len(bounds) - 1)]
 
 
 EXPORT_COLUMNS = ("ticket", "niss", "last_name", "first_name", "leave_type", "regime", "start_date", "end_date",

@@ -6,9 +6,15 @@ the chat. The handlers are plain functions: Starlette runs them in its thread po
 """
 from __future__ import annotations
 
+import base64
 import datetime as dt
+import hashlib
+import hmac
+import json
 import logging
+import secrets
 import unicodedata
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
@@ -17,10 +23,12 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError
 from sqlmodel import Session
 from starlette.applications import Starlette
+from starlette.datastructures import QueryParams
 from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, Response
 from starlette.routing import Route
 
+from bot import documents
 from bot.dialogs.actions import FILTERS
 from bot.dialogs.filters import Filters, value_label
 from bot.dialogs.history import event_line
@@ -30,7 +38,7 @@ from bot.domain.errors import Invalid
 from bot.domain.identifiers import mask_niss, parse_niss, parse_ticket
 from bot.domain.leaves import UNDECIDED, Capacity, LeaveType, Regime, Status, label
 from bot.domain.roles import Permission, roles_capacities
-from bot.export import EXPORT_WAIT, Exports
+from bot.export import EXPORT_WAIT, Exports, export_filename
 from bot.i18n import LANGUAGES, Capitalized, render, resolve_language, t
 from bot.storage import organisation_store, request_store
 from bot.storage.database import BEGIN
@@ -63,6 +71,16 @@ class WebOptions:
     bot_username: str | None = None  # for the link back to the chat
     now: Callable[[], dt.datetime] = field(default=utcnow)
     exports: Exports = field(default_factory=Exports)  # one export at a time per member, and a pause between two
+    # The bot sends a file into a member's chat: (Telegram user id, file name, bytes); None: not offered.
+    send_document: Callable[[str, str, bytes], None] | None = None
+    # Signs the short-lived download links; derived from the bot's token, so that every process of one bot accepts
+    # the links of the others; random (this process alone) without one.
+    link_key: bytes | None = None
+
+    def __post_init__(self):
+        if self.link_key is None:
+            self.link_key = (hmac.new(b"breakbot-download-links", self.bot_token.encode(), hashlib.sha256).digest()
+                             if self.bot_token else secrets.token_bytes(32))
 
 
 class Refusal(Exception):
@@ -102,40 +120,52 @@ def _needs(member: Actor, permission: Permission) -> None:
 
 # --- reading the table's query ----------------------------------------------------------------------------------
 
-def _codes(request: Request, name: str, enum) -> list:
-    raw = request.query_params.get(name, "")
+def _codes(params: Mapping, name: str, enum) -> list:
+    raw = params.get(name, "")
     try:
         return [enum(code) for code in raw.split(",") if code]
     except ValueError:
         raise Refusal(400, t(texts.BAD_FILTER, name=name)) from None
 
 
-def _day(request: Request, name: str) -> dt.date | None:
-    raw = request.query_params.get(name, "")
+def _day(params: Mapping, name: str) -> dt.date | None:
+    raw = params.get(name, "")
     try:
         return dt.date.fromisoformat(raw) if raw else None
     except ValueError:
         raise Refusal(400, t(texts.BAD_FILTER, name=name)) from None
 
 
-def _filters(request: Request) -> tuple[Filters, str | None]:
-    """The filters of the query string, and a name to search; a ticket or a NISS typed in the search box is that
-    filter instead."""
-    filters = Filters(types=_codes(request, "type", LeaveType), forms=_codes(request, "form", Regime),
-                      statuses=_codes(request, "status", Status), capacities=_codes(request, "capacity", Capacity),
-                      period_from=_day(request, "from"), period_to=_day(request, "to"))
+def _filters(params: Mapping, member: Actor | None = None) -> tuple[Filters, request_store.Search | None]:
+    """The filters of the query string, and what to search: a whole ticket or NISS typed in the search box is that
+    filter instead; the beginning of one (dots, dashes and spaces or not) is searched as such, the beginning of a
+    NISS only by a member who may read NISS numbers (others could learn one digit at a time); anything else is a
+    name, its words in either order."""
+    filters = Filters(types=_codes(params, "type", LeaveType), forms=_codes(params, "form", Regime),
+                      statuses=_codes(params, "status", Status), capacities=_codes(params, "capacity", Capacity),
+                      period_from=_day(params, "from"), period_to=_day(params, "to"))
     # Control characters (a NUL, which PostgreSQL refuses in text) are nothing anyone searches for.
-    typed = "".join(ch for ch in request.query_params.get("q", "") if unicodedata.category(ch) != "Cc")
+    typed = "".join(ch for ch in params.get("q", "") if unicodedata.category(ch) != "Cc")
     search = " ".join(typed.split())[:64]
-    if search:
-        try:
-            filters.ticket, search = parse_ticket(search), None
-        except Invalid:
-            try:
-                filters.niss, search = parse_niss(search).number, None
-            except Invalid:
-                pass
-    return filters, search or None
+    if not search:
+        return filters, None
+    try:
+        filters.ticket = parse_ticket(search)
+        return filters, None
+    except Invalid:
+        pass
+    try:
+        filters.niss = parse_niss(search).number
+        return filters, None
+    except Invalid:
+        pass
+    compact = "".join(ch for ch in search if ch not in " -./").upper()
+    if compact.isascii() and compact.isalnum() and any(ch.isdigit() for ch in compact):
+        niss = compact if (compact.isdigit() and len(compact) <= 11
+                           and (member is None or member.may(Permission.READ_NISS))) else None
+        ticket = (request_store.ticket_prefix(compact) if len(compact) <= 13 and not set(search) & set("./") else None)
+        return filters, request_store.Search(niss_prefix=niss, ticket_prefix=ticket)
+    return filters, request_store.Search(name=search)
 
 
 def _int(request: Request, name: str, default: int, low: int, high: int) -> int:
@@ -184,7 +214,7 @@ def me(options: WebOptions, request: Request, session: Session) -> Response:
 def table(options: WebOptions, request: Request, session: Session) -> Response:
     member, lang = _member(options, session, request)
     _needs(member, Permission.FOLLOW)
-    filters, search = _filters(request)
+    filters, search = _filters(request.query_params, member)
     sort = request.query_params.get("sort", "filed")
     if sort not in request_store.SORTS:
         raise Refusal(400, t(texts.BAD_FILTER, name="sort"))
@@ -276,47 +306,175 @@ def cancel(options: WebOptions, request: Request, session: Session) -> Response:
     return JSONResponse(_detail(options, session, member, found, lang))
 
 
-def receipt(options: WebOptions, request: Request, session: Session) -> Response:
-    member, lang = _acting(options, request, session, Permission.FOLLOW)
-    found = _request(session, member, request.path_params["ticket"])
-    made = cases.receipt(session, member, found, lang)
-    session.commit()
-    return _file(made.data, made.filename, "application/pdf")
+# --- files: the acknowledgement, a document, the export ------------------------------------------------------
+# Each is fetched three ways: by the page itself with its credentials (a plain browser saves it); through a short-lived
+# link signed for one member, which Telegram's own downloader fetches without the page's credentials (downloadFile,
+# Bot API 8.0); or sent by the bot into the member's chat (older Telegram clients, which cannot save a page's file).
+
+FILE_KINDS = ("receipt", "document", "export")
+LINK_SECONDS = 300
 
 
-def document(options: WebOptions, request: Request, session: Session) -> Response:
-    member, _lang = _acting(options, request, session, Permission.FOLLOW)
-    text = request.path_params["number"]
-    number = int(text) if text.isascii() and text.isdigit() and len(text) <= 9 else 0  # an id, never beyond 2**31
-    found = cases.document(session, member, number, options.attachments_dir)
-    if found is None or found[2].data is None:  # no such document here, or its file is gone
-        session.rollback()
-        raise Refusal(404, t(texts.NO_DOCUMENT))
-    attachment, _request_of, made = found
-    session.commit()
-    return _file(made.data, made.filename, attachment.mime)
+def _number(text: str) -> int:
+    return int(text) if text.isascii() and text.isdigit() and len(text) <= 9 else 0  # an id, never beyond 2**31
 
 
-def export(options: WebOptions, request: Request, session: Session) -> Response:
-    member, lang = _member(options, session, request)
-    _needs(member, Permission.EXPORT)
-    filters, search = _filters(request)
+def _export_filters(member: Actor, query: str) -> Filters:
+    filters, search = _filters(QueryParams(query), member)
     if search:  # the chat's export has no name search: the file is the chat's, for the same filters
         raise Refusal(400, t(texts.EXPORT_NO_SEARCH))
+    return filters
+
+
+def _file_name(options: WebOptions, session: Session, member: Actor, kind: str, target: str) -> str:
+    """The file's name, checking that it is there and the member may have it (nothing is audited yet)."""
+    if kind == "receipt":
+        _needs(member, Permission.FOLLOW)
+        return f"acknowledgement-{_request(session, member, target).ticket}.pdf"
+    if kind == "document":
+        _needs(member, Permission.FOLLOW)
+        attachment = request_store.attachment_by_id(session, member.organisation_id, _number(target))
+        if attachment is None:
+            raise Refusal(404, t(texts.NO_DOCUMENT))
+        owner = request_store.request_by_id(session, member.organisation_id, attachment.request_id)
+        return documents.attachment_name(attachment, owner.ticket)
+    _needs(member, Permission.EXPORT)
+    _export_filters(member, target)
+    return export_filename(session.get(Organisation, member.organisation_id), local_today(options.now()))
+
+
+def _made(options: WebOptions, session: Session, member: Actor, lang: str, kind: str, target: str
+          ) -> tuple[bytes, str, str]:
+    """The file's bytes, name and type, made by its use case (which audits it), in a transaction that writes."""
+    if kind == "export":
+        _needs(member, Permission.EXPORT)
+        filters = _export_filters(member, target)
     session.commit()
     _writing(session)
+    if kind == "receipt":
+        _needs(member, Permission.FOLLOW)
+        made = cases.receipt(session, member, _request(session, member, target), lang)
+        session.commit()
+        return made.data, made.filename, "application/pdf"
+    if kind == "document":
+        found = cases.document(session, member, _number(target), options.attachments_dir)
+        if found is None or found[2].data is None:  # no such document here, or its file is gone
+            session.rollback()
+            raise Refusal(404, t(texts.NO_DOCUMENT))
+        attachment, _request_of, made = found
+        session.commit()
+        return made.data, made.filename, attachment.mime
     try:
         made = cases.export(session, member, filters, lang, options.exports, local_today(options.now()))
     except cases.Busy as busy:
         session.rollback()
         raise Refusal(429, t(EXPORT_WAIT, seconds=busy.seconds)) from None
     session.commit()  # the audit line; the file is read in a session of its own
-    return _file(made.produce(), made.filename, "text/csv; charset=utf-8")
+    return made.produce(), made.filename, "text/csv; charset=utf-8"
 
 
 def _file(data: bytes, name: str, mime: str) -> Response:
     return Response(data, media_type=mime, headers={"Content-Disposition": f'attachment; filename="{name}"',
                                                     "Cache-Control": "no-store"})
+
+
+def _served(options: WebOptions, request: Request, session: Session, kind: str, target: str) -> Response:
+    member, lang = _member(options, session, request)
+    data, name, mime = _made(options, session, member, lang, kind, target)
+    return _file(data, name, mime)
+
+
+def receipt(options: WebOptions, request: Request, session: Session) -> Response:
+    return _served(options, request, session, "receipt", request.path_params["ticket"])
+
+
+def document(options: WebOptions, request: Request, session: Session) -> Response:
+    return _served(options, request, session, "document", request.path_params["number"])
+
+
+def export(options: WebOptions, request: Request, session: Session) -> Response:
+    return _served(options, request, session, "export", request.url.query)
+
+
+def _asked(request: Request) -> tuple[str, str]:
+    kind, target = request.query_params.get("kind"), request.query_params.get("target", "")
+    if kind not in FILE_KINDS or len(target) > 2000:
+        raise Refusal(400, t(texts.BAD_FILTER, name="kind"))
+    return kind, target
+
+
+def file_link(options: WebOptions, request: Request, session: Session) -> Response:
+    """A link to the file that works without the page's credentials, for one member and a few minutes: what
+    Telegram's downloader fetches."""
+    member, lang = _member(options, session, request)
+    kind, target = _asked(request)
+    name = _file_name(options, session, member, kind, target)
+    until = int(options.now().timestamp()) + LINK_SECONDS
+    token = _sign(options, {"m": member.id, "o": member.organisation_id, "k": kind, "t": target, "l": lang,
+                            "u": until})
+    return JSONResponse({"url": f"/api/download/{token}", "file_name": name, "expires_in": LINK_SECONDS})
+
+
+def download(options: WebOptions, request: Request, session: Session) -> Response:
+    """A signed link's file: the member it was made for, still a member, within its minutes."""
+    fields = _unsigned(options, request.path_params["token"])
+    if fields is None:
+        raise Refusal(401, t(texts.NOT_SIGNED_IN))
+    if fields["u"] < options.now().timestamp():
+        raise Refusal(410, t(texts.LINK_EXPIRED))
+    found = organisation_store.member_of_organisation(session, fields["o"], fields["m"])
+    if found is None:
+        raise Refusal(401, t(texts.NOT_SIGNED_IN))
+    member = Actor.of(found, session.get(Organisation, found.organisation_id))
+    request.state.lang = fields["l"]
+    data, name, mime = _made(options, session, member, fields["l"], fields["k"], fields["t"])
+    return _file(data, name, mime)
+
+
+def send_file(options: WebOptions, request: Request, session: Session) -> Response:
+    """The file sent by the bot into the member's chat with it: for Telegram clients that cannot save a file."""
+    member, lang = _member(options, session, request)
+    kind, target = _asked(request)
+    if options.send_document is None or member.channel != "telegram":
+        raise Refusal(409, t(texts.CANNOT_SEND))
+    data, name, _mime = _made(options, session, member, lang, kind, target)
+    try:
+        options.send_document(member.user_key, name, data)
+    except Exception:
+        log.exception("Mini App could not send a %s into the chat", kind)
+        raise Refusal(502, t(texts.CANNOT_SEND)) from None
+    return JSONResponse({"sent": name, "message": render(t(texts.SENT, name=name), lang)})
+
+
+def _sign(options: WebOptions, fields: dict) -> str:
+    body = base64.urlsafe_b64encode(json.dumps(fields, separators=(",", ":")).encode()).decode().rstrip("=")
+    digest = hmac.new(options.link_key, body.encode(), hashlib.sha256).digest()
+    return f"{body}.{base64.urlsafe_b64encode(digest).decode().rstrip('=')}"
+
+
+def _unsigned(options: WebOptions, token: str) -> dict | None:
+    body, _, given = token[:4000].partition(".")
+    digest = hmac.new(options.link_key, body.encode(), hashlib.sha256).digest()
+    if not hmac.compare_digest(given.encode(), base64.urlsafe_b64encode(digest).rstrip(b"=")):
+        return None
+    try:
+        fields = json.loads(base64.urlsafe_b64decode(body + "=" * (-len(body) % 4)))
+    except ValueError:
+        return None
+    return fields if isinstance(fields, dict) and set(fields) == {"m", "o", "k", "t", "l", "u"} else None
+
+
+def glance(options: WebOptions, request: Request, session: Session) -> Response:
+    """At a glance: the requests filed in each of the last twelve months (this one included), oldest first."""
+    member, _lang = _member(options, session, request)
+    _needs(member, Permission.FOLLOW)
+    today = local_today(options.now())
+    months = today.year * 12 + today.month - 1
+    # 13 boundaries: the first day of each of the 12 months, and of the next one
+    starts = [dt.datetime(m // 12, m % 12 + 1, 1, tzinfo=dt.UTC) for m in range(months - 11, months + 2)]
+    counts = request_store.filed_per_period(session, member.organisation_id, starts)
+    return JSONResponse({"months": [{"month": start.strftime("%Y-%m"), "count": n}
+                                    for start, n in zip(starts, counts)]})
 
 
 def local_session(options: WebOptions, request: Request, session: Session) -> Response:
@@ -369,6 +527,8 @@ def create_app(options: WebOptions) -> Starlette:
     api = [("/api/me", me, "GET"), ("/api/requests", table, "GET"), ("/api/requests/{ticket}", detail, "GET"),
            ("/api/requests/{ticket}/cancel", cancel, "POST"), ("/api/requests/{ticket}/receipt", receipt, "GET"),
            ("/api/documents/{number}", document, "GET"), ("/api/export", export, "GET"),
+           ("/api/glance", glance, "GET"), ("/api/files/link", file_link, "POST"),
+           ("/api/files/send", send_file, "POST"), ("/api/download/{token}", download, "GET"),
            ("/api/local-session", local_session, "POST")]
     routes = [Route("/", _static("index.html", "text/html; charset=utf-8")),
               Route("/app.js", _static("app.js", "text/javascript; charset=utf-8")),
