@@ -192,7 +192,7 @@ def _searched(search: Search | str | None) -> list:
     a filter of its own (the caller recognises them)."""
     if isinstance(search, str):
         search = Search(name=search)
-    if search is None or not (search.name or search.niss_prefix or search.ticket_prefix):
+    if search is None:
         return []
     found = []
     if search.name:

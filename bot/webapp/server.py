@@ -12,6 +12,7 @@ import hashlib
 import hmac
 import json
 import logging
+import re
 import secrets
 import unicodedata
 from collections.abc import Mapping
@@ -139,8 +140,8 @@ def _day(params: Mapping, name: str) -> dt.date | None:
 def _filters(params: Mapping, member: Actor | None = None) -> tuple[Filters, request_store.Search | None]:
     """The filters of the query string, and what to search: a whole ticket or NISS typed in the search box is that
     filter instead; the beginning of one (dots, dashes and spaces or not) is searched as such, the beginning of a
-    NISS only by a member who may read NISS numbers (others could learn one digit at a time); anything else is a
-    name, its words in either order."""
+    NISS only by a member who may read NISS numbers (others could learn one digit at a time); words without digits
+    are a name, its words in either order (and a ticket's beginning too, as tickets may begin with letters)."""
     filters = Filters(types=_codes(params, "type", LeaveType), forms=_codes(params, "form", Regime),
                       statuses=_codes(params, "status", Status), capacities=_codes(params, "capacity", Capacity),
                       period_from=_day(params, "from"), period_to=_day(params, "to"))
@@ -159,13 +160,13 @@ def _filters(params: Mapping, member: Actor | None = None) -> tuple[Filters, req
         return filters, None
     except Invalid:
         pass
-    compact = "".join(ch for ch in search if ch not in " -./").upper()
-    if compact.isascii() and compact.isalnum() and any(ch.isdigit() for ch in compact):
-        niss = compact if (compact.isdigit() and len(compact) <= 11
-                           and (member is None or member.may(Permission.READ_NISS))) else None
-        ticket = (request_store.ticket_prefix(compact) if len(compact) <= 13 and not set(search) & set("./") else None)
-        return filters, request_store.Search(niss_prefix=niss, ticket_prefix=ticket)
-    return filters, request_store.Search(name=search)
+    digits = "".join(ch for ch in search if ch.isdigit())
+    niss = (digits if re.fullmatch(r"[0-9 ./-]+", search) and len(digits) <= 11
+            and (member is None or member.may(Permission.READ_NISS)) else None)
+    compact = search.replace("-", "").upper()  # a ticket's beginning: letters and digits, dashes or not
+    ticket = (request_store.ticket_prefix(compact) if re.fullmatch(r"[0-9A-Z]{1,13}", compact)
+              and (digits or len(compact) >= 3) else None)
+    return filters, request_store.Search(name=None if digits else search, niss_prefix=niss, ticket_prefix=ticket)
 
 
 def _int(request: Request, name: str, default: int, low: int, high: int) -> int:
@@ -249,8 +250,10 @@ def _detail(options: WebOptions, session: Session, member: Actor, found: LeaveRe
     documents += [{"kind": "onem" if a.member_id is None else "sent", "id": a.id, "name": a.filename,
                    "size": a.size} for a in request_store.attachments_of(session, found)]
     undecided = found.status in UNDECIDED
-    chat = (f"https://t.me/{options.bot_username}?start=ticket-{found.ticket}"
-            if options.bot_username and member.channel == "telegram" else None)
+    telegram = options.bot_username and member.channel == "telegram"
+    chat = f"https://t.me/{options.bot_username}?start=ticket-{found.ticket}" if telegram else None
+    # One tap to the modification: the chat answers /start modify-<ticket> with the request's first question.
+    modify = f"https://t.me/{options.bot_username}?start=modify-{found.ticket}" if telegram else None
     return {"ticket": found.ticket, "status": found.status,
             "status_label": render(Capitalized(label(Status(found.status))), lang),
             "office": render(t(found.office), lang) if found.office else "", "filed": render(filed_on(found), lang),
@@ -260,7 +263,7 @@ def _detail(options: WebOptions, session: Session, member: Actor, found: LeaveRe
             "documents": documents,
             "may_cancel": undecided and member.may(Permission.CANCEL),
             "may_modify": undecided and member.may(Permission.MODIFY),
-            "chat_link": chat,
+            "chat_link": chat, "modify_link": modify,
             "modify_hint": render(t(texts.MODIFY_IN_CHAT if chat else texts.MODIFY_IN_TERMINAL,
                                     ticket=found.ticket), lang)}
 

@@ -43,9 +43,12 @@ UI = {
     "cancel_question": N_("Cancel request {ticket}? ONEM will see it as cancelled; this cannot be undone."),
     "cancel_yes": N_("Yes, cancel it"), "cancel_no": N_("No, keep it"),
     "cancelled": N_("Request {ticket} is cancelled."),
-    "modify": N_("✏ Modify in the chat"),
+    "modify": N_("✏ Modify"),
     "sort": N_("Sort by this column"),
     "by_status": N_("By status (tap to filter)"),
     "count": N_("{status}: {n}"),
     "filters": N_("Filters"), "active": N_("Filters changed: {n}"),
+    "sort_by": N_("Sort by"), "reverse": N_("Reverse the order"),
+    "date_pattern": N_("dd/mm/yyyy"), "bad_date": N_("This date is not understood: type it like {example}."),
+    "glance": N_("At a glance"), "per_month": N_("Requests filed per month, last twelve months"),
 }

@@ -1,13 +1,20 @@
-// The overview as a table. Everything it needs comes from our server: who is asking comes from the launch data
-// Telegram puts in the URL fragment (tgWebAppData), or from the terminal's one-time link (local=...).
+// The overview of the requests: cards on a phone, a sortable table on wider screens. Everything it needs comes from
+// our server: who is asking comes from the launch data Telegram puts in the URL fragment (tgWebAppData), or from
+// the terminal's one-time link (local=...). Telegram's own script is not loaded: its few calls are events (postEvent).
 "use strict";
 
 const launch = new URLSearchParams(location.hash.slice(1));
-const state = { auth: null, me: null, filters: {}, search: "", sort: "filed", dir: "desc", page: 0, data: null };
+const address = new URLSearchParams(location.search);
+const state = { auth: null, me: null, filters: {}, search: "", sort: "filed", dir: "desc", page: 0, data: null,
+  glance: null, screen: "list", main: null };
 const app = document.getElementById("app");
 
 // --- Telegram: its events reach window.Telegram.WebView.receiveEvent; ours go through its proxy -------------
+const telegram = Boolean(launch.get("tgWebAppData"));
+const version = (launch.get("tgWebAppVersion") || "6.0").split(".").map(Number);
+const since = (wanted) => { const w = wanted.split(".").map(Number); return version[0] > w[0] || (version[0] === w[0] && (version[1] || 0) >= w[1]); };
 function postEvent(type, data) {
+  if (!telegram) return;
   const body = JSON.stringify(data || {});
   try {
     if (window.TelegramWebviewProxy) window.TelegramWebviewProxy.postEvent(type, body);
@@ -15,8 +22,39 @@ function postEvent(type, data) {
     else if (window.parent !== window) window.parent.postMessage(JSON.stringify({ eventType: type, eventData: data }), "*");
   } catch (e) { /* outside Telegram: nothing to tell */ }
 }
+const listeners = {};
+const on = (type, handler) => { listeners[type] = handler; };
+window.Telegram = window.Telegram || {};
+window.Telegram.WebView = { receiveEvent(type, data) { if (listeners[type]) listeners[type](data || {}); } };
+window.addEventListener("message", (e) => {  // Telegram's web client speaks through the frame
+  try { const m = JSON.parse(e.data); if (m.eventType) window.Telegram.WebView.receiveEvent(m.eventType, m.eventData); } catch (x) { /* not ours */ }
+});
+const tg = {
+  haptic(kind = "light") {
+    if (!since("6.1")) return;
+    postEvent("web_app_trigger_haptic_feedback", ["success", "error", "warning"].includes(kind)
+      ? { type: "notification", notification_type: kind } : { type: "impact", impact_style: kind });
+  },
+  back(visible) { if (since("6.1")) postEvent("web_app_setup_back_button", { is_visible: visible }); },
+  main(text, action, active = true) {  // the screen's main action, on Telegram's MainButton
+    state.main = text ? action : null;
+    const css = getComputedStyle(document.documentElement);
+    postEvent("web_app_setup_main_button", text ? { is_visible: true, is_active: active, text,
+      color: css.getPropertyValue("--button").trim(), text_color: css.getPropertyValue("--button-text").trim() } : { is_visible: false });
+  },
+  openLink(url) {
+    const link = new URL(url);
+    postEvent("web_app_open_tg_link", { path_full: link.pathname + link.search });
+    setTimeout(() => postEvent("web_app_close"), 100);
+  },
+};
+on("theme_changed", (data) => applyTheme(data.theme_params));
+on("back_button_pressed", () => { if (state.screen === "request") showList(); });
+on("main_button_pressed", () => { if (state.main) { tg.haptic(); state.main(); } });
+on("file_download_requested", (data) => { if (data.status === "downloading") tg.haptic("success"); });
 const VARS = { bg_color: "--tg-bg", text_color: "--tg-text", hint_color: "--tg-hint", link_color: "--tg-link",
-  button_color: "--tg-button", button_text_color: "--tg-button-text", secondary_bg_color: "--tg-secondary-bg" };
+  button_color: "--tg-button", button_text_color: "--tg-button-text", secondary_bg_color: "--tg-secondary-bg",
+  destructive_text_color: "--tg-destructive" };
 function applyTheme(params) {
   if (!params) return;
   const root = document.documentElement;
@@ -25,8 +63,6 @@ function applyTheme(params) {
   }
   root.classList.add("themed");
 }
-window.Telegram = window.Telegram || {};
-window.Telegram.WebView = { receiveEvent(type, data) { if (type === "theme_changed" && data) applyTheme(data.theme_params); } };
 try { applyTheme(JSON.parse(launch.get("tgWebAppThemeParams") || "null")); } catch (e) { /* no theme given */ }
 
 // --- the API -------------------------------------------------------------------------------------------------
@@ -40,20 +76,32 @@ async function call(path, options = {}) {
   }
   return response;
 }
-async function download(path) {
+// A file: Telegram's downloader from a short-lived signed link (Bot API 8.0), else the bot sends it into the chat
+// (older Telegram clients cannot save a page's file), else (a browser) the page fetches it and saves it.
+async function getFile(kind, target, path) {
+  tg.haptic();
+  const asked = new URLSearchParams({ kind, target });
   try {
-    const response = await call(path);
-    const name = /filename="([^"]+)"/.exec(response.headers.get("Content-Disposition") || "")[1];
-    const url = URL.createObjectURL(await response.blob());
-    const link = el("a", { href: url, download: name });
-    document.body.append(link); link.click(); link.remove();
-    setTimeout(() => URL.revokeObjectURL(url), 60000);
-  } catch (error) { notice(error.message); }
+    if (telegram && since("8.0")) {
+      const link = await (await call(`/api/files/link?${asked}`, { method: "POST" })).json();
+      postEvent("web_app_request_file_download", { url: new URL(link.url, location.href).href, file_name: link.file_name });
+    } else if (telegram) {
+      notice((await (await call(`/api/files/send?${asked}`, { method: "POST" })).json()).message);
+      tg.haptic("success");
+    } else {
+      const response = await call(path);
+      const name = /filename="([^"]+)"/.exec(response.headers.get("Content-Disposition") || "")[1];
+      const url = URL.createObjectURL(await response.blob());
+      const link = el("a", { href: url, download: name });
+      document.body.append(link); link.click(); link.remove();
+      setTimeout(() => URL.revokeObjectURL(url), 60000);
+    }
+  } catch (error) { tg.haptic("error"); notice(error.message); }
 }
 
-// --- small DOM helpers ---------------------------------------------------------------------------------------
+// --- small helpers -------------------------------------------------------------------------------------------
 function el(tag, attributes = {}, ...children) {
-  const node = document.createElement(tag);
+  const node = tag.startsWith("svg:") ? document.createElementNS("http://www.w3.org/2000/svg", tag.slice(4)) : document.createElement(tag);
   for (const [key, value] of Object.entries(attributes)) {
     if (key.startsWith("on")) node.addEventListener(key.slice(2), value);
     else if (value !== null && value !== undefined && value !== false) node.setAttribute(key, value === true ? "" : value);
@@ -63,9 +111,21 @@ function el(tag, attributes = {}, ...children) {
 }
 const T = (key, params = {}) => (state.me.texts[key] || key).replace(/\{(\w+)\}/g, (_, name) => params[name] ?? "");
 function notice(message) { const box = document.getElementById("notice"); if (box) box.textContent = message; }
-function fail(message) { app.replaceChildren(el("p", { class: "error", role: "alert" }, message)); }
+function fail(message) { tg.main(null); app.replaceChildren(el("p", { class: "error", role: "alert" }, message)); }
+// Dates as the member writes them: 14/03/2025, 14.03.2025 in German; typed in any of these forms (or ISO).
+const separator = () => (state.me.lang === "de" ? "." : "/");
+const shown = (iso) => (iso ? iso.split("-").reverse().join(separator()) : "");
+function parsed(text) {
+  const t = text.trim();
+  if (!t) return "";
+  let m = /^(\d{4})-(\d{1,2})-(\d{1,2})$/.exec(t);
+  const [y, mo, d] = m ? [m[1], m[2], m[3]] : ((m = /^(\d{1,2})[./\-\s](\d{1,2})[./\-\s](\d{2}|\d{4})$/.exec(t)) ? [m[3].length === 2 ? `20${m[3]}` : m[3], m[2], m[1]] : []);
+  if (!y) return null;
+  const day = new Date(Date.UTC(+y, +mo - 1, +d));
+  return day.getUTCDate() === +d && day.getUTCMonth() === +mo - 1 ? day.toISOString().slice(0, 10) : null;
+}
 
-// --- the table ------------------------------------------------------------------------------------------------
+// --- the list ------------------------------------------------------------------------------------------------------
 const COLUMNS = ["name", "niss", "ticket", "type", "form", "start", "end", "filed", "status", "office"];
 function query(extra = {}) {
   const params = new URLSearchParams();
@@ -80,41 +140,80 @@ async function load() {
   try {
     const response = await call(`/api/requests?${query({ sort: state.sort, dir: state.dir, page: state.page })}`);
     state.data = await response.json();
-    drawTable();
+    if (state.screen === "list") drawList();
   } catch (error) { if (error.status === 401) fail(error.message); else notice(error.message); }
 }
+function showList() { state.screen = "list"; tg.back(false); tg.haptic(); if (state.data) drawList(); load(); }
+function changed(key, value) { state.filters[key] = value; state.page = 0; tg.haptic("soft"); reload(); }
 function select(key) {
   const current = state.filters[key] || "";
-  return el("label", {}, T(key), el("select", { name: key, onchange: (e) => { state.filters[key] = e.target.value; state.page = 0; reload(); } },
+  return el("label", {}, T(key), el("select", { name: key, onchange: (e) => changed(key, e.target.value) },
     el("option", { value: "", selected: current === "" }, T("all")),
     state.me.options[key].map((o) => el("option", { value: o.code, selected: current === o.code }, o.label))));
 }
 function day(key) {
-  return el("label", {}, T(key), el("input", { type: "date", name: key, value: state.filters[key] || "",
-    onchange: (e) => { state.filters[key] = e.target.value; state.page = 0; reload(); } }));
+  return el("label", {}, T(key), el("input", { type: "text", name: key, inputmode: "numeric", autocomplete: "off",
+    placeholder: T("date_pattern"), value: shown(state.filters[key]), onchange: (e) => {
+      const iso = parsed(e.target.value);
+      e.target.setAttribute("aria-invalid", iso === null ? "true" : "false");
+      if (iso === null) { tg.haptic("error"); return notice(T("bad_date", { example: shown("2025-09-01") })); }
+      e.target.value = shown(iso); changed(key, iso);
+    } }));
 }
-function drawTable() {
+function sortBy(column) {
+  state.dir = state.sort === column && state.dir === "asc" ? "desc" : "asc";
+  if (state.sort !== column) state.dir = ["filed", "start", "end"].includes(column) ? "desc" : "asc";
+  state.sort = column; state.page = 0; tg.haptic("soft"); reload();
+}
+const opens = (row) => ({ tabindex: "0", "data-ticket": row.ticket, onclick: () => openRequest(row.ticket),
+  onkeydown: (e) => { if (e.key === "Enter") openRequest(row.ticket); } });
+const pill = (row) => el("span", { class: `status ${row.status}` }, row.status_label);
+const ticket = (text) => el("span", { class: "ticket" }, text);
+function card(row) {
+  return el("li", { class: "card", ...opens(row) },
+    el("div", { class: "top" }, el("strong", { class: "name" }, row.name), pill(row)),
+    el("div", { class: "leave" }, `${row.type} · ${row.form}`),
+    el("div", { class: "dates" }, `${row.start} → ${row.end}`),
+    el("div", { class: "meta" }, ticket(row.ticket), ` · ${row.niss}`));
+}
+function chart() {  // requests filed per month, the last twelve: a bar each, drawn here
+  const months = state.glance.months, top = Math.max(1, ...months.map((m) => m.count));
+  const name = (m, style) => new Intl.DateTimeFormat(state.me.lang, { month: style, year: style === "long" ? "numeric" : undefined, timeZone: "UTC" }).format(new Date(`${m.month}-01T00:00:00Z`));
+  const said = months.map((m) => `${name(m, "long")}: ${m.count}`).join(", ");
+  return el("figure", { class: "chart" }, el("figcaption", {}, T("per_month")),
+    el("svg:svg", { viewBox: "0 0 240 62", role: "img", "aria-label": `${T("per_month")}: ${said}` },
+      months.map((m, i) => {
+        const h = Math.round((m.count / top) * 40);
+        return el("svg:g", {}, el("svg:title", {}, `${name(m, "long")}: ${m.count}`),
+          el("svg:rect", { x: i * 20 + 3, y: 46 - h, width: 14, height: Math.max(h, 1), rx: 2 }),
+          m.count ? el("svg:text", { x: i * 20 + 10, y: 44 - h, class: "n" }, String(m.count)) : null,
+          el("svg:text", { x: i * 20 + 10, y: 58 }, name(m, "narrow")));
+      })));
+}
+function drawList() {
   const data = state.data, me = state.me;
   const head = COLUMNS.map((column) => el("th", { scope: "col",
     "aria-sort": state.sort === column ? (state.dir === "asc" ? "ascending" : "descending") : null },
-  el("button", { type: "button", title: T("sort"), "data-sort": column, onclick: () => {
-    state.dir = state.sort === column && state.dir === "asc" ? "desc" : "asc";
-    if (state.sort !== column) state.dir = ["filed", "start", "end"].includes(column) ? "desc" : "asc";
-    state.sort = column; state.page = 0; reload();
-  } }, T(column))));
-  const rows = data.rows.map((row) => el("tr", { tabindex: "0", "data-ticket": row.ticket,
-    onclick: () => openRequest(row.ticket), onkeydown: (e) => { if (e.key === "Enter") openRequest(row.ticket); } },
-  el("td", {}, row.name), el("td", {}, row.niss), el("td", {}, row.ticket), el("td", {}, row.type),
-  el("td", {}, row.form), el("td", {}, row.start), el("td", {}, row.end), el("td", {}, row.filed),
-  el("td", {}, el("span", { class: `status ${row.status}` }, row.status_label)), el("td", {}, row.office)));
+  el("button", { type: "button", title: T("sort"), "data-sort": column, onclick: () => sortBy(column) }, T(column))));
+  const rows = data.rows.map((row) => el("tr", opens(row),
+    el("td", {}, row.name), el("td", {}, row.niss), el("td", {}, ticket(row.ticket)), el("td", {}, row.type),
+    el("td", {}, row.form), el("td", {}, row.start), el("td", {}, row.end), el("td", {}, row.filed),
+    el("td", {}, pill(row)), el("td", {}, row.office)));
   const search = el("input", { type: "search", name: "q", value: state.search, placeholder: T("search"), "aria-label": T("search"),
-    oninput: (e) => { state.search = e.target.value.trim(); state.page = 0; reload(300); } });
+    autocomplete: "off", oninput: (e) => { state.search = e.target.value.trim(); state.page = 0; reload(300); } });
   const counts = data.counts.filter((c) => c.count > 0 || state.filters.status === c.code).map((c) =>
     el("button", { type: "button", "data-status": c.code, "aria-pressed": state.filters.status === c.code ? "true" : "false",
-      onclick: () => { state.filters.status = state.filters.status === c.code ? "" : c.code; state.page = 0; reload(); } },
+      onclick: () => changed("status", state.filters.status === c.code ? "" : c.code) },
     T("count", { status: c.label, n: c.count })));
+  const sorter = el("div", { class: "sorter narrow" }, el("label", {}, T("sort_by"),
+    el("select", { name: "sort", onchange: (e) => sortBy(e.target.value) },
+      COLUMNS.map((c) => el("option", { value: c, selected: state.sort === c }, T(c))))),
+  el("button", { type: "button", class: "plain", id: "direction", "aria-label": T("reverse"),
+    onclick: () => { state.dir = state.dir === "asc" ? "desc" : "asc"; state.page = 0; reload(); } }, state.dir === "asc" ? "▲" : "▼"));
   const focused = document.activeElement && document.activeElement.name;
   const active = Object.entries(state.filters).filter(([key, value]) => value && value !== state.me.defaults[key]).length;
+  const exportable = me.may.export && data.total > 0;
+  const exporting = () => getFile("export", query(), `/api/export?${query()}`);
   app.replaceChildren(
     el("h1", {}, T("title")), el("p", { class: "hint" }, me.organisation),
     el("label", { class: "wide" }, search),
@@ -123,71 +222,98 @@ function drawTable() {
     el("summary", {}, active ? T("active", { n: active }) : T("filters")),
     el("div", { class: "filters" }, select("status"), select("type"), select("form"), select("capacity"),
       day("from"), day("to"))),
-    el("div", { class: "counts", role: "group", "aria-label": T("by_status") }, counts),
+    el("section", { class: "glance", "aria-label": T("glance") },
+      el("div", { class: "counts", role: "group", "aria-label": T("by_status") }, counts),
+      state.glance ? chart() : ""),
     el("div", { class: "bar" }, el("span", { id: "found" }, T("found", { n: data.total })),
       el("span", { class: "actions" },
         el("button", { type: "button", class: "plain", onclick: () => { state.filters = { ...me.defaults }; state.search = ""; state.page = 0; reload(); } }, T("reset")),
-        me.may.export ? el("button", { type: "button", id: "export", onclick: () => download(`/api/export?${query()}`) }, T("export")) : null)),
+        me.may.export ? el("button", { type: "button", id: "export", disabled: !exportable, onclick: exporting }, T("export")) : "")),
     el("p", { id: "notice", class: "hint", role: "status" }),
-    data.total ? el("div", { class: "scroll" }, el("table", {}, el("thead", {}, el("tr", {}, head)), el("tbody", {}, rows)))
-      : el("p", { class: "hint" }, T("none")),
-    el("div", { class: "bar" },
+    ...(data.total ? [sorter,
+      el("ul", { class: "cards narrow", "aria-label": T("title") }, data.rows.map(card)),
+      el("div", { class: "scroll wide-screen" }, el("table", {}, el("thead", {}, el("tr", {}, head)), el("tbody", {}, rows)))]
+      : [el("p", { class: "hint" }, T("none"))]),
+    data.pages > 1 ? el("div", { class: "bar" },
       el("button", { type: "button", class: "plain", disabled: data.page === 0, onclick: () => { state.page -= 1; reload(); } }, T("previous")),
       el("span", {}, T("page", { page: data.page + 1, pages: data.pages })),
-      el("button", { type: "button", class: "plain", disabled: data.page + 1 >= data.pages, onclick: () => { state.page += 1; reload(); } }, T("next"))));
+      el("button", { type: "button", class: "plain", disabled: data.page + 1 >= data.pages, onclick: () => { state.page += 1; reload(); } }, T("next"))) : "");
+  tg.main(me.may.export ? T("export") : null, exporting, exportable);
   if (focused === "q") { const box = app.querySelector("input[name=q]"); box.focus(); box.setSelectionRange(box.value.length, box.value.length); }
 }
 
 // --- one request ------------------------------------------------------------------------------------------------
-async function openRequest(ticket) {
-  try { drawRequest(await (await call(`/api/requests/${encodeURIComponent(ticket)}`)).json()); }
-  catch (error) { if (error.status === 401) fail(error.message); else notice(error.message); }
+async function openRequest(ticketText) {
+  tg.haptic();
+  try {
+    const request = await (await call(`/api/requests/${encodeURIComponent(ticketText)}`)).json();
+    state.screen = "request"; tg.back(true); drawRequest(request);
+  } catch (error) { if (error.status === 401) fail(error.message); else { tg.haptic("error"); notice(error.message); } }
+}
+function modify(request) {
+  tg.haptic();
+  if (telegram) tg.openLink(request.modify_link); else window.open(request.modify_link, "_blank", "noopener");
 }
 function drawRequest(request, message) {
-  const back = el("button", { type: "button", class: "plain", id: "back", onclick: () => load() }, T("back"));
+  const back = el("button", { type: "button", class: "plain", id: "back", onclick: showList }, T("back"));
   const attestations = request.documents.filter((d) => d.kind !== "sent");
   const sent = request.documents.filter((d) => d.kind === "sent");
-  const documentButton = (d) => el("li", {}, el("a", { href: "#", onclick: (e) => { e.preventDefault();
-    download(d.kind === "receipt" ? `/api/requests/${request.ticket}/receipt` : `/api/documents/${d.id}`); } }, d.name));
+  const documentButton = (d) => el("li", {}, el("a", { href: "#", "data-kind": d.kind, onclick: (e) => { e.preventDefault();
+    if (d.kind === "receipt") getFile("receipt", request.ticket, `/api/requests/${request.ticket}/receipt`);
+    else getFile("document", String(d.id), `/api/documents/${d.id}`); } }, d.name));
   const actions = el("div", { class: "actions" });
+  const modifiable = request.may_modify && request.modify_link;
+  if (modifiable) actions.append(el("button", { type: "button", id: "modify", onclick: () => modify(request) }, T("modify")));
+  else if (request.may_modify) actions.append(el("p", { class: "hint" }, request.modify_hint));
   if (request.may_cancel) {
-    actions.append(el("button", { type: "button", id: "cancel", onclick: () => {
-      const box = el("section", { class: "confirm", role: "alertdialog" }, el("p", {}, T("cancel_question", { ticket: request.ticket })),
+    actions.append(el("button", { type: "button", id: "cancel", class: "danger", onclick: () => {
+      if (document.getElementById("cancel-yes")) return;
+      tg.haptic("warning");
+      const box = el("section", { class: "confirm", role: "alertdialog", "aria-label": T("cancel") },
+        el("p", {}, T("cancel_question", { ticket: request.ticket })),
         el("div", { class: "actions" },
-          el("button", { type: "button", id: "cancel-yes", onclick: async () => {
-            try { drawRequest(await (await call(`/api/requests/${request.ticket}/cancel`, { method: "POST" })).json(), T("cancelled", { ticket: request.ticket })); }
-            catch (error) { notice(error.message); }
+          el("button", { type: "button", id: "cancel-yes", class: "danger strong", onclick: async () => {
+            try {
+              const done = await (await call(`/api/requests/${request.ticket}/cancel`, { method: "POST" })).json();
+              tg.haptic("success"); drawRequest(done, T("cancelled", { ticket: request.ticket }));
+            } catch (error) { tg.haptic("error"); notice(error.message); }
           } }, T("cancel_yes")),
-          el("button", { type: "button", class: "plain", onclick: () => box.remove() }, T("cancel_no"))));
-      actions.after(box); box.querySelector("button").focus();
+          el("button", { type: "button", class: "plain", id: "cancel-no", onclick: () => box.remove() }, T("cancel_no"))));
+      actions.after(box); box.querySelector("#cancel-no").focus();
     } }, T("cancel")));
-  }
-  if (request.may_modify) {
-    actions.append(request.chat_link
-      ? el("a", { href: request.chat_link, id: "modify", onclick: (e) => {
-        if (window.TelegramWebviewProxy || window.parent !== window) { e.preventDefault(); postEvent("web_app_open_tg_link", { path_full: new URL(request.chat_link).pathname + new URL(request.chat_link).search }); postEvent("web_app_close"); }
-      } }, T("modify"))
-      : el("p", { class: "hint" }, request.modify_hint));
   }
   app.replaceChildren(
     el("div", { class: "bar" }, back),
     el("div", { class: "detail" },
-      el("h1", {}, request.ticket), message ? el("p", { role: "status" }, message) : null,
-      el("p", {}, el("span", { class: `status ${request.status}` }, request.status_label), request.office ? ` · ${request.office}` : ""),
+      el("h1", {}, ticket(request.ticket)), message ? el("p", { role: "status" }, message) : null,
+      el("p", {}, pill(request), request.office ? ` · ${request.office}` : ""),
+      actions,
       el("section", {}, request.lines.map((line) => el("p", {}, line))),
       el("section", {}, el("h2", {}, T("history")), el("ul", {}, request.history.map((line) => el("li", {}, line)))),
       el("section", {}, el("h2", {}, T("attestations")), el("ul", {}, attestations.map(documentButton)),
         sent.length ? [el("h2", {}, T("attachments")), el("ul", {}, sent.map(documentButton))] : null),
-      actions, el("p", { id: "notice", class: "hint", role: "status" })));
+      el("p", { id: "notice", class: "hint", role: "status" })));
+  tg.main(modifiable ? T("modify") : null, () => modify(request));
   back.focus();
+  window.scrollTo(0, 0);
 }
 
 // --- start ------------------------------------------------------------------------------------------------------
+// A request opened at once: Telegram's start_param "ticket-<TICKET>" (a t.me/<bot>/<app>?startapp= link), or
+// ?ticket=<TICKET> in the page's address (the chat's web_app button for one request).
+function asked() {
+  const signed = new URLSearchParams(launch.get("tgWebAppData") || "");
+  const param = signed.get("start_param") || launch.get("tgWebAppStartParam") || address.get("tgWebAppStartParam") || "";
+  if (param.startsWith("ticket-")) return param.slice(7);
+  return address.get("ticket") || null;
+}
 async function start() {
+  postEvent("web_app_ready"); postEvent("web_app_expand");
+  if (since("7.7")) postEvent("web_app_setup_swipe_behavior", { allow_vertical_swipe: false });
   const local = launch.get("local");
-  if (launch.get("tgWebAppData")) state.auth = `tma ${launch.get("tgWebAppData")}`;
+  if (telegram) state.auth = `tma ${launch.get("tgWebAppData")}`;
   else if (local) {
-    history.replaceState(null, "", location.pathname);  // the link works once: not kept in the address bar
+    history.replaceState(null, "", location.pathname + location.search);  // the link works once: not kept
     try {
       const traded = await (await fetch("/api/local-session", { method: "POST", headers: { Authorization: `link ${local}` } })).json();
       if (!traded.session) return fail(traded.error);
@@ -201,7 +327,9 @@ async function start() {
   document.documentElement.lang = state.me.lang;
   document.title = T("title");
   state.filters = { ...state.me.defaults };
-  postEvent("web_app_ready"); postEvent("web_app_expand");
+  const wanted = asked();
+  if (wanted) await openRequest(wanted);
+  call("/api/glance").then((r) => r.json()).then((g) => { state.glance = g; if (state.screen === "list" && state.data) drawList(); }).catch(() => {});
   await load();
 }
 start();
