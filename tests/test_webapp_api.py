@@ -2,6 +2,7 @@
 organisation's requests only, the role matrix, filters, sorting, paging, counts, and the chat's very export."""
 from __future__ import annotations
 
+import datetime as dt
 import json
 import time
 
@@ -318,3 +319,96 @@ def test_a_chat_writing_meanwhile_does_not_make_the_table_answer_busy(web, filed
     monkeypatch.setattr(store, read, a_chat_commits_meanwhile)
     response = web.get(path.format(ticket=filed[0]["Dupont"]), headers=as_user(1001))
     assert response.status_code == 200, response.text
+
+
+# --- the phone's table: search by beginnings, files by signed links or sent by the bot, the chart ----------------
+
+def test_search_finds_beginnings_and_names_in_either_order(web, filed):
+    ours, theirs = filed
+    assert set(tickets(web, "q=85.03.14-12")) == {ours[n] for n in ("Dupont", "Peeters", "Janssens", "Dubois")}
+    assert tickets(web, "q=8503141240") == tickets(web, "q=85 03 14 124") == [ours["Peeters"]]
+    assert tickets(web, "q=9011") == [ours["Martin"]]
+    assert tickets(web, "q=85031412795") == [] and tickets(web, "q=8503141279") == []  # theirs: not ours
+    ticket = ours["Martin"]
+    for typed in (ticket[:5], ticket[:9].replace("-", ""), ticket[:12].lower(), ticket[:11]):
+        assert ticket in tickets(web, f"q={typed}"), typed
+    assert theirs not in tickets(web, f"q={theirs[:9]}")
+    assert tickets(web, "q=Dubois Marie") == tickets(web, "q=marie%20DUBOIS") == [ours["Dubois"]]
+    assert tickets(web, "q=marie dup") == [ours["Dupont"]] and tickets(web, "q=dupont  ma") == [ours["Dupont"]]
+    assert tickets(web, "q=Marie Zeeman") == [] and tickets(web, "q=50%25") == []
+
+
+def test_the_range_of_a_beginning():
+    from bot.domain.identifiers import TICKET_ALPHABET
+    from bot.storage.request_store import _successor, ticket_prefix
+
+    assert _successor("8503", "0123456789") == "8504" and _successor("8599", "0123456789") == "86"
+    assert _successor("99", "0123456789") is None
+    assert _successor("04Z", TICKET_ALPHABET) == "05" and _successor("049", TICKET_ALPHABET) == "04A"
+    assert ticket_prefix("04W002WSHH7K") == "04W-002WSHH-7K" and ticket_prefix("04W") == "04W"
+
+
+def test_a_signed_link_serves_one_member_for_a_few_minutes(web, filed):
+    ours, _ = filed
+    ticket = ours["Dupont"]
+    link = web.post(f"/api/files/link?kind=receipt&target={ticket}", headers=as_user(1001))
+    assert link.status_code == 200 and link.json()["file_name"] == f"acknowledgement-{ticket}.pdf"
+    url = link.json()["url"]
+    fetched = web.get(url)  # no Authorization: Telegram's downloader has none
+    assert fetched.status_code == 200 and fetched.content.startswith(b"%PDF")
+    assert f'filename="acknowledgement-{ticket}.pdf"' in fetched.headers["content-disposition"]
+    body, signature = url.rsplit("/", 1)[1].split(".")
+    assert web.get(f"/api/download/{body}.{signature[:-2]}AA").status_code == 401  # altered
+    assert web.get(f"/api/download/{body[:-4]}.{signature}").status_code == 401
+    # a few minutes, then never
+    later = web.options.now
+    web.options.now = lambda: later() + dt.timedelta(minutes=6)
+    assert web.get(url).status_code == 410
+    web.options.now = later
+    # the member's, while still a member
+    with session(web.options.db) as s:
+        member = s.exec(select(Member).where(Member.user_key == "1001")).one()
+        member.revoked_at = utcnow()
+        s.add(member)
+        s.commit()
+    assert web.get(url).status_code == 401
+
+
+def test_links_are_scoped_and_checked(web, filed):
+    ours, theirs = filed
+    assert web.post(f"/api/files/link?kind=receipt&target={theirs}", headers=as_user(1001)).status_code == 404
+    assert web.post("/api/files/link?kind=receipt&target=x").status_code == 401
+    assert web.post("/api/files/link?kind=passwd&target=x", headers=as_user(1001)).status_code == 400
+    assert web.post("/api/files/link?kind=document&target=99", headers=as_user(1001)).status_code == 404
+    assert web.post("/api/files/link?kind=export&target=q%3DDupont", headers=as_user(1001)).status_code == 400
+    export = web.post("/api/files/link?kind=export&target=status%3Dwaiting", headers=as_user(1001)).json()
+    data = web.get(export["url"])
+    assert data.status_code == 200 and data.content.count(b"\r\n") == 3 and export["file_name"].endswith(".csv")
+    # another bot's links (another token) are not ours
+    other = WebOptions(db=web.options.db, bot_token="999:OTHER")
+    with TestClient(create_app(other)) as client:
+        assert client.get(export["url"]).status_code == 401
+
+
+def test_the_bot_sends_the_file_into_the_chat_when_asked(web, filed):
+    ours, _ = filed
+    ticket = ours["Dupont"]
+    assert web.post(f"/api/files/send?kind=receipt&target={ticket}", headers=as_user(1001)).status_code == 409
+    sent = []
+    web.options.send_document = lambda user, name, data: sent.append((user, name, data[:4]))
+    answer = web.post(f"/api/files/send?kind=receipt&target={ticket}", headers=as_user(1001))
+    assert answer.status_code == 200 and "Envoyé dans votre conversation" in answer.json()["message"]
+    assert sent == [("1001", f"acknowledgement-{ticket}.pdf", b"%PDF")]
+
+
+def test_the_chart_counts_twelve_months(web, filed):
+    months = web.get("/api/glance", headers=as_user(1001)).json()["months"]
+    assert len(months) == 12 and months[-1]["month"] == utcnow().strftime("%Y-%m")
+    assert [m["count"] for m in months] == [0] * 11 + [5]  # ours, not theirs
+    assert web.get("/api/glance").status_code == 401
+
+
+def test_a_request_links_to_its_modification(web, filed):
+    ours, _ = filed
+    detail = web.get(f"/api/requests/{ours['Dupont']}", headers=as_user(1001)).json()
+    assert detail["modify_link"] == f"https://t.me/breakbot_test_bot?start=modify-{ours['Dupont']}"

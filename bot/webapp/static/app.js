@@ -181,12 +181,12 @@ function chart() {  // requests filed per month, the last twelve: a bar each, dr
   const name = (m, style) => new Intl.DateTimeFormat(state.me.lang, { month: style, year: style === "long" ? "numeric" : undefined, timeZone: "UTC" }).format(new Date(`${m.month}-01T00:00:00Z`));
   const said = months.map((m) => `${name(m, "long")}: ${m.count}`).join(", ");
   return el("figure", { class: "chart" }, el("figcaption", {}, T("per_month")),
-    el("svg:svg", { viewBox: "0 0 240 62", role: "img", "aria-label": `${T("per_month")}: ${said}` },
+    el("svg:svg", { viewBox: "0 0 240 60", role: "img", "aria-label": `${T("per_month")}: ${said}` },
       months.map((m, i) => {
-        const h = Math.round((m.count / top) * 40);
+        const h = Math.round((m.count / top) * 36);
         return el("svg:g", {}, el("svg:title", {}, `${name(m, "long")}: ${m.count}`),
-          el("svg:rect", { x: i * 20 + 3, y: 46 - h, width: 14, height: Math.max(h, 1), rx: 2 }),
-          m.count ? el("svg:text", { x: i * 20 + 10, y: 44 - h, class: "n" }, String(m.count)) : null,
+          el("svg:rect", { x: i * 20 + 3, y: 47 - h, width: 14, height: Math.max(h, 1), rx: 2 }),
+          m.count ? el("svg:text", { x: i * 20 + 10, y: 45 - h, class: "n" }, String(m.count)) : null,
           el("svg:text", { x: i * 20 + 10, y: 58 }, name(m, "narrow")));
       })));
 }
