@@ -224,8 +224,12 @@ def test_the_table_on_a_laptop(web, filed, laptop, tmp_path):  # noqa: F811
     laptop.click("th button[data-sort=name]")
     laptop.wait_for_function("document.querySelector('tbody tr td').innerText.startsWith('PEETERS')")
     assert laptop.get_attribute("th[aria-sort]", "aria-sort") == "descending"
-    heights = laptop.eval_on_selector_all("tbody tr", "rows => rows.map(r => r.getBoundingClientRect().height)")
-    assert max(heights) < 50  # one line each: nothing wraps, tickets included
+    # every column in sight, the status first after the name; one line each: nothing wraps, tickets included
+    assert laptop.evaluate("document.querySelector('.scroll').scrollWidth <= document.querySelector('.scroll')"
+                           ".clientWidth")
+    assert laptop.eval_on_selector_all("th button", "b => b.map(e => e.dataset.sort)")[:2] == ["name", "status"]
+    assert laptop.eval_on_selector_all("td .ticket", "t => t.every(e => e.getClientRects().length === 1 && "
+                                                     "e.getBoundingClientRect().height < 25)")
     laptop.fill("input[name=q]", "janssens")
     laptop.wait_for_function("document.querySelectorAll('tbody tr').length === 1")
     laptop.fill("input[name=q]", "")
