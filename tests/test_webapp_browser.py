@@ -283,7 +283,7 @@ def test_telegrams_buttons_a_direct_link_back_and_a_download(web, filed, phone, 
 
 
 def test_a_request_named_in_the_address_and_an_older_telegram(web, filed, phone):  # noqa: F811
-    ours, _ = filed
+    ours, theirs = filed
     ticket = ours["Martin"]
     phone.goto(launch_url(web, launch_data(1001), version="7.2", path=f"/?ticket={ticket}"))
     phone.wait_for_selector("#back")
@@ -294,6 +294,11 @@ def test_a_request_named_in_the_address_and_an_older_telegram(web, filed, phone)
     [(user, name, data)] = web.sent
     assert (user, name) == ("1001", f"acknowledgement-{ticket}.pdf") and data.startswith(b"%PDF")
     assert events(phone, "web_app_request_file_download") == []
+    # another organisation's ticket: the list, and the answer of a missing request
+    phone.goto(launch_url(web, launch_data(1001, start_param=f"ticket-{theirs}")))
+    phone.wait_for_selector("li.card")
+    assert phone.inner_text("#notice") == "Cette demande n'existe pas dans votre organisation."
+    assert theirs not in phone.content()
 
 
 def test_one_request_and_its_cancellation(web, filed, phone, tmp_path):  # noqa: F811

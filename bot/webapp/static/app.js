@@ -110,7 +110,10 @@ function el(tag, attributes = {}, ...children) {
   return node;
 }
 const T = (key, params = {}) => (state.me.texts[key] || key).replace(/\{(\w+)\}/g, (_, name) => params[name] ?? "");
-function notice(message) { const box = document.getElementById("notice"); if (box) box.textContent = message; }
+function notice(message) {  // said in the screen's line, or in the next one drawn (a request asked for at launch)
+  const box = document.getElementById("notice");
+  if (box) box.textContent = message; else state.pending = message;
+}
 function fail(message) { tg.main(null); app.replaceChildren(el("p", { class: "error", role: "alert" }, message)); }
 // Dates as the member writes them: 14/03/2025, 14.03.2025 in German; typed in any of these forms (or ISO).
 const separator = () => (state.me.lang === "de" ? "." : "/");
@@ -238,6 +241,7 @@ function drawList() {
       el("button", { type: "button", class: "plain", disabled: data.page === 0, onclick: () => { state.page -= 1; reload(); } }, T("previous")),
       el("span", {}, T("page", { page: data.page + 1, pages: data.pages })),
       el("button", { type: "button", class: "plain", disabled: data.page + 1 >= data.pages, onclick: () => { state.page += 1; reload(); } }, T("next"))) : "");
+  if (state.pending) { notice(state.pending); state.pending = null; }
   tg.main(me.may.export ? T("export") : null, exporting, exportable);
   if (focused === "q") { const box = app.querySelector("input[name=q]"); box.focus(); box.setSelectionRange(box.value.length, box.value.length); }
 }
