@@ -333,7 +333,11 @@ async function start() {
   state.filters = { ...state.me.defaults };
   const wanted = asked();
   if (wanted) await openRequest(wanted);
-  call("/api/glance").then((r) => r.json()).then((g) => { state.glance = g; if (state.screen === "list" && state.data) drawList(); }).catch(() => {});
+  call("/api/glance").then((r) => r.json()).then((g) => {  // the chart joins the list when it comes
+    state.glance = g;
+    const section = app.querySelector(".glance");
+    if (section && !section.querySelector(".chart")) section.append(chart());
+  }).catch(() => {});
   await load();
 }
 start();
