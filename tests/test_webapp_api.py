@@ -412,3 +412,24 @@ def test_a_request_links_to_its_modification(web, filed):
     ours, _ = filed
     detail = web.get(f"/api/requests/{ours['Dupont']}", headers=as_user(1001)).json()
     assert detail["modify_link"] == f"https://t.me/breakbot_test_bot?start=modify-{ours['Dupont']}"
+
+
+def test_each_beginning_is_a_range_of_an_index(web, filed):
+    """50,000 requests per organisation: a name, NISS or ticket beginning reads its index's range, not every row."""
+    from sqlalchemy import func
+    from sqlalchemy import select as sa_select
+
+    db = web.options.db
+    if db.dialect.name != "sqlite":
+        pytest.skip("the plan is read with SQLite's EXPLAIN QUERY PLAN")
+    searches = {"ix_request_org_name": request_store.Search(name="dubois ma"),
+                "ix_request_org_first_name": request_store.Search(name="marie du"),
+                "ix_request_org_niss": request_store.Search(niss_prefix="8503"),
+                "ix_leave_request_ticket": request_store.Search(ticket_prefix="04W-00")}
+    for index, search in searches.items():
+        query = sa_select(func.count()).select_from(LeaveRequest).where(
+            *request_store._request_filters(1), *request_store._searched(1, search))
+        sql = str(query.compile(db, compile_kwargs={"literal_binds": True}))
+        with db.connect() as connection:
+            plan = " ".join(row[-1] for row in connection.exec_driver_sql("EXPLAIN QUERY PLAN " + sql))
+        assert f"INDEX {index} (" in plan and "SCAN leave_request" not in plan, (index, plan)

@@ -156,6 +156,9 @@ class LeaveRequest(SQLModel, table=True):
         # The Mini App's counts by status: one range per status, reading this index only.
         Index("ix_request_org_capacity_status", "organisation_id", "capacity", "status", "end_date", "leave_type",
               "regime", "start_date"),
+        # The Mini App's search by a name's beginning, in either order (request_store.NAME_ORDERS).
+        Index("ix_request_org_name", "organisation_id", text("lower((last_name || ' ') || first_name)")),
+        Index("ix_request_org_first_name", "organisation_id", text("lower((first_name || ' ') || last_name)")),
     )
     id: int | None = Field(default=None, primary_key=True)
     ticket: str = Field(max_length=16, unique=True, index=True)

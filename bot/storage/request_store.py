@@ -8,7 +8,18 @@ from dataclasses import dataclass
 from functools import lru_cache
 from types import SimpleNamespace
 
-from sqlalchemy import String, and_, bindparam, func, insert, literal, or_, type_coerce, union_all, update
+from sqlalchemy import (
+    String,
+    and_,
+    bindparam,
+    func,
+    insert,
+    literal,
+    literal_column,
+    type_coerce,
+    union_all,
+    update,
+)
 from sqlalchemy import select as sa_select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -164,12 +175,27 @@ def _successor(prefix: str, alphabet: str) -> str | None:
 
 
 def _starting(column, prefix: str, alphabet: str) -> list:
-    """`column` starts with `prefix`: a range of the column's index, and LIKE to be exact whatever the collation."""
+    """`column` starts with `prefix`: a range of the column's index, and LIKE to be exact whatever the collation
+    (a prefix that ends in a sign or an accent has no upper bound: collations order those differently)."""
     where = [column >= prefix, column.like(_escaped(prefix) + "%", escape="\\")]
-    successor = _successor(prefix.replace("-", ""), alphabet)
+    if alphabet == TICKET_ALPHABET:
+        successor = _successor(prefix.replace("-", ""), alphabet)
+        successor = ticket_prefix(successor) if successor else None
+    elif alphabet == _NAME_ALPHABET:
+        successor = prefix[:-1] + alphabet[alphabet.index(prefix[-1]) + 1] if prefix[-1] in alphabet[:-1] else None
+    else:
+        successor = _successor(prefix, alphabet)
     if successor is not None:
-        where.append(column < ticket_prefix(successor) if alphabet == TICKET_ALPHABET else column < successor)
+        where.append(column < successor)
     return [and_(*where)]
+
+
+# A name in either order, lower-cased, exactly as the indexes of migration 0010 have it (lower() folds plain letters on
+# SQLite, every letter on PostgreSQL; the same on both sides of each comparison).
+_SPACE = literal_column("' '", String)
+NAME_ORDERS = (func.lower(LeaveRequest.last_name + _SPACE + LeaveRequest.first_name),
+               func.lower(LeaveRequest.first_name + _SPACE + LeaveRequest.last_name))
+_NAME_ALPHABET = "0123456789abcdefghijklmnopqrstuvwxyz"
 
 
 def _escaped(text: str) -> str:
@@ -186,7 +212,7 @@ def ticket_prefix(compact: str) -> str:
     return "-".join(groups)
 
 
-def _searched(search: Search | str | None) -> list:
+def _searched(organisation_id: int, search: Search | str | None) -> list:
     """A name's beginning (last or first name, or both in either order: "dubois ma", "marc dub"; case ignored for
     plain letters), or the beginning of a NISS or of a ticket (each a range of its index); a whole ticket or NISS is
     a filter of its own (the caller recognises them)."""
@@ -194,23 +220,31 @@ def _searched(search: Search | str | None) -> list:
         search = Search(name=search)
     if search is None:
         return []
-    found = []
+    # A beginning is looked up in its own index first (a few rows); the request's other conditions then apply to
+    # them. A ticket is unique across organisations: its index alone (the outer query keeps the organisation's).
+    beginnings = []
     if search.name:
-        pattern = _escaped(" ".join(search.name.lower().split())) + "%"
-        found += [func.lower(LeaveRequest.last_name + " " + LeaveRequest.first_name).like(pattern, escape="\\"),
-                  func.lower(LeaveRequest.first_name + " " + LeaveRequest.last_name).like(pattern, escape="\\")]
+        typed = " ".join(search.name.lower().split())
+        beginnings += [sa_select(LeaveRequest.id).where(LeaveRequest.organisation_id == organisation_id,
+                                                        *_starting(name, typed, _NAME_ALPHABET))
+                       for name in NAME_ORDERS]
     if search.niss_prefix:
-        found += _starting(LeaveRequest.niss, search.niss_prefix, "0123456789")
+        beginnings.append(sa_select(LeaveRequest.id).where(
+            LeaveRequest.organisation_id == organisation_id,
+            *_starting(LeaveRequest.niss, search.niss_prefix, "0123456789")))
     if search.ticket_prefix:
-        found += _starting(LeaveRequest.ticket, search.ticket_prefix, TICKET_ALPHABET)
-    return [or_(*found)] if found else [literal(False)]
+        beginnings.append(sa_select(LeaveRequest.id).where(
+            *_starting(LeaveRequest.ticket, search.ticket_prefix, TICKET_ALPHABET)))
+    if not beginnings:  # typed, but nothing a name, NISS or ticket begins with
+        return [literal(False)]
+    return [LeaveRequest.id.in_(beginnings[0] if len(beginnings) == 1 else union_all(*beginnings))]
 
 
 def requests_table(session: Session, organisation_id: int, *, sort: str = "filed", descending: bool = True,
                    offset: int = 0, limit: int = 50, search: Search | str | None = None,
                    **filters) -> list[LeaveRequest]:
     """One page of the organisation's matching requests in the order asked (how many match: `status_counts`)."""
-    where = _request_filters(organisation_id, **filters) + _searched(search)
+    where = _request_filters(organisation_id, **filters) + _searched(organisation_id, search)
     columns = (*SORTS[sort], LeaveRequest.id)
     order = [column.desc() if descending else column.asc() for column in columns]
     return list(session.exec(select(LeaveRequest).where(*where).order_by(*order).offset(offset).limit(limit)))
@@ -222,7 +256,7 @@ def status_counts(session: Session, organisation_id: int, search: Search | str |
     filter on it; the total is their sum). One count per status, each a range of the index that starts with the
     organisation, the capacity and the status (migration 0007): no grouping of every matching row."""
     filters = {**filters, "statuses": ()}
-    where = _request_filters(organisation_id, **filters) + _searched(search)
+    where = _request_filters(organisation_id, **filters) + _searched(organisation_id, search)
     counts = union_all(*(sa_select(literal(status.value).label("status"), func.count().label("n"))
                          .select_from(LeaveRequest).where(*where, LeaveRequest.status == status.value)
                          for status in Status))
