@@ -420,3 +420,16 @@ def test_the_terminals_one_time_link(web, filed, browser):  # noqa: F811
     other.goto(link)  # the same link again: spent
     assert "déjà servi" in other.wait_for_selector("[role=alert]").inner_text()
     context.close()
+
+
+def test_dates_as_a_german_speaker_writes_them(web, filed, phone):  # noqa: F811
+    phone.goto(launch_url(web, launch_data(1001, language="de")))
+    phone.wait_for_selector("li.card")
+    assert "01.09.2025 → 30.09.2025" in phone.inner_text("li.card")
+    phone.click("#filters summary")
+    assert phone.get_attribute("input[name=from]", "placeholder") == "TT.MM.JJJJ"
+    phone.fill("input[name=from]", "1/10/2025")  # typed in any form, shown back in the member's
+    phone.press("input[name=from]", "Enter")
+    phone.wait_for_selector("text=Kein Antrag entspricht")
+    assert phone.input_value("input[name=from]") == "01.10.2025"
+    fits(phone)
