@@ -58,6 +58,8 @@ def active_filters(filters: Filters) -> object:
         parts.append(t(N_("ticket {ticket}"), ticket=filters.ticket))
     if filters.niss:
         parts.append(t(N_("NISS {niss}"), niss=mask_niss(filters.niss)))
+    if filters.name:
+        parts.append(t(N_("name {name}"), name=filters.name))
     if not parts:
         return t(N_("Filters: none (all periods)."))
     return t(N_("Filters: {filters}."), filters=joined(parts, " · "))
@@ -97,8 +99,9 @@ def page_view(session: Session, member, filters: Filters, replace=False, notes: 
         lines.append(t(N_("No request matches these filters. Change or reset them, or type /new to file a "
                           "request.")))
     else:
-        lines += ["", t(N_("Tap a number to open that request. Ticket and NISS filters are typed, for example "
-                           "/overview ticket=04W-002WSHH-7K-E or /overview niss=85.03.14-123.02."))]
+        lines += ["", t(N_("Tap a number to open that request. Ticket, NISS and name filters are typed, for example "
+                           "/overview ticket=04W-002WSHH-7K-E, /overview niss=85.03.14-123.02 or /overview "
+                           "name=Dubois Marc."))]
     return View(lines, buttons, replace)
 
 
