@@ -55,7 +55,10 @@ def event_line(session: Session, event: RequestEvent) -> object:
         return t(N_("{date}: modified by {who} ({fields})"), date=day, who=who or "-",
                  fields=joined(changes, t(SEMICOLON)))
     if event.kind == EventKind.DOCUMENT:
-        return t(N_("{date}: document added by ONEM: {name}"), date=day, name=_changes(event)["document"][1])
+        name = _changes(event)["document"][1]
+        if person is not None:
+            return t(N_("{date}: document added by {who}: {name}"), date=day, who=who or "-", name=name)
+        return t(N_("{date}: document added by ONEM: {name}"), date=day, name=name)
     status = Capitalized(label(Status(event.status)))
     if event.office:
         return t(N_("{date}: {status}, ONEM office {office}"), date=day, status=status, office=t(event.office))

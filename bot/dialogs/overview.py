@@ -11,6 +11,7 @@ from bot.core.turn import Turn
 from bot.core.views import Button, View
 from bot.dialogs.actions import (
     FILTERS,
+    LISTED_REQUEST,
     OVERVIEW_DONE,
     OVERVIEW_EXPORT,
     OVERVIEW_MENU,
@@ -19,7 +20,6 @@ from bot.dialogs.actions import (
     OVERVIEW_RESET,
     OVERVIEW_START,
     OVERVIEW_TOGGLE,
-    SHOW_REQUEST,
     table_button,
 )
 from bot.dialogs.filters import FIELD, Filters, parse_filters, value_label, years_before
@@ -80,7 +80,7 @@ def page_view(session: Session, member, filters: Filters, replace=False, notes: 
     numbers = []
     for index, request in enumerate(rows, 1 + page * PAGE):
         lines += ["", *request_entry(index, request)]
-        numbers.append(SHOW_REQUEST.button(str(index), request.ticket))
+        numbers.append(LISTED_REQUEST.button(str(index), request.ticket, "overview", page))
     buttons = [numbers[i:i + 5] for i in range(0, len(numbers), 5)]
     paging = []
     if page > 0:

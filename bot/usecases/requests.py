@@ -105,17 +105,18 @@ def attach(session: Session, member, request: LeaveRequest, upload: Upload, fold
     if member is not None:
         needs(member, Permission.ATTACH)
     request_store.lock_request(session, request)
-    problem = documents.attachment_problem(upload, request, request_store.attachments_of(session, request))
+    problem = documents.attachment_problem(upload, request, request_store.attachments_of(session, request),
+                                           by_member=member is not None)
     if problem is not None:
         raise Unacceptable(problem)
     attachment = documents.add_document(session, member, request, upload, folder)
-    event = None
-    if member is None:
-        event = RequestEvent(request_id=request.id, kind=EventKind.DOCUMENT, status=request.status,
-                             office=request.office, member_id=None, source=source,
-                             changes=json.dumps({"document": [None, attachment.filename]}, ensure_ascii=False))
-        session.add(event)
-        session.flush()
+    # Every document is a line of the request's history, whoever added it.
+    event = RequestEvent(request_id=request.id, kind=EventKind.DOCUMENT, status=request.status, office=request.office,
+                         member_id=member.id if member is not None else None, source=source,
+                         changes=json.dumps({"document": [None, attachment.filename]}, ensure_ascii=False))
+    session.add(event)
+    session.flush()
+    if member is None:  # ONEM's side: the organisation is told, as for a status change
         notifications.queue_for(session, request, event)
     else:
         audit.record(session, member, AuditAction.ATTACHED, request, attachment.filename)
