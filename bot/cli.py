@@ -249,6 +249,7 @@ def _port_free(host: str, port: int) -> bool:
 
 
 ANY_ADDRESS = ("0.0.0.0", "::", "")
+IMAGE_UID = 10001  # the user the Docker image runs as (Dockerfile)
 
 
 def _reachable_host(listen: str) -> str:
@@ -299,12 +300,13 @@ def check_data_dir(settings: Settings) -> None:
         with tempfile.TemporaryFile(dir=folder):
             pass
     except OSError as error:
-        uid = os.getuid() if hasattr(os, "getuid") else "?"
-        raise Refused(
-            f"The data folder {str(folder.resolve())!r} (BOT_DATA_DIR) cannot be written ({error.strerror or error}): "
-            f"make it a folder writable by uid {uid}, the user running breakbot (10001 in the Docker image), e.g. "
-            f"`sudo chown 10001 FOLDER` for `docker run -v FOLDER:/data`, or use a named volume "
-            f"(`-v breakbot-data:/data`).") from None
+        uid = os.getuid() if hasattr(os, "getuid") else IMAGE_UID
+        who = f"uid {uid}" + (" (the Docker image's user)" if uid == IMAGE_UID else
+                              f", the user running breakbot (uid {IMAGE_UID} in the Docker image)")
+        raise Refused(f"The data folder {str(folder.resolve())!r} (BOT_DATA_DIR) cannot be written "
+                      f"({error.strerror or error}): make it a folder writable by {who}, e.g. `chown {IMAGE_UID} "
+                      f"FOLDER` on the host for `docker run -v FOLDER:/data`, or use a named volume "
+                      f"(`-v breakbot-data:/data`).") from None
 
 
 def _answers(host: str, port: int, path: str | None = None, timeout: float = 3.0) -> str | None:
