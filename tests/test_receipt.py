@@ -317,3 +317,24 @@ def test_stand_ins_for_text_outside_the_core_fonts():
     assert to_pdf_text("☑ ok ⚠ ő ł\u202f€\u200b") == "[x] ok ! o l €"
     assert to_pdf_text("a\u0007b\nc") == "ab\nc"
     assert to_pdf_text("日本 🙂") == "?? ?"
+
+
+def test_a_cancellation_is_documented_with_who_and_when_in_dutch(organisations):
+    request, organisation = filed_request(organisations)
+    with session(organisations) as s:
+        member = Member(organisation_id=organisation.id, channel="telegram", user_key=new_ticket(),
+                        roles="po-education", display_name="Jan De Smet")
+        s.add(member)
+        s.flush()
+        row = s.get(LeaveRequest, request.id)
+        row.status = "cancelled"
+        s.add(RequestEvent(request_id=row.id, kind="cancelled", status="cancelled", member_id=member.id,
+                           happened_at=dt.datetime(2026, 5, 4, 7, 45, tzinfo=dt.UTC)))
+        s.commit()
+    data = receipt(organisations, request, organisation, "nl")
+    text = pdf_text(data)
+    assert "Ontvangstbewijs" in text and "KBO-nummer 0234.567.873" in text
+    assert "Aanvraag ingediend door Anne Lambert op 01/04/2026 om 00:30." in text
+    assert "Wijzigingen sinds de indiening" in text
+    assert "Aanvraag geannuleerd door Jan De Smet op 04/05/2026 om 09:45." in text
+    assert "Pagina 1/" in text
