@@ -43,12 +43,8 @@ def event_line(session: Session, event: RequestEvent) -> object:
     if event.kind == EventKind.CANCELLED:
         return t(N_("{date}: cancelled by {who}"), date=day, who=who or "-")
     if event.kind == EventKind.MODIFIED:
-        changed = _changes(event)
-        units = changed.get("time_unit", ("hours", "hours"))
-        loads = changed.get("fulltime_hours", (None, None))
-        changes = [t(N_("{field}: {before} → {after}"), field=t(STEP[name].label),
-                     before=_shown(name, before, units[0], loads[0]), after=_shown(name, after, units[1], loads[1]))
-                   for name, (before, after) in changed.items() if name in STEP and before != after]
+        changes = [t(N_("{field}: {before} → {after}"), field=field, before=before, after=after)
+                   for field, before, after in field_changes(event)]
         if event.certified_by:
             return t(N_("{date}: modified and certified by {who} ({fields})"), date=day, who=who or "-",
                      fields=joined(changes, t(SEMICOLON)))
@@ -63,6 +59,15 @@ def event_line(session: Session, event: RequestEvent) -> object:
     if event.office:
         return t(N_("{date}: {status}, ONEM office {office}"), date=day, status=status, office=t(event.office))
     return t(N_("{date}: {status}"), date=day, status=status)
+
+
+def field_changes(event: RequestEvent) -> list[tuple]:
+    """What a modification changed, as (question, before, after) in words: the answers a user gives only."""
+    changed = _changes(event)
+    units = changed.get("time_unit", ("hours", "hours"))
+    loads = changed.get("fulltime_hours", (None, None))
+    return [(t(STEP[name].label), _shown(name, before, units[0], loads[0]), _shown(name, after, units[1], loads[1]))
+            for name, (before, after) in changed.items() if name in STEP and before != after]
 
 
 def _changes(event: RequestEvent) -> dict:

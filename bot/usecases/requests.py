@@ -75,13 +75,13 @@ def cancel(session: Session, member, request: LeaveRequest, channel: str) -> Non
 
 def receipt(session: Session, member, request: LeaveRequest, lang: str) -> Document:
     """The acknowledgement as a PDF in the member's language, the NISS masked unless their roles show it."""
-    from bot.receipt import receipt_pdf  # fpdf2 is loaded only when someone asks for a receipt
+    from bot.receipt import receipt_filename, receipt_pdf  # fpdf2 is loaded only when someone asks for one
 
     needs(member, Permission.FOLLOW)
     organisation = session.get(Organisation, member.organisation_id)
     data = receipt_pdf(session, request, organisation, lang, reveal=member.may(Permission.READ_NISS))
     audit.record(session, member, AuditAction.RECEIPT, request)
-    return Document(f"acknowledgement-{request.ticket}.pdf", data=data)
+    return Document(receipt_filename(request.ticket, lang), data=data)
 
 
 def document(session: Session, member, attachment_id: int, folder: Path
