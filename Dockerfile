@@ -1,18 +1,37 @@
-# The bot on Telegram (long polling), with compiled catalogs, running as a non-root user.
+# The bot on Telegram (long polling by default), with compiled catalogs, running as the non-root user breakbot,
+# uid 10001: a folder mounted on /data must be writable by that uid.
 FROM python:3.11-slim
 
-ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1 \
-    BOT_DATA_DIR=/data
+ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1 \
+    BOT_DATA_DIR=/data BREAKBOT_HOME=/app
+# Where pip finds packages when PyPI is not the way (a mirror, a proxy's CA bundle): passed with --build-arg, unset
+# otherwise; build arguments stay out of the image's environment.
+ARG PIP_INDEX_URL
+ARG PIP_EXTRA_INDEX_URL
+ARG PIP_TRUSTED_HOST
+ARG PIP_CERT
+ARG PIP_DEFAULT_TIMEOUT
 
-RUN useradd --create-home --uid 10001 breakbot && mkdir /data && chown breakbot /data
+RUN useradd --create-home --uid 10001 --user-group breakbot && mkdir /data && chown breakbot:breakbot /data
+
+# The pinned libraries first (a layer that changes only with constraints.txt), then the project itself, installed
+# as a package (not editable): its source is not kept. Migrations and catalogs stay in /app (BREAKBOT_HOME).
+COPY constraints.txt /tmp/build/
+RUN pip install -r /tmp/build/constraints.txt
+COPY pyproject.toml README.md /tmp/build/
+COPY bot /tmp/build/bot
+RUN pip install -c /tmp/build/constraints.txt /tmp/build && rm -rf /tmp/build
+
 WORKDIR /app
-COPY pyproject.toml README.md babel.cfg ./
-COPY bot ./bot
 COPY migrations ./migrations
 COPY locales ./locales
-RUN pip install -e . && pybabel compile --domain messages --directory locales --statistics
+RUN pybabel compile --domain messages --directory locales --statistics
 
-EXPOSE 8081
+# 8443: Telegram's webhooks (`breakbot run --webhook`, WEBHOOK_PORT); 8081: the Mini App (WEBAPP_PORT), which the
+# bot serves when WEBAPP_URL is set, and the terminal chat always (set WEBAPP_LISTEN=0.0.0.0 to reach it).
+EXPOSE 8443 8081
 USER breakbot
 VOLUME ["/data"]
+# The database opens, and the webhook's and the Mini App's ports answer when their settings say they are served.
+HEALTHCHECK --interval=30s --timeout=10s --start-period=60s --retries=3 CMD ["breakbot", "health"]
 CMD ["breakbot", "run"]

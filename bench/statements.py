@@ -8,7 +8,7 @@ from pathlib import Path
 
 from bench.intake import bot_application, intake_script, record_intake, setup_intake_organisation
 from bot.core.actions import unpack
-from bot.dialogs.actions import SHOW_REQUEST
+from bot.dialogs.actions import LISTED_REQUEST
 from bot.storage.database import make_engine, upgrade
 from tests.fakes import SCHOOL_FWB, Statements, button_update, text_update
 
@@ -71,7 +71,7 @@ async def statements_per_kind(db, folder: Path, niss_index: int, user_id: int = 
         probe.mark()
         await record_intake(app, user_id, niss_index, today, after_each=after)
         await follow_up(STATUS, text_update(app, user_id, "/status"))
-        shown = next(d for d in app.recorder.keyboard if (unpack(d) or (None,))[0] is SHOW_REQUEST)
+        shown = next(d for d in app.recorder.keyboard if (unpack(d) or (None,))[0] is LISTED_REQUEST)
         ticket = unpack(shown)[1][0]
         await follow_up(OPEN, button_update(app, user_id, shown, app.recorder.keyboard_message))
         await follow_up(OVERVIEW, text_update(app, user_id, "/overview"))

@@ -43,6 +43,8 @@ def _parser() -> argparse.ArgumentParser:
     db = commands.add_parser("db", help="the database schema (Alembic migrations)").add_subparsers(dest="action")
     db.add_parser("upgrade", help="apply every migration not yet applied")
     commands.add_parser("diagram", help="print the intake's dialog machine (every move) as Mermaid")
+    commands.add_parser("health", help="exit 0 when the database opens and the ports this process's settings serve "
+                                       "answer (the Docker image's health check)")
     admin = commands.add_parser("admin", help="organisations, schools and invitations").add_subparsers(dest="action")
     org = admin.add_parser("add-organisation", help="register an organising authority")
     org.add_argument("--bce", required=True)
@@ -233,21 +235,38 @@ def console(settings: Settings, lang: str | None) -> None:
                   downloads=settings.bot_data_dir / "downloads", table=local_table(settings, bot_engine, user, lang))
 
 
-def _port_free(port: int) -> bool:
+def _port_free(host: str, port: int) -> bool:
     """Whether this machine's port can be bound (another terminal may serve its own table there)."""
     import socket
 
-    with socket.socket() as probe:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family) as probe:
         try:
-            probe.bind(("127.0.0.1", port))
+            probe.bind((host, port))
         except OSError:
             return False
     return True
 
 
+ANY_ADDRESS = ("0.0.0.0", "::", "")
+IMAGE_UID = 10001  # the user the Docker image runs as (Dockerfile)
+
+
+def _reachable_host(listen: str) -> str:
+    """An address this machine reaches a server on that listens on `listen` (all interfaces: the loopback)."""
+    if listen in ANY_ADDRESS:
+        return "::1" if listen == "::" else "127.0.0.1"
+    return listen
+
+
+def _url_host(host: str) -> str:
+    return f"[{host}]" if ":" in host else host
+
+
 def local_table(settings: Settings, bot_engine, user: str, lang: str | None = None):
-    """The Mini App on this machine for the terminal's member: served on 127.0.0.1 (WEBAPP_PORT, or any free port
-    when it is taken); returns what makes a fresh one-time link, or None when it cannot be served."""
+    """The Mini App on this machine for the terminal's member: served on WEBAPP_LISTEN (127.0.0.1 by default;
+    0.0.0.0 in a container whose port is published) at WEBAPP_PORT, or any free port when it is taken; returns what
+    makes a fresh one-time link, or None when it cannot be served."""
     from bot.app import web_options
     from bot.channels.console import CHANNEL
     from bot.webapp.auth import Identity, LocalLinks
@@ -255,16 +274,94 @@ def local_table(settings: Settings, bot_engine, user: str, lang: str | None = No
 
     links = LocalLinks()
     options = web_options(bot_engine, local=links)
+    host = settings.webapp_listen
     server = None
-    for port in dict.fromkeys((settings.webapp_port if _port_free(settings.webapp_port) else 0, 0)):
+    for port in dict.fromkeys((settings.webapp_port if _port_free(host, settings.webapp_port) else 0, 0)):
         try:
-            server = WebServer(options, "127.0.0.1", port).start()
+            server = WebServer(options, host, port).start()
             break
         except (RuntimeError, OSError, SystemExit):
             continue
     if server is None:
         return None
-    return lambda: f"http://127.0.0.1:{server.port}/#local={links.link(Identity(CHANNEL, user, lang))}"
+    shown = _url_host(_reachable_host(host))
+    return lambda: f"http://{shown}:{server.port}/#local={links.link(Identity(CHANNEL, user, lang))}"
+
+
+def check_data_dir(settings: Settings) -> None:
+    """The data folder (SQLite file, attachments, downloads) must be writable: said in one line before anything
+    starts, rather than as the database driver's traceback."""
+    import os
+    import tempfile
+
+    folder = settings.bot_data_dir
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=folder):
+            pass
+    except OSError as error:
+        uid = os.getuid() if hasattr(os, "getuid") else IMAGE_UID
+        who = f"uid {uid}" + (" (the Docker image's user)" if uid == IMAGE_UID else
+                              f", the user running breakbot (uid {IMAGE_UID} in the Docker image)")
+        raise Refused(f"The data folder {str(folder.resolve())!r} (BOT_DATA_DIR) cannot be written "
+                      f"({error.strerror or error}): make it a folder writable by {who}, e.g. `chown {IMAGE_UID} "
+                      f"FOLDER` on the host for `docker run -v FOLDER:/data`, or use a named volume "
+                      f"(`-v breakbot-data:/data`).") from None
+
+
+def _answers(host: str, port: int, path: str | None = None, timeout: float = 3.0) -> str | None:
+    """Why nothing answers on host:port (an HTTP GET of `path` must not fail with 5xx), or None when it does."""
+    import http.client
+    import socket
+
+    try:
+        if path is None:
+            socket.create_connection((host, port), timeout=timeout).close()
+            return None
+        connection = http.client.HTTPConnection(host, port, timeout=timeout)
+        try:
+            connection.request("GET", path)
+            status = connection.getresponse().status
+        finally:
+            connection.close()
+    except OSError as error:
+        return f"nothing answers on {_url_host(host)}:{port} ({error.strerror or error})"
+    return f"{_url_host(host)}:{port}{path} answered {status}" if status >= 500 else None
+
+
+def health(settings: Settings) -> list[str]:
+    """What the health check looked at (it passed), or Refused with what failed: the database opens (an existing
+    SQLite file: the bot makes it at start), the Mini App's port answers when WEBAPP_URL is set, and the webhook's
+    port when WEBHOOK_URL is set."""
+    from sqlalchemy import text
+
+    url = settings.database_url
+    if url is None:
+        path = (settings.bot_data_dir / "breakbot.sqlite3").resolve()
+        if not path.is_file():
+            raise Refused(f"unhealthy: no database yet at {path} (the bot creates it when it starts)")
+        url = f"sqlite:///{path}"
+    engine = make_engine(url, busy_seconds=3)
+    try:
+        with engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+    except Exception as error:  # any driver's error: the check says it in one line
+        first = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        raise Refused(f"unhealthy: the database does not open ({first})") from None
+    finally:
+        engine.dispose()
+    checked = ["database"]
+    if settings.webapp_url:
+        host = _reachable_host(settings.webapp_listen)
+        if problem := _answers(host, settings.webapp_port, "/"):
+            raise Refused(f"unhealthy: the Mini App (WEBAPP_URL is set): {problem}")
+        checked.append(f"Mini App on {_url_host(host)}:{settings.webapp_port}")
+    if settings.webhook_url:
+        host = _reachable_host(settings.webhook_listen)
+        if problem := _answers(host, settings.webhook_port):
+            raise Refused(f"unhealthy: the webhook (WEBHOOK_URL is set): {problem}")
+        checked.append(f"webhook on {_url_host(host)}:{settings.webhook_port}")
+    return checked
 
 
 def run(settings: Settings, webhook: bool = False) -> None:
@@ -315,6 +412,22 @@ def main(argv: list[str] | None = None) -> int:
         if isinstance(value, list) and not all(isinstance(v, str) and v for v in value) or value == []:
             parser.error(f"argument --{name}: expected a value")
     settings = Settings()
+    try:
+        # The data folder is checked before logging and migrations start, so that its refusal is one line;
+        # `diagram` and `health` write nothing.
+        if args.command not in ("diagram", "health") and (
+                settings.database_url is None or args.command in ("run", "console", "onem", None)):
+            check_data_dir(settings)
+    except Refused as refusal:
+        print(f"breakbot: {refusal}", file=sys.stderr)
+        return 2
+    if args.command == "health":  # Docker's health check: 0 healthy, 1 unhealthy (2 is reserved)
+        try:
+            print(f"healthy: {', '.join(health(settings))}")
+        except Refused as refusal:
+            print(f"breakbot: {refusal}", file=sys.stderr)
+            return 1
+        return 0
     configure(logging.WARNING if args.command in ("console", "admin", "onem", "diagram", "db", None)
               else logging.INFO)
     try:

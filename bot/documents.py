@@ -11,6 +11,7 @@ from sqlmodel import Session
 
 from bot.core.views import Document, Upload
 from bot.domain.answers import visible
+from bot.domain.leaves import Status
 from bot.i18n import N_, FileSize, t
 from bot.storage import request_store
 from bot.storage.models import Attachment, LeaveRequest
@@ -28,9 +29,13 @@ def shown_name(name: str) -> str:
     return visible(name) or "document"
 
 
-def attachment_problem(upload: Upload, request: LeaveRequest, stored: list[Attachment]) -> object | None:
+def attachment_problem(upload: Upload, request: LeaveRequest, stored: list[Attachment],
+                       by_member: bool = True) -> object | None:
     """Why a file cannot be attached to the request, or None when it can. Called first with what Telegram
-    announces (no bytes yet: nothing is downloaded for a file that will be refused), then with the bytes."""
+    announces (no bytes yet: nothing is downloaded for a file that will be refused), then with the bytes. A
+    cancelled request takes no more documents from its organisation (ONEM's side may still add its own)."""
+    if by_member and request.status == Status.CANCELLED:
+        return t(N_("Request {ticket} is cancelled: it takes no more documents."), ticket=request.ticket)
     if len(stored) >= MAX_ATTACHMENTS:
         return t(N_("Request {ticket} already has {count} documents, the most it can have."), ticket=request.ticket,
                  count=MAX_ATTACHMENTS)

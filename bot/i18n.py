@@ -7,13 +7,14 @@ import io
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
-from pathlib import Path
 
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.units import format_unit
 
-LOCALES_DIR = Path(__file__).resolve().parent.parent / "locales"
+from bot.resources import project_folder
+
+LOCALES_DIR = project_folder("locales")
 DOMAIN = "messages"
 LANGUAGES = ("fr", "nl", "de", "en")
 BABEL_LOCALE = {"fr": "fr_BE", "nl": "nl_BE", "de": "de_BE", "en": "en"}

@@ -15,7 +15,7 @@ from sqlmodel import Session, select
 from bot.domain.answers import parse_email
 from bot.domain.errors import Invalid
 from bot.i18n import N_, render, t
-from bot.receipt import TITLE, receipt_lines, receipt_pdf
+from bot.receipt import TITLE, receipt_filename, receipt_lines, receipt_pdf
 from bot.settings import Settings
 from bot.storage.database import session as open_session
 from bot.storage.models import LeaveRequest, Organisation, OutboxMail, utcnow
@@ -49,7 +49,7 @@ def enqueue_acknowledgement(session: Session, request: LeaveRequest, organisatio
              t(N_("The acknowledgement is attached as a PDF."))]
     mail = OutboxMail(recipient=recipient, subject=" ".join(subject.split())[:200],
                       body="\n".join(render(line, lang) for line in lines) + "\n",
-                      attachment_name=f"acknowledgement-{request.ticket}.pdf",
+                      attachment_name=receipt_filename(request.ticket, lang),
                       attachment=receipt_pdf(session, request, organisation, lang, reveal=False))
     session.add(mail)  # stored with the turn that filed the request, or not at all
     return mail

@@ -73,6 +73,15 @@ class Chat:
     async def tap(self, code: str) -> str:
         return await self.press(self.button(code)["callback_data"])
 
+    async def edit_answer(self, name: str, form_groups=None) -> str:
+        """From the confirmation page: "Modify an answer", the part the answer belongs to, then the answer."""
+        from bot.dialogs.intake import INTAKE
+
+        await self.tap("answers")
+        index = next(i for i, (_title, names) in enumerate(form_groups or INTAKE.groups) if name in names)
+        await self.tap(f"group:{index}")
+        return await self.tap(f"edit:{name}")
+
     async def press(self, data: str) -> str:
         start = len(self.recorder.calls)
         await self.app.process_update(button_update(self.app, self.user_id, data, self.keyboard_message,

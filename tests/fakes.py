@@ -10,7 +10,7 @@ from telegram import Update
 from telegram.request import BaseRequest, RequestData
 
 from bot.core.actions import unpack
-from bot.fsm.forms import FORM_DO, FORM_EDIT, FORM_MOVE, FORM_PICK
+from bot.fsm.forms import FORM_DO, FORM_EDIT, FORM_GROUP, FORM_MOVE, FORM_PICK
 
 BOT_USER = {"id": 999000, "is_bot": True, "first_name": "Breakbot", "username": "breakbot_test_bot",
             "can_join_groups": False, "can_read_all_group_messages": False, "supports_inline_queries": False}
@@ -138,10 +138,10 @@ def form_code(data: str) -> str | None:
     """What a form's button says without the draft's version it carries: a step's choice ("fwb"), a move ("back"),
     an answer to edit ("edit:niss") or a button of the summary ("confirm", "certified")."""
     unpacked = unpack(data)
-    if not unpacked or unpacked[0] not in (FORM_PICK, FORM_MOVE, FORM_EDIT, FORM_DO):
+    if not unpacked or unpacked[0] not in (FORM_PICK, FORM_MOVE, FORM_EDIT, FORM_DO, FORM_GROUP):
         return None
     argument = str(unpacked[1][1])
-    return f"edit:{argument}" if unpacked[0] is FORM_EDIT else argument
+    return {FORM_EDIT: f"edit:{argument}", FORM_GROUP: f"group:{argument}"}.get(unpacked[0], argument)
 
 
 def form_data(version, code: str) -> str:
@@ -149,6 +149,8 @@ def form_data(version, code: str) -> str:
     a move, a button of the summary, else a step's choice."""
     if code.startswith("edit:"):
         return f"{FORM_EDIT.name}:{version}:{code[5:]}"
+    if code.startswith("group:"):
+        return f"{FORM_GROUP.name}:{version}:{code[6:]}"
     if code in FORM_MOVE.params[1].words:
         return f"{FORM_MOVE.name}:{version}:{code}"
     if code in FORM_DO.params[1].words:

@@ -6,7 +6,7 @@ import datetime as dt
 from sqlmodel import select
 
 from bot.core.actions import unpack
-from bot.dialogs.actions import SHOW_REQUEST
+from bot.dialogs.actions import LISTED_REQUEST, SHOW_REQUEST
 from bot.domain.identifiers import TICKET_TYPO, new_ticket
 from bot.domain.leaves import period_end
 from bot.i18n import render, t
@@ -113,7 +113,7 @@ async def test_status_alone_lists_the_five_latest_with_status_leave_and_dates_an
         await to_summary(chat, start=starts[-1])
         tickets.append(TICKET.search(await confirm(chat)).group(0))
     listed = await chat.send("/status")
-    buttons = [b for b in chat.keyboard if unpack(b["callback_data"])[0] is SHOW_REQUEST]
+    buttons = [b for b in chat.keyboard if unpack(b["callback_data"])[0] is LISTED_REQUEST]
     assert [unpack(b["callback_data"])[1][0] for b in buttons] == tickets[::-1][:5]
     assert [b["text"] for b in buttons] == ["1", "2", "3", "4", "5"]
     entries = listed.split("\n\n")[1:]

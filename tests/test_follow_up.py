@@ -335,7 +335,7 @@ async def test_the_acknowledgement_is_sent_as_a_pdf(chat):
     await chat.tap(RECEIPT.pack(ticket))
     [(name, params)] = [c for c in chat.recorder.calls[start:] if c[0] == "sendDocument"]
     [(filename, data, _mime)] = params["files"].values()
-    assert filename == f"acknowledgement-{ticket}.pdf" and data.startswith(b"%PDF")
+    assert filename == f"accuse-de-reception-{ticket}.pdf" and data.startswith(b"%PDF")  # the chat speaks French
 
 
 async def test_the_confirmation_email_goes_only_to_an_address_proved_by_a_code(organisations):
@@ -370,6 +370,14 @@ async def test_the_confirmation_email_goes_only_to_an_address_proved_by_a_code(o
             member = organisation_store.member_for(s, "telegram", "1001")
         assert mail.recipient == "secretariat@ecole-a.be" and ticket in mail.subject and mail.sent_at is None
         assert "85.**.**-***.02" in mail.body and "85.03.14-123.02" not in mail.body  # masked in e-mail
+        # The PDF made in the filing's own transaction already documents who filed and certified it.
+        from tests.test_receipt import pdf_text
+
+        attached = pdf_text(mail.attachment)
+        assert mail.attachment_name == f"accuse-de-reception-{ticket}.pdf" and ticket in attached
+        assert "Demande introduite par" in attached and "Certification cochée par" in attached
+        assert "85.**.**-***.02" in attached and "85.03.14-123.02" not in attached
+        assert "Demande introduite par" in mail.body and "Statut" not in mail.body
         assert member.email == "secretariat@ecole-a.be" and member.email_verified_at is not None
         await to_summary(chat, start=period_end(START, 1) + dt.timedelta(days=1))
         await chat.tap("email")  # the address is proved now: straight back to the summary

@@ -116,8 +116,7 @@ async def test_back_from_a_question_the_summary_asked_again_returns_to_the_edite
     there went to a summary with an answer missing, which failed ("something went wrong") at every Back since."""
     db = en.app.bot_data["engine"].db
     await to_summary(en)
-    await en.tap("answers")
-    await en.tap(f"edit:{edited}")
+    await en.edit_answer(f"{edited}")
     if answer == "later":
         reply = await en.send(period_end(START, 2).strftime("%d/%m/%Y"))
     else:
@@ -135,8 +134,7 @@ async def test_back_from_a_question_the_summary_asked_again_returns_to_the_edite
 async def test_an_answer_edited_again_after_back_from_the_summary_returns_to_it(en):
     db = en.app.bot_data["engine"].db
     await to_summary(en)
-    await en.tap("answers")
-    await en.tap("edit:last_name")
+    await en.edit_answer("last_name")
     await en.send("Martin")
     await en.tap("back")
     assert state(db).state == "last_name"

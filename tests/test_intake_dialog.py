@@ -171,8 +171,7 @@ async def test_back_returns_to_the_previous_step_and_keeps_answers(chat):
 async def test_edit_from_the_summary_comes_back_to_the_summary(chat):
     db = chat.app.bot_data["engine"].db
     await to_summary(chat)
-    await chat.tap("answers")
-    await chat.tap("edit:last_name")
+    await chat.edit_answer("last_name")
     assert state(db).state == "last_name"
     reply = await chat.send("Martin")
     assert state(db).state == "summary" and "MARTIN" in reply
@@ -181,8 +180,7 @@ async def test_edit_from_the_summary_comes_back_to_the_summary(chat):
 async def test_changing_the_leave_from_the_summary_asks_again_what_depends_on_it(chat):
     db = chat.app.bot_data["engine"].db
     await to_summary(chat)
-    await chat.tap("answers")
-    await chat.tap("edit:leave_type")
+    await chat.edit_answer("leave_type")
     await chat.tap("medical")
     assert state(db).state == "motive"
     await chat.tap("family")

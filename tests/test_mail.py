@@ -114,7 +114,7 @@ def test_a_queued_acknowledgement_is_delivered_once_with_its_pdf(organisations, 
     assert "Accusé de réception" in body and request.ticket in body and "École A (0876.543.270)" in body
     [attachment] = list(message.iter_attachments())
     assert attachment.get_content_type() == "application/pdf"
-    assert attachment.get_filename() == f"acknowledgement-{request.ticket}.pdf"
+    assert attachment.get_filename() == f"accuse-de-reception-{request.ticket}.pdf"  # in the recipient's language
     pdf = attachment.get_content()
     assert pdf == mail.attachment and pdf.startswith(b"%PDF-") and request.ticket in pdf_text(pdf)
     [row] = outbox(organisations)

@@ -464,8 +464,7 @@ async def test_the_leave_question_does_not_name_time_credit_to_education_staff_b
 async def test_periods_typed_at_the_full_time_question_after_hours_get_a_way_out(chat):
     chat.language_code = "en"
     await to_summary(chat)  # 20h00 before the leave
-    await chat.tap("answers")
-    await chat.tap("edit:fulltime_hours")
+    await chat.edit_answer("fulltime_hours")
     refused = await chat.send("22/22")
     assert "typed in hours (20h00)" in refused and "like 11/22" in refused
 

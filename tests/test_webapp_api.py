@@ -11,6 +11,7 @@ from sqlmodel import select
 from starlette.testclient import TestClient
 
 from bot.dialogs.actions import OVERVIEW_EXPORT
+from bot.receipt import receipt_filename
 from bot.storage import organisation_store, request_store
 from bot.storage.database import session
 from bot.storage.models import LeaveRequest, Member, RequestEvent, utcnow
@@ -352,11 +353,11 @@ def test_a_signed_link_serves_one_member_for_a_few_minutes(web, filed):
     ours, _ = filed
     ticket = ours["Dupont"]
     link = web.post(f"/api/files/link?kind=receipt&target={ticket}", headers=as_user(1001))
-    assert link.status_code == 200 and link.json()["file_name"] == f"acknowledgement-{ticket}.pdf"
+    assert link.status_code == 200 and link.json()["file_name"] == receipt_filename(ticket, "fr")
     url = link.json()["url"]
     fetched = web.get(url)  # no Authorization: Telegram's downloader has none
     assert fetched.status_code == 200 and fetched.content.startswith(b"%PDF")
-    assert f'filename="acknowledgement-{ticket}.pdf"' in fetched.headers["content-disposition"]
+    assert f'filename="{receipt_filename(ticket, "fr")}"' in fetched.headers["content-disposition"]
     body, signature = url.rsplit("/", 1)[1].split(".")
     assert web.get(f"/api/download/{body}.{signature[:-2]}AA").status_code == 401  # altered
     assert web.get(f"/api/download/{body[:-4]}.{signature}").status_code == 401
@@ -398,7 +399,7 @@ def test_the_bot_sends_the_file_into_the_chat_when_asked(web, filed):
     web.options.send_document = lambda user, name, data: sent.append((user, name, data[:4]))
     answer = web.post(f"/api/files/send?kind=receipt&target={ticket}", headers=as_user(1001))
     assert answer.status_code == 200 and "Envoyé dans votre conversation" in answer.json()["message"]
-    assert sent == [("1001", f"acknowledgement-{ticket}.pdf", b"%PDF")]
+    assert sent == [("1001", receipt_filename(ticket, "fr"), b"%PDF")]
 
 
 def test_the_chart_counts_twelve_months(web, filed):

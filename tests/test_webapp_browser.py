@@ -13,6 +13,7 @@ from urllib.parse import quote
 
 import pytest
 
+from bot.receipt import receipt_filename
 from bot.webapp.auth import Identity, LocalLinks
 from bot.webapp.serve import WebServer
 from bot.webapp.server import WebOptions
@@ -264,7 +265,7 @@ def test_telegrams_buttons_a_direct_link_back_and_a_download(web, filed, phone, 
     phone.click("a[data-kind=receipt]")
     phone.wait_for_function("window.__events.some(([name]) => name === 'web_app_request_file_download')")
     [asked] = events(phone, "web_app_request_file_download")
-    assert asked["file_name"] == f"acknowledgement-{ticket}.pdf"
+    assert asked["file_name"] == receipt_filename(ticket, "fr")
     assert asked["url"].startswith(f"http://127.0.0.1:{web.port}/api/download/")
     fetched = phone.request.get(asked["url"])  # no Authorization header, as Telegram fetches it
     assert fetched.ok and fetched.body().startswith(b"%PDF")
@@ -292,7 +293,7 @@ def test_a_request_named_in_the_address_and_an_older_telegram(web, filed, phone)
     phone.click("a[data-kind=receipt]")  # no downloader before Bot API 8.0: the bot sends it into the chat
     phone.wait_for_selector("text=Envoyé dans votre conversation avec l'assistant")
     [(user, name, data)] = web.sent
-    assert (user, name) == ("1001", f"acknowledgement-{ticket}.pdf") and data.startswith(b"%PDF")
+    assert (user, name) == ("1001", receipt_filename(ticket, "fr")) and data.startswith(b"%PDF")
     assert events(phone, "web_app_request_file_download") == []
     # another organisation's ticket: the list, and the answer of a missing request
     phone.goto(launch_url(web, launch_data(1001, start_param=f"ticket-{theirs}")))

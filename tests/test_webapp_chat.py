@@ -10,7 +10,7 @@ import pytest
 
 from bot.channels import console
 from bot.channels.telegram import register_menu
-from bot.dialogs.actions import SHOW_REQUEST
+from bot.dialogs.actions import MODIFY, SHOW_REQUEST
 from bot.webapp.serve import url_problem
 from tests.conftest import Chat, RecordingRequest, enrol, make_app
 from tests.test_onem import file_request
@@ -62,6 +62,14 @@ async def test_the_way_back_from_the_table_to_a_request(chat):
     assert "✏ Modifier" in [b["text"] for b in chat.keyboard]
     odd = await chat.send("/start ticket-<b>x</b>")
     assert "<b>" not in odd
+
+
+async def test_the_tables_modify_leads_to_the_modification_in_one_tap(chat):
+    ticket = file_request(chat.app.bot_data["engine"].db, 1001)
+    reply = await chat.send(f"/start modify-{ticket}")
+    assert ticket in reply and chat.keyboard[0]["callback_data"] == MODIFY.pack(ticket)
+    page = await chat.press(MODIFY.pack(ticket))
+    assert "Modification de la demande" in page or "Modification" in page
 
 
 @pytest.mark.parametrize("url, fine", [

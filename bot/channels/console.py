@@ -27,10 +27,11 @@ def console_user() -> str:
 LETTERS = "abcdefghijklmnopqrstuvwxyz"
 
 
-def show(view: View, lang: str, out: TextIO, downloads: Path | None = None) -> dict[str, str]:
+def show(view: View, lang: str, out: TextIO, downloads: Path | None = None, numbered: bool = True) -> dict[str, str]:
     """Print a view (a document is saved to the downloads folder); returns the data behind each key shown. Options
     are numbered, except where a value is typed (a date, hours, a NISS): there they are lettered, so that a typed
-    number is always the answer, never an option."""
+    number is always the answer, never an option. Only the last message's options are numbered (`numbered`): an
+    earlier one's are listed, not offered."""
     for line in view.lines:
         out.write(render(line, lang) + "\n")
     if view.document is not None and view.document.produce is not None:
@@ -41,6 +42,10 @@ def show(view: View, lang: str, out: TextIO, downloads: Path | None = None) -> d
         target.write_bytes(view.document.data)
         out.write(render(t(N_("Saved: {path}"), path=str(target)), lang) + "\n")
     buttons = [button for row in view.buttons for button in row if not button.web_app]
+    if not numbered:
+        for button in buttons:
+            out.write(f"  · {render(button.label, lang)}\n")
+        return {}
     keys = LETTERS if view.typed and len(buttons) <= len(LETTERS) else [str(n) for n in range(1, len(buttons) + 1)]
     options = {}
     for key, button in zip(keys, buttons):
@@ -90,8 +95,7 @@ def chat(engine: Engine, lines: Iterable[str], out: TextIO, user: str, lang: str
     if table is not None:
         out.write(_table_line(table, reply.lang))
     out.write("\n")
-    for view in reply.views:
-        options = show(view, reply.lang, out, downloads)
+    options = _show_reply(reply, out, downloads)
     for line in lines:
         if line.strip() in ("/quit", "/exit"):
             break
@@ -111,11 +115,18 @@ def chat(engine: Engine, lines: Iterable[str], out: TextIO, user: str, lang: str
             continue
         reply = engine.handle(to_input(line, options, user, lang))
         out.write("\n")
-        for view in reply.views:
-            options = show(view, reply.lang, out, downloads) or options
+        options = _show_reply(reply, out, downloads)  # a message without options clears the older ones
         _notifications(engine, user, reply.lang, out)
         out.write(prompt)
         out.flush()
+
+
+def _show_reply(reply, out: TextIO, downloads: Path | None) -> dict[str, str]:
+    """Every message of a reply; the options of the last one only answer to their keys."""
+    options: dict[str, str] = {}
+    for index, view in enumerate(reply.views):
+        options = show(view, reply.lang, out, downloads, numbered=index == len(reply.views) - 1)
+    return options
 
 
 def _table_line(table: Callable[[], str], lang: str) -> str:

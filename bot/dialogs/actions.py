@@ -16,6 +16,10 @@ NEW_REQUEST = action("new")
 
 # one request: consultation, receipt, modification, cancellation, attachments
 SHOW_REQUEST = action("request", TICKET)
+# A request opened from a list, which its screen leads back to: the latest (/status) or a page of the overview.
+LISTS = ("status", "overview")
+LISTED_REQUEST = action("request.in", TICKET, Word("list", LISTS), Number("page"))
+LATEST = action("status.latest")  # the /status list again
 RECEIPT = action("receipt", TICKET)
 MODIFY = action("modify", TICKET)
 ASK_CANCEL = action("cancel?", TICKET)
@@ -59,6 +63,14 @@ CHECK_SCHOOL = action("school.checked", BCE)  # an access manager confirms a sch
 
 # language
 LANGUAGE = action("language", Word("language", LANGUAGES))
+
+
+def request_table_button(webapp_url: str | None, ticket: str) -> list[list[Button]]:
+    """The row that opens one request in the table (the Mini App opens it directly), when the table is served."""
+    if not webapp_url:
+        return []
+    return [[Button(t(N_("📊 Open in the table")), "", web_app=f"{webapp_url}{'&' if '?' in webapp_url else '?'}"
+                    f"ticket={ticket}")]]
 
 
 def table_button(webapp_url: str | None) -> list[list[Button]]:

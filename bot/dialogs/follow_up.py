@@ -12,11 +12,15 @@ from bot.dialogs.actions import (
     ASK_CANCEL,
     ATTACHMENT,
     CANCEL,
+    LATEST,
+    LISTED_REQUEST,
     MODIFY,
     NEW_REQUEST,
+    OVERVIEW_PAGE,
     OVERVIEW_START,
     RECEIPT,
     SHOW_REQUEST,
+    request_table_button,
     table_button,
 )
 from bot.dialogs.history import event_line
@@ -43,7 +47,8 @@ FOCUS_HOURS = 24
 
 # --- one request in full ----------------------------------------------------------------------------------------
 
-def consultation(turn: Turn, request: LeaveRequest, notes: list | None = None) -> View:
+def consultation(turn: Turn, request: LeaveRequest, notes: list | None = None, back: list | None = None) -> View:
+    """One request in full; `back`: the button row that leads to the list it was opened from."""
     session = turn.session
     lines = [*(notes or []),
              t(N_("Ticket number: {ticket}"), ticket=request.ticket),
@@ -77,9 +82,11 @@ def consultation(turn: Turn, request: LeaveRequest, notes: list | None = None) -
         for attachment in sent:
             lines.append(["• ", attachment.filename, " (", FileSize(attachment.size), ")"])
             buttons.append([ATTACHMENT.button(f"📎 {attachment.filename[:40]}", attachment.id)])
-    lines += ["", t(N_("To attach a document (for example the written notice), send a PDF, JPEG or PNG file of at "
-                      "most 10 MB now."))]
-    return View(lines, buttons)
+    if request.status != Status.CANCELLED and turn.member.may(Permission.ATTACH):
+        lines += ["", t(N_("To attach a document (for example the written notice), send a PDF, JPEG or PNG file of "
+                          "at most 10 MB now."))]
+    buttons += request_table_button(turn.options.webapp_url, request.ticket)
+    return View(lines, [*buttons, *([back] if back else [])])
 
 
 def _focus(turn: Turn, request: LeaveRequest) -> None:
@@ -87,7 +94,7 @@ def _focus(turn: Turn, request: LeaveRequest) -> None:
     chat_store.set_focus(turn.connection, turn.member, turn.inp.channel, turn.inp.chat_key, request, turn.now)
 
 
-def show(turn: Turn, typed: str) -> View:
+def show(turn: Turn, typed: str, back: list | None = None) -> View:
     """A request typed or tapped by its ticket, looked up in the member's organisation only."""
     try:
         ticket = parse_ticket(typed[:64])
@@ -97,7 +104,7 @@ def show(turn: Turn, typed: str) -> View:
     if request is None:
         return View([t(N_("There is no request with number {ticket} in your organisation."), ticket=ticket)])
     _focus(turn, request)
-    return consultation(turn, request)
+    return consultation(turn, request, back=back)
 
 
 def _request(turn: Turn, ticket: str) -> LeaveRequest | None:
@@ -126,6 +133,11 @@ def too_late(request: LeaveRequest) -> View:
 def status(turn: Turn) -> View:
     if turn.inp.text.strip():
         return show(turn, turn.inp.text)
+    return latest_view(turn)
+
+
+def latest_view(turn: Turn) -> View:
+    """The organisation's latest requests, each a button that opens it (and leads back here)."""
     session, member = turn.session, turn.member
     requests = request_store.latest_requests(session, member.organisation_id, 5)
     if not requests:
@@ -137,7 +149,8 @@ def status(turn: Turn) -> View:
                   "number."))]
     for index, request in enumerate(requests, 1):
         lines += ["", *request_entry(index, request)]
-    return View(lines, [[SHOW_REQUEST.button(str(index), r.ticket) for index, r in enumerate(requests, 1)],
+    opened = [LISTED_REQUEST.button(str(index), r.ticket, "status", 0) for index, r in enumerate(requests, 1)]
+    return View(lines, [opened,
                         [OVERVIEW_START.button(t(N_("All requests (overview)")))],
                         *table_button(turn.options.webapp_url)])
 
@@ -145,6 +158,19 @@ def status(turn: Turn) -> View:
 @router.action(SHOW_REQUEST, needs=Permission.FOLLOW)
 def show_button(turn: Turn, ticket: str) -> View:
     return show(turn, ticket)
+
+
+@router.action(LISTED_REQUEST, needs=Permission.FOLLOW)
+def show_listed(turn: Turn, ticket: str, listed: str, page: int) -> View:
+    """A request opened from a list: its screen leads back there (the overview at the page it was on)."""
+    back = [LATEST.button(t(N_("« Back to the list")))] if listed == "status" else \
+        [OVERVIEW_PAGE.button(t(N_("« Back to the list")), page)]
+    return show(turn, ticket, back)
+
+
+@router.action(LATEST, needs=Permission.FOLLOW)
+def latest(turn: Turn) -> View:
+    return latest_view(turn)
 
 
 @router.action(RECEIPT, needs=Permission.FOLLOW)

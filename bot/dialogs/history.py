@@ -43,23 +43,31 @@ def event_line(session: Session, event: RequestEvent) -> object:
     if event.kind == EventKind.CANCELLED:
         return t(N_("{date}: cancelled by {who}"), date=day, who=who or "-")
     if event.kind == EventKind.MODIFIED:
-        changed = _changes(event)
-        units = changed.get("time_unit", ("hours", "hours"))
-        loads = changed.get("fulltime_hours", (None, None))
-        changes = [t(N_("{field}: {before} → {after}"), field=t(STEP[name].label),
-                     before=_shown(name, before, units[0], loads[0]), after=_shown(name, after, units[1], loads[1]))
-                   for name, (before, after) in changed.items() if name in STEP and before != after]
+        changes = [t(N_("{field}: {before} → {after}"), field=field, before=before, after=after)
+                   for field, before, after in field_changes(event)]
         if event.certified_by:
             return t(N_("{date}: modified and certified by {who} ({fields})"), date=day, who=who or "-",
                      fields=joined(changes, t(SEMICOLON)))
         return t(N_("{date}: modified by {who} ({fields})"), date=day, who=who or "-",
                  fields=joined(changes, t(SEMICOLON)))
     if event.kind == EventKind.DOCUMENT:
-        return t(N_("{date}: document added by ONEM: {name}"), date=day, name=_changes(event)["document"][1])
+        name = _changes(event)["document"][1]
+        if person is not None:
+            return t(N_("{date}: document added by {who}: {name}"), date=day, who=who or "-", name=name)
+        return t(N_("{date}: document added by ONEM: {name}"), date=day, name=name)
     status = Capitalized(label(Status(event.status)))
     if event.office:
         return t(N_("{date}: {status}, ONEM office {office}"), date=day, status=status, office=t(event.office))
     return t(N_("{date}: {status}"), date=day, status=status)
+
+
+def field_changes(event: RequestEvent) -> list[tuple]:
+    """What a modification changed, as (question, before, after) in words: the answers a user gives only."""
+    changed = _changes(event)
+    units = changed.get("time_unit", ("hours", "hours"))
+    loads = changed.get("fulltime_hours", (None, None))
+    return [(t(STEP[name].label), _shown(name, before, units[0], loads[0]), _shown(name, after, units[1], loads[1]))
+            for name, (before, after) in changed.items() if name in STEP and before != after]
 
 
 def _changes(event: RequestEvent) -> dict:

@@ -16,6 +16,7 @@ from bot.dialogs.actions import (
     JOIN,
     LOGOUT,
     MEMBERS,
+    MODIFY,
     NEW_REQUEST,
     PAGE,
     REVOKE,
@@ -60,9 +61,13 @@ def start(turn: Turn) -> View:
     code = turn.inp.text.strip()
     if not code:
         return not_enrolled(turn) if turn.member is None else welcome(turn)
-    if code.startswith("ticket-") and turn.member is not None:  # the Mini App's way back to a request in the chat
-        typed = code[len("ticket-"):][:20].upper()
-        ticket = "".join(ch for ch in typed if ch.isascii() and (ch.isalnum() or ch == "-"))
+    if code.startswith(("ticket-", "modify-")) and turn.member is not None:  # the Mini App's way back to the chat
+        kind, _, typed = code.partition("-")
+        ticket = "".join(ch for ch in typed[:20].upper() if ch.isascii() and (ch.isalnum() or ch == "-"))
+        if kind == "modify":  # the table's "Modify": one tap more here, where the modification lives
+            return View([t(N_("Request {ticket}: modify it here."), ticket=ticket)],
+                        [[MODIFY.button(t(N_("✏ Modify")), ticket), SHOW_REQUEST.button(t(N_("Show the request")),
+                                                                                        ticket)]])
         return View([t(N_("Request {ticket}: open it here to modify it."), ticket=ticket)],
                     [[SHOW_REQUEST.button(t(N_("Show the request")), ticket)]])
     try:

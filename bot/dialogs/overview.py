@@ -11,6 +11,7 @@ from bot.core.turn import Turn
 from bot.core.views import Button, View
 from bot.dialogs.actions import (
     FILTERS,
+    LISTED_REQUEST,
     OVERVIEW_DONE,
     OVERVIEW_EXPORT,
     OVERVIEW_MENU,
@@ -19,7 +20,6 @@ from bot.dialogs.actions import (
     OVERVIEW_RESET,
     OVERVIEW_START,
     OVERVIEW_TOGGLE,
-    SHOW_REQUEST,
     table_button,
 )
 from bot.dialogs.filters import FIELD, Filters, parse_filters, value_label, years_before
@@ -58,6 +58,8 @@ def active_filters(filters: Filters) -> object:
         parts.append(t(N_("ticket {ticket}"), ticket=filters.ticket))
     if filters.niss:
         parts.append(t(N_("NISS {niss}"), niss=mask_niss(filters.niss)))
+    if filters.name:
+        parts.append(t(N_("name {name}"), name=filters.name))
     if not parts:
         return t(N_("Filters: none (all periods)."))
     return t(N_("Filters: {filters}."), filters=joined(parts, " · "))
@@ -78,7 +80,7 @@ def page_view(session: Session, member, filters: Filters, replace=False, notes: 
     numbers = []
     for index, request in enumerate(rows, 1 + page * PAGE):
         lines += ["", *request_entry(index, request)]
-        numbers.append(SHOW_REQUEST.button(str(index), request.ticket))
+        numbers.append(LISTED_REQUEST.button(str(index), request.ticket, "overview", page))
     buttons = [numbers[i:i + 5] for i in range(0, len(numbers), 5)]
     paging = []
     if page > 0:
@@ -97,8 +99,9 @@ def page_view(session: Session, member, filters: Filters, replace=False, notes: 
         lines.append(t(N_("No request matches these filters. Change or reset them, or type /new to file a "
                           "request.")))
     else:
-        lines += ["", t(N_("Tap a number to open that request. Ticket and NISS filters are typed, for example "
-                           "/overview ticket=04W-002WSHH-7K-E or /overview niss=85.03.14-123.02."))]
+        lines += ["", t(N_("Tap a number to open that request. Ticket, NISS and name filters are typed, for example "
+                           "/overview ticket=04W-002WSHH-7K-E, /overview niss=85.03.14-123.02 or /overview "
+                           "name=Dubois Marc."))]
     return View(lines, buttons, replace)
 
 

@@ -10,7 +10,7 @@ from bot.i18n import LANGUAGES, N_, render, t
 # The filters' names and values as they are typed (/overview statut=attente), one short word each, in every language;
 # the English codes are always understood too.
 KEY_WORD = {"type": N_("type"), "form": N_("form"), "status": N_("status"), "capacity": N_("capacity"),
-            "from": N_("from"), "to": N_("to"), "ticket": N_("ticket"), "niss": N_("niss")}
+            "from": N_("from"), "to": N_("to"), "ticket": N_("ticket"), "niss": N_("niss"), "name": N_("name")}
 RESET_WORD = N_("reset")
 VALUE_WORD = {
     LeaveType.CAREER_BREAK: N_("career"), LeaveType.PARENTAL: N_("parental"), LeaveType.MEDICAL: N_("medical"),
@@ -30,3 +30,8 @@ def plain(word: str) -> str:
 
 def spellings(word: str, code: str) -> set[str]:
     return {plain(code), plain(word)} | {plain(render(t(word), lang)) for lang in LANGUAGES}
+
+
+def words_of(text: str) -> tuple[str, ...]:
+    """A text's words, compared plainly: "En attente d'info du travailleur" -> ("en", "attente", "d", "info", ...)."""
+    return tuple(word for word in "".join(ch if ch.isalnum() or ch == "/" else " " for ch in plain(text)).split())

@@ -20,7 +20,7 @@ from bot.domain.answers import local_today
 from bot.domain.errors import Invalid
 from bot.domain.records import DraftStatus
 from bot.fsm.machine import DONE, NEW, SUMMARY, Dialog, Position, Refused, Trigger
-from bot.i18n import N_, Capitalized, render, t
+from bot.i18n import N_, Capitalized, joined, render, t
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Connection
@@ -51,6 +51,7 @@ FORM_MOVE = action("form.move", Number("version"), Word("trigger", (Trigger.BACK
                                                                      Trigger.RESTART)))
 FORM_EDIT = action("form.edit", Number("version"), Text("step", 24))
 FORM_DO = action("form.do", Number("version"), Word("act", tuple(Act)))
+FORM_GROUP = action("form.group", Number("version"), Number("group"))  # one group of the answers to modify
 
 
 @dataclass(frozen=True)
@@ -453,8 +454,8 @@ def step_view(turn: Turn, ctx: Context, lines: list, replace=False) -> View:
     if step.name in ctx.answers:
         current = step.show(ctx.answers[step.name], ctx)
         lines.append(t(N_("Current answer: {answer}"), answer=current))
-        if not step.choices:
-            buttons.append([_move_button(turn, t(N_("Keep: {answer}"), answer=current), Trigger.KEEP)])
+        # Back at a question already answered (by "Back", or from the summary): keeping it is one tap, buttons or not.
+        buttons.append([_move_button(turn, t(N_("Keep: {answer}"), answer=current), Trigger.KEEP)])
     if turn.draft.history:
         buttons.append([_move_button(turn, t(N_("« Back")), Trigger.BACK)])
     return View(lines, buttons, replace, typed=step.typed)
@@ -493,22 +494,46 @@ def edit_choice(form: Form, name: str) -> Edit:
     return Edit(name, t(N_("✏ {label}"), label=t(form.step[name].label)))
 
 
+def _editable(form: Form, ctx: Context, names: tuple[str, ...]) -> list[Step]:
+    return [form.step[n] for n in names if form.editable_now(n, ctx) and n in ctx.answers]
+
+
 def answers_view(turn: Turn, ctx: Context) -> View:
-    """Every answer, by group, each with its button: a page of its own, so the summary keeps a handful of buttons.
-    Still the summary's state: "Back" (or any other summary button) returns to it."""
+    """The groups of answers first (a handful of buttons on a phone), each opening its answers. Still the summary's
+    state: "Back" (or any other summary button) returns to it."""
     form = form_of(turn)
-    lines, rows = [t(N_("Which answer do you want to modify?"))], []
-    for title, names in form.groups:
-        steps = [form.step[n] for n in names if form.editable_now(n, ctx) and n in ctx.answers]
-        if not steps:
-            continue
-        lines += ["", t(N_("{group}:"), group=Capitalized(t(title)))]
-        lines += [t(N_("• {label}: {answer}"), label=t(s.label), answer=s.show(ctx.answers[s.name], ctx))
-                  for s in steps]
-        edits = [edit_choice(form, s.name) for s in steps]
-        rows += [edits[i:i + 2] for i in range(0, len(edits), 2)]
-    rows.append([Do(Act.SUMMARY, t(N_("« Back to the confirmation page")))])
+    lines, rows = [t(N_("Which part do you want to modify?"))], []
+    for index, (title, names) in enumerate(form.groups):
+        steps = _editable(form, ctx, names)
+        if steps:
+            lines.append(t(N_("• {group}: {answers}"), group=Capitalized(t(title)),
+                           answers=joined([t(s.label) for s in steps])))
+            rows.append([FORM_GROUP.button(t(N_("✏ {group}"), group=Capitalized(t(title))), turn.draft.version, index)])
+    rows.append([_button(turn, Do(Act.SUMMARY, t(N_("« Back to the confirmation page"))))])
+    return View(lines, rows, replace=True)
+
+
+def group_view(turn: Turn, ctx: Context, index: int) -> View:
+    """One group's answers, each with its button."""
+    form = form_of(turn)
+    title, names = form.groups[index]
+    steps = _editable(form, ctx, names)
+    lines = [t(N_("{group}:"), group=Capitalized(t(title)))]
+    lines += [t(N_("• {label}: {answer}"), label=t(s.label), answer=s.show(ctx.answers[s.name], ctx)) for s in steps]
+    edits = [edit_choice(form, s.name) for s in steps]
+    rows = [edits[i:i + 2] for i in range(0, len(edits), 2)]
+    rows.append([Do(Act.ANSWERS, t(N_("« Other parts"))), Do(Act.SUMMARY, t(N_("« Confirmation page")))])
     return View(lines, [[_button(turn, item) for item in row] for row in rows], replace=True)
+
+
+def on_group(turn: Turn, version: int, index: int) -> list[View]:
+    stop = _guard(turn, version)
+    if stop is not None:
+        return stop
+    form, ctx = form_of(turn), context(turn)
+    if turn.draft.state != SUMMARY or index >= len(form.groups) or not _editable(form, ctx, form.groups[index][1]):
+        return [current_view(turn, replace=True)]
+    return [group_view(turn, ctx, index)]
 
 
 def current_view(turn: Turn, note=None, replace=False) -> View:
@@ -534,6 +559,7 @@ router = Router("forms")
 router.action(FORM_PICK)(on_pick)
 router.action(FORM_MOVE)(on_move)
 router.action(FORM_EDIT)(on_edit)
+router.action(FORM_GROUP)(on_group)
 # Confirm files a request or saves its modification: that tap's commit is durable.
 router.action(FORM_DO, durable=lambda arguments: arguments[-1] == Act.CONFIRM)(on_do)
 

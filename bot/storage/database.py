@@ -1,17 +1,16 @@
 """Engine and session set-up; SQLite gets WAL, durable writes and foreign keys. The schema is Alembic's."""
 from __future__ import annotations
 
-from pathlib import Path
-
 from sqlalchemy import event, text
 from sqlalchemy.engine import Connection, Engine
 from sqlmodel import Session, SQLModel, create_engine
 
+from bot.resources import project_folder
 from bot.storage import models  # noqa: F401  (registers the tables)
 
-# The migrations live next to the package (the repository's root, /app in the Docker image), found from here
-# so that any working folder will do.
-MIGRATIONS = Path(__file__).resolve().parent.parent.parent / "migrations"
+# The migrations live next to the package (the repository's root), or in BREAKBOT_HOME for an installed package
+# (/app in the Docker image): found from there, so that any working folder will do.
+MIGRATIONS = project_folder("migrations")
 BEGIN = "sqlite_begin"  # a connection's own BEGIN statement on SQLite, in its info (see make_engine)
 # Any fixed number: the PostgreSQL advisory lock that keeps two processes from migrating at once.
 _MIGRATION_LOCK = 0x6272_6B62

@@ -16,6 +16,7 @@ from sqlalchemy import (
     insert,
     literal,
     literal_column,
+    or_,
     type_coerce,
     union_all,
     update,
@@ -111,7 +112,7 @@ def history_of(session: Session, request: LeaveRequest) -> list[RequestEvent]:
 
 def _request_filters(organisation_id: int, types=(), regimes=(), statuses=(), period_from: dt.date | None = None,
                      period_to: dt.date | None = None, ticket: str | None = None, niss: str | None = None,
-                     capacities=()) -> list:
+                     capacities=(), name: str | None = None) -> list:
     where = [LeaveRequest.organisation_id == organisation_id]
     if capacities:
         where.append(LeaveRequest.capacity.in_(capacities))
@@ -129,6 +130,23 @@ def _request_filters(organisation_id: int, types=(), regimes=(), statuses=(), pe
         where.append(LeaveRequest.ticket == ticket)
     if niss:
         where.append(LeaveRequest.niss == niss)
+    return where + _named(name)
+
+
+def _like(text: str) -> str:
+    return text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
+def _named(name: str | None) -> list:
+    """A worker by name: each word typed begins the last or the first name, or one of their words, in either order
+    ("Dubois Marc", "Marc Dubois", "dub", "Broeck" for Van den Broeck); case ignored for plain letters."""
+    where = []
+    for word in (name or "").split()[:4]:
+        # SQLite lowers ASCII letters only: "Çelik" stays "Çelik", so the word is also tried with a capital first
+        # letter (PostgreSQL lowers every letter, and the first pattern finds it).
+        patterns = {_like(word), _like(word)[:1].upper() + _like(word)[1:]}
+        where.append(or_(*(func.lower(column).like(start + pattern, escape="\\") for pattern in patterns
+                           for column in (LeaveRequest.last_name, LeaveRequest.first_name) for start in ("", "% "))))
     return where
 
 

@@ -75,13 +75,13 @@ def cancel(session: Session, member, request: LeaveRequest, channel: str) -> Non
 
 def receipt(session: Session, member, request: LeaveRequest, lang: str) -> Document:
     """The acknowledgement as a PDF in the member's language, the NISS masked unless their roles show it."""
-    from bot.receipt import receipt_pdf  # fpdf2 is loaded only when someone asks for a receipt
+    from bot.receipt import receipt_filename, receipt_pdf  # fpdf2 is loaded only when someone asks for one
 
     needs(member, Permission.FOLLOW)
     organisation = session.get(Organisation, member.organisation_id)
     data = receipt_pdf(session, request, organisation, lang, reveal=member.may(Permission.READ_NISS))
     audit.record(session, member, AuditAction.RECEIPT, request)
-    return Document(f"acknowledgement-{request.ticket}.pdf", data=data)
+    return Document(receipt_filename(request.ticket, lang), data=data)
 
 
 def document(session: Session, member, attachment_id: int, folder: Path
@@ -105,17 +105,18 @@ def attach(session: Session, member, request: LeaveRequest, upload: Upload, fold
     if member is not None:
         needs(member, Permission.ATTACH)
     request_store.lock_request(session, request)
-    problem = documents.attachment_problem(upload, request, request_store.attachments_of(session, request))
+    problem = documents.attachment_problem(upload, request, request_store.attachments_of(session, request),
+                                           by_member=member is not None)
     if problem is not None:
         raise Unacceptable(problem)
     attachment = documents.add_document(session, member, request, upload, folder)
-    event = None
-    if member is None:
-        event = RequestEvent(request_id=request.id, kind=EventKind.DOCUMENT, status=request.status,
-                             office=request.office, member_id=None, source=source,
-                             changes=json.dumps({"document": [None, attachment.filename]}, ensure_ascii=False))
-        session.add(event)
-        session.flush()
+    # Every document is a line of the request's history, whoever added it.
+    event = RequestEvent(request_id=request.id, kind=EventKind.DOCUMENT, status=request.status, office=request.office,
+                         member_id=member.id if member is not None else None, source=source,
+                         changes=json.dumps({"document": [None, attachment.filename]}, ensure_ascii=False))
+    session.add(event)
+    session.flush()
+    if member is None:  # ONEM's side: the organisation is told, as for a status change
         notifications.queue_for(session, request, event)
     else:
         audit.record(session, member, AuditAction.ATTACHED, request, attachment.filename)

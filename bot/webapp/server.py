@@ -329,11 +329,13 @@ def _export_filters(member: Actor, query: str) -> Filters:
     return filters
 
 
-def _file_name(options: WebOptions, session: Session, member: Actor, kind: str, target: str) -> str:
+def _file_name(options: WebOptions, session: Session, member: Actor, lang: str, kind: str, target: str) -> str:
     """The file's name, checking that it is there and the member may have it (nothing is audited yet)."""
     if kind == "receipt":
+        from bot.receipt import receipt_filename  # fpdf2 is loaded only when someone asks for an acknowledgement
+
         _needs(member, Permission.FOLLOW)
-        return f"acknowledgement-{_request(session, member, target).ticket}.pdf"
+        return receipt_filename(_request(session, member, target).ticket, lang)
     if kind == "document":
         _needs(member, Permission.FOLLOW)
         attachment = request_store.attachment_by_id(session, member.organisation_id, _number(target))
@@ -411,7 +413,7 @@ def file_link(options: WebOptions, request: Request, session: Session) -> Respon
     Telegram's downloader fetches."""
     member, lang = _member(options, session, request)
     kind, target = _asked(request)
-    name = _file_name(options, session, member, kind, target)
+    name = _file_name(options, session, member, lang, kind, target)
     until = int(options.now().timestamp()) + LINK_SECONDS
     token = _sign(options, {"m": member.id, "o": member.organisation_id, "k": kind, "t": target, "l": lang,
                             "u": until})
