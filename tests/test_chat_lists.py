@@ -222,3 +222,22 @@ async def test_a_request_opened_from_a_list_leads_back_to_it(lists, lang, back):
     await chat.press(next(b["callback_data"] for b in chat.keyboard if b["text"] == "1"))
     latest = await chat.tap(f"« {back}")
     assert [b["text"] for b in chat.keyboard if b["text"].isdigit()] == ["1", "2", "3", "4", "5"] and latest
+
+
+# --- after a try as a new user -----------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("lang, shown", [("fr", "nom : Dubois"), ("de", "name: Dubois")])
+async def test_the_name_filter_reads_like_the_others(lists, lang, shown):
+    chats, _rows = lists
+    reply = await chats[lang].send(f"/overview {'nom' if lang == 'fr' else 'name'}=Dubois")
+    assert shown in reply.replace("\u00a0", " ")
+
+
+def test_schools_are_listed_as_people_read_their_names(organisations):
+    """The database puts an accented capital after every plain letter ("School B" before "École A")."""
+    with session(organisations) as s:
+        organisation = organisation_store.organisation_by_bce(s, "0234567873")
+        organisation_store.add_school(s, organisation, "0203430576", "fwb", "Athénée Z")
+        s.commit()
+        names = [row.name for row in organisation_store.schools_of(s.connection(), organisation.id)]
+    assert names == ["Athénée Z", "École A", "School B"]

@@ -59,7 +59,7 @@ def active_filters(filters: Filters) -> object:
     if filters.niss:
         parts.append(t(N_("NISS {niss}"), niss=mask_niss(filters.niss)))
     if filters.name:
-        parts.append(t(N_("name {name}"), name=filters.name))
+        parts.append(t(N_("{name}: {values}"), name=t(KEY_WORD["name"]), values=filters.name))
     if not parts:
         return t(N_("Filters: none (all periods)."))
     return t(N_("Filters: {filters}."), filters=joined(parts, " · "))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import secrets
+import unicodedata
 from enum import StrEnum
 
 from sqlalchemy import bindparam, delete, func, update
@@ -99,11 +100,19 @@ _SCHOOLS_IN = _SCHOOLS.where(_school.c.community == bindparam("community"))
 _SCHOOL = _SCHOOLS.where(_school.c.bce == bindparam("bce"))
 
 
+def _reading(name: str) -> str:
+    """A name as it is alphabetised: case and accents left aside."""
+    return "".join(ch for ch in unicodedata.normalize("NFKD", name.casefold()) if not unicodedata.combining(ch))
+
+
 def schools_of(db: Session | Connection, organisation_id: int, community: str | None = None) -> list:
-    """The organisation's schools (bce, name, community), by name; only one community's when given."""
+    """The organisation's schools (bce, name, community), by name as people read it ("École A" before "School B":
+    the database orders an accented capital after every plain letter); only one community's when given."""
     if community:
-        return list(db.execute(_SCHOOLS_IN, {"organisation": organisation_id, "community": community}))
-    return list(db.execute(_SCHOOLS, {"organisation": organisation_id}))
+        rows = db.execute(_SCHOOLS_IN, {"organisation": organisation_id, "community": community})
+    else:
+        rows = db.execute(_SCHOOLS, {"organisation": organisation_id})
+    return sorted(rows, key=lambda row: (_reading(row.name), row.name))
 
 
 def school_by_bce(db: Session | Connection, organisation_id: int, bce: str):
