@@ -241,3 +241,22 @@ def test_schools_are_listed_as_people_read_their_names(organisations):
         s.commit()
         names = [row.name for row in organisation_store.schools_of(s.connection(), organisation.id)]
     assert names == ["Athénée Z", "École A", "School B"]
+
+
+@pytest.mark.parametrize("lang, moved_to", [("fr", "/overview"), ("de", "/status"), ("fr", "/new")])
+async def test_a_document_goes_only_to_the_request_on_screen(app, lang, moved_to):
+    """A request opened, then a list or a new request shown: a file sent next went to that old request."""
+    chat = _speaking(app, 1001, lang)
+    await to_summary(chat)
+    ticket = TICKET.search(await confirm(chat)).group(0)
+    await chat.send(f"/status {ticket}")
+    await chat.send(moved_to)
+    if moved_to == "/new":
+        await chat.send("/cancel")
+    reply = await _upload(chat, "preavis.pdf", b"%PDF-1.4\n% notice\n")
+    assert "/status" in reply and ticket not in reply
+    with session(app.bot_data["engine"].db) as s:
+        assert s.exec(select(Attachment)).all() == []
+    await chat.send(f"/status {ticket}")
+    reply = await _upload(chat, "preavis.pdf", b"%PDF-1.4\n% notice\n")
+    assert ticket in reply and "preavis.pdf" in reply

@@ -139,6 +139,7 @@ def status(turn: Turn) -> View:
 def latest_view(turn: Turn) -> View:
     """The organisation's latest requests, each a button that opens it (and leads back here)."""
     session, member = turn.session, turn.member
+    chat_store.clear_focus(turn.connection, turn.inp.channel, turn.inp.chat_key)  # a list, not a request, is shown
     requests = request_store.latest_requests(session, member.organisation_id, 5)
     if not requests:
         return View([t(N_("Your organisation has not filed any request yet. Type /new to file one."))],

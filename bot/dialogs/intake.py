@@ -115,6 +115,7 @@ def acknowledgement(turn: Turn, request) -> View:
 
 def _start(turn: Turn) -> list[View]:
     member = turn.member
+    chat_store.clear_focus(turn.connection, turn.inp.channel, turn.inp.chat_key)  # a new request, not a filed one
     answers = {}
     capacities = roles_capacities(member.role_set)
     if len(capacities) == 1:

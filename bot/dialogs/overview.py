@@ -129,6 +129,8 @@ def default_filters(turn: Turn) -> Filters:
 
 def _filters(turn: Turn):
     screen = chat_store.screen(turn.session, turn.member, turn.inp.channel, turn.inp.chat_key)
+    if screen.focus_request_id is not None:  # the list is on screen now, not a request: a document sent next
+        screen.focus_request_id = screen.focus_at = None  # is attached to none
     try:
         filters = Filters.model_validate(screen.overview) if screen.overview else default_filters(turn)
     except ValidationError:  # stored by an older version: start from the defaults

@@ -68,6 +68,13 @@ def set_focus(db: Connection, member, channel: str, chat_key: str, request, now:
         "focus_at": now, "updated_at": now, "overview": {}, "invite_roles": ""})
 
 
+def clear_focus(db: Connection, channel: str, chat_key: str) -> None:
+    """No request is on screen any more (a list or a new request is): a document sent next is attached to none."""
+    db.execute(update(ChatScreen).where(ChatScreen.channel == channel, ChatScreen.chat_key == chat_key,
+                                        ChatScreen.focus_request_id.is_not(None))
+               .values(focus_request_id=None, focus_at=None))
+
+
 PROCESSED_UPDATE_DAYS = 7
 
 
