@@ -25,6 +25,7 @@ from enum import StrEnum
 from typing import Any, Callable
 
 from transitions import Machine
+from transitions.core import MachineError
 
 NEW, SUMMARY, DONE = "new", "summary", "done"
 
@@ -160,11 +161,14 @@ class Dialog:
             model.context, model.history, model.editing, model.target = context, list(at.history), at.editing, target
             try:
                 self.machine.set_state(at.state, model=model)
-                if trigger not in self.machine.get_triggers(at.state) or not model.trigger(trigger):
-                    raise Refused(f"{trigger} from {at.state}" + (f" to {target}" if target else ""))
-                return Position(model.state, tuple(model.history), model.editing)
+                moved = model.trigger(trigger)  # False: declared from here, but no move's condition holds
+            except (MachineError, AttributeError):  # not declared from here, or by this form at all
+                moved = False
             finally:
                 model.context = None
+            if not moved:
+                raise Refused(f"{trigger} from {at.state}" + (f" to {target}" if target else ""))
+            return Position(model.state, tuple(model.history), model.editing)
 
     def triggers(self) -> set[str]:
         return set(self.machine.events)
