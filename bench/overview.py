@@ -12,8 +12,8 @@ from sqlmodel import select
 from bench.dataset import ANCHOR, Dataset
 from bot import export
 from bot.dialogs import overview
-from bot.dialogs.filters import Filters
 from bot.domain.leaves import LeaveType, Status
+from bot.presentation.filters import Filters
 from bot.storage.database import session
 from bot.storage.models import LeaveRequest, Member
 

@@ -14,11 +14,11 @@ from functools import lru_cache
 
 from sqlmodel import Session
 
-from bot.dialogs.filters import Filters
 from bot.domain.answers import aware, format_hours, local_today
 from bot.domain.identifiers import format_bce, format_niss
 from bot.domain.leaves import Community, LeaveType, Motive, Regime, StaffStatus, Status, label
 from bot.i18n import N_, Capitalized, render, t, tn
+from bot.presentation.filters import Filters
 from bot.storage import organisation_store, request_store
 from bot.storage.models import Organisation
 

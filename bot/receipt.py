@@ -19,8 +19,12 @@ from fpdf import FPDF
 from fpdf.fonts import FontFace
 from sqlmodel import Session
 
-from bot.dialogs.history import field_changes
-from bot.dialogs.request_text import (
+from bot.domain.identifiers import format_bce, format_niss, mask_niss
+from bot.domain.leaves import Community, LeaveType, Motive, Regime, StaffStatus, label, status_word
+from bot.domain.records import EventKind
+from bot.i18n import N_, SEMICOLON, Capitalized, joined, render, t
+from bot.presentation.history import field_changes
+from bot.presentation.request_text import (
     ACKNOWLEDGED,
     CERTIFY,
     CITIZEN_REMINDER,
@@ -32,10 +36,6 @@ from bot.dialogs.request_text import (
     time_before,
     working_time,
 )
-from bot.domain.identifiers import format_bce, format_niss, mask_niss
-from bot.domain.leaves import Community, LeaveType, Motive, Regime, StaffStatus, label, status_word
-from bot.domain.records import EventKind
-from bot.i18n import N_, SEMICOLON, Capitalized, joined, render, t
 from bot.storage import organisation_store, request_store
 from bot.storage.models import LeaveRequest, Member, Organisation, RequestEvent
 

@@ -12,10 +12,10 @@ from pypdf import PdfReader
 from sqlmodel import select
 
 from bot.dialogs.actions import MODIFY, RECEIPT
-from bot.dialogs.request_text import CITIZEN_REMINDER, LEGAL_NOTICE
 from bot.domain.identifiers import new_ticket
 from bot.domain.leaves import Status, label, period_end
 from bot.i18n import render, t
+from bot.presentation.request_text import CITIZEN_REMINDER, LEGAL_NOTICE
 from bot.receipt import BODY, receipt_filename, receipt_lines, receipt_pdf, to_pdf_text
 from bot.storage import organisation_store
 from bot.storage.database import session

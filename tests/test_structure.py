@@ -66,3 +66,11 @@ def test_storage_says_nothing_to_users():
     """Storage raises reasons; the use cases and the channels word them."""
     for path in _modules("storage"):
         assert "bot.i18n" not in _imported(path), f"{path.name} words a message"
+
+
+@pytest.mark.parametrize("entry", ["webapp", "usecases", "presentation", "export.py", "receipt.py"])
+def test_the_table_the_use_cases_and_the_documents_import_nothing_of_the_chat(entry):
+    """They reach a request's words through bot/presentation/, not through the chat's dialogs."""
+    for path in _modules(entry):
+        wrong = {m for m in _imported(path) if m.startswith("bot.dialogs")}
+        assert not wrong, f"{path.relative_to(BOT)} imports {sorted(wrong)}"

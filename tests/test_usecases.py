@@ -7,9 +7,9 @@ import datetime as dt
 import pytest
 from sqlmodel import select
 
-from bot.dialogs.filters import Filters
 from bot.domain.roles import Permission
 from bot.export import Exports
+from bot.presentation.filters import Filters
 from bot.storage import organisation_store
 from bot.storage.database import session
 from bot.storage.models import AuditEntry, Invitation

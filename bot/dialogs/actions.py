@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from bot.core.actions import Number, Text, Word, action
 from bot.core.views import Button
-from bot.domain.leaves import Capacity, LeaveType, Regime, Status
 from bot.domain.roles import Role
 from bot.i18n import LANGUAGES, N_, t
+from bot.presentation.filters import FILTERS
 
 TICKET = Text("ticket", 20)  # a ticket as shown or typed (with dashes); the handler checks it
 
@@ -27,7 +27,6 @@ CANCEL = action("cancel!", TICKET)
 ATTACHMENT = action("attachment", Number("attachment"))
 
 # the overview
-FILTERS = {"type": tuple(LeaveType), "form": tuple(Regime), "status": tuple(Status), "capacity": tuple(Capacity)}
 PERIODS = ("2y", "1y", "all")
 OVERVIEW_START = action("overview")  # the overview as /overview opens it
 OVERVIEW_PAGE = action("overview.page", Number("page"))

@@ -23,9 +23,7 @@ from bot.dialogs.actions import (
     request_table_button,
     table_button,
 )
-from bot.dialogs.history import event_line
 from bot.dialogs.questions import LEAVE_ANSWERS, STEP, answers_from_request, draft_request, request_fields
-from bot.dialogs.request_text import CERTIFY, LEGAL_NOTICE, box, filed_on, request_entry, request_lines
 from bot.documents import attachment_problem
 from bot.domain.answers import aware
 from bot.domain.errors import Invalid
@@ -36,6 +34,8 @@ from bot.domain.roles import Permission, refusal
 from bot.fsm import forms
 from bot.fsm.forms import Act, Context, Do, Form, Trigger
 from bot.i18n import N_, Capitalized, FileSize, t, tn
+from bot.presentation.history import event_line
+from bot.presentation.request_text import CERTIFY, LEGAL_NOTICE, box, filed_on, request_entry, request_lines
 from bot.storage import chat_store, request_store
 from bot.storage.models import LeaveRequest
 from bot.usecases import requests as cases

@@ -9,7 +9,13 @@ from bot.core.turn import Turn
 from bot.core.views import Button, View
 from bot.dialogs.actions import NEW_REQUEST, SHOW_REQUEST
 from bot.dialogs.questions import STEPS, draft_request, request_fields
-from bot.dialogs.request_text import (
+from bot.domain.answers import aware
+from bot.domain.records import DraftStatus
+from bot.domain.roles import Permission, roles_capacities
+from bot.fsm import forms
+from bot.fsm.forms import Act, Back, Context, Do, Form, Trigger
+from bot.i18n import N_, t
+from bot.presentation.request_text import (
     ACKNOWLEDGED,
     CERTIFY,
     CITIZEN_REMINDER,
@@ -18,12 +24,6 @@ from bot.dialogs.request_text import (
     box,
     request_lines,
 )
-from bot.domain.answers import aware
-from bot.domain.records import DraftStatus
-from bot.domain.roles import Permission, roles_capacities
-from bot.fsm import forms
-from bot.fsm.forms import Act, Back, Context, Do, Form, Trigger
-from bot.i18n import N_, t
 from bot.storage import chat_store, request_store
 from bot.usecases import requests as cases
 

@@ -22,8 +22,6 @@ from bot.dialogs.actions import (
     OVERVIEW_TOGGLE,
     table_button,
 )
-from bot.dialogs.filters import FIELD, Filters, parse_filters, value_label, years_before
-from bot.dialogs.request_text import request_entry
 from bot.domain.errors import Invalid
 from bot.domain.identifiers import mask_niss
 from bot.domain.roles import Permission, roles_capacities
@@ -31,6 +29,8 @@ from bot.domain.words import KEY_WORD
 from bot.export import EXPORT_WAIT, Exports
 from bot.fsm.forms import error_line
 from bot.i18n import N_, Capitalized, joined, t, tn
+from bot.presentation.filters import FIELD, Filters, parse_filters, value_label, years_before
+from bot.presentation.request_text import request_entry
 from bot.storage import chat_store, request_store
 from bot.usecases import requests as cases
 

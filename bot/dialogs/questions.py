@@ -8,7 +8,6 @@ import re
 import secrets
 from types import SimpleNamespace
 
-from bot.dialogs.request_text import born, gender_of
 from bot.domain.answers import (
     aware,
     format_hours,
@@ -52,6 +51,7 @@ from bot.domain.roles import Permission, roles_capacities
 from bot.domain.words import plain
 from bot.fsm.forms import Choice, Context, Step, pick
 from bot.i18n import N_, SEMICOLON, Capitalized, T, joined, render, t, tn
+from bot.presentation.request_text import ANSWER_LABEL, born, gender_of
 from bot.storage import chat_store, organisation_store, request_store
 from bot.storage.models import LeaveRequest
 from bot.usecases import organisations
@@ -650,74 +650,75 @@ def _email_proved(address, ctx) -> list:
 STEPS: list[Step] = [
     Step("capacity", _capacity_prompt, _pick(_capacity_choices),
          choices=_capacity_choices, applies=lambda ctx: len(roles_capacities(ctx.member.role_set)) > 1, typed=False,
-         show=lambda v, ctx: {c.code: c.label for c in _capacity_choices(ctx)}[v], label=N_("Capacity")),
+         show=lambda v, ctx: {c.code: c.label for c in _capacity_choices(ctx)}[v], label=ANSWER_LABEL["capacity"]),
     Step("community", lambda ctx: [t(N_("For which community do you act as organising authority?"))],
          _pick(_community_choices), choices=_community_choices, applies=_is_po, show=_label(Community), typed=False,
-         label=N_("Community"), depends_on=("capacity",)),
+         label=ANSWER_LABEL["community"], depends_on=("capacity",)),
     Step("school", _school_prompt, _parse_school, choices=_school_choices, applies=_is_po, show=_show_school,
-         check=_check_school, label=N_("School"), depends_on=("capacity", "community")),
+         check=_check_school, label=ANSWER_LABEL["school"], depends_on=("capacity", "community")),
     Step("school_name", lambda ctx: [t(N_("School {bce} is not registered yet. Its name, as on its documents? For "
                                           "example Athénée royal de Namur. It will be registered for your "
                                           "organisation in the {community}."),
                                        bce=format_bce(ctx.answers["school"]),
                                        community=label(Community(ctx.answers["community"])))],
          lambda text, ctx: parse_school_name(text), applies=_new_school, check=_check_school_name,
-         after=_register_school, label=N_("School's name"), depends_on=("school",)),
+         after=_register_school, label=ANSWER_LABEL["school_name"], depends_on=("school",)),
     Step("niss", lambda ctx: [t(N_("The worker's national number (NISS)? Type it, do not copy it from a list. "
                                    "For example 85.03.14-123.02."))],
-         _parse_niss, check=_check_age, show=lambda v, ctx: format_niss(v), echo=echo_niss, label=N_("NISS")),
+         _parse_niss, check=_check_age, show=lambda v, ctx: format_niss(v), echo=echo_niss, label=ANSWER_LABEL["niss"]),
     Step("last_name", lambda ctx: [t(N_("The worker's last name? For example Dupont."))],
-         lambda text, ctx: parse_name(text), label=N_("Last name")),
+         lambda text, ctx: parse_name(text), label=ANSWER_LABEL["last_name"]),
     Step("first_name", lambda ctx: [t(N_("The worker's first name? For example Marie."))],
-         lambda text, ctx: parse_name(text), check=_check_name, label=N_("First name")),
+         lambda text, ctx: parse_name(text), check=_check_name, label=ANSWER_LABEL["first_name"]),
     Step("staff_status", lambda ctx: [t(N_("The worker's staff status?"))], _parse_status,
          choices=_status_choices, show=lambda v, ctx: status_word(StaffStatus(v), _gender(ctx)),
-         label=N_("Staff status"), typed=False),
+         label=ANSWER_LABEL["staff_status"], typed=False),
     Step("email", lambda ctx: [t(N_("The worker's e-mail address (optional)? For example marie.dupont@example.be, "
                                     "or tap \"No e-mail\"."))],
          _parse_email, choices=lambda ctx: [Choice("skip", t(N_("No e-mail")))],
-         show=lambda v, ctx: v or t(N_("none")), label=N_("E-mail")),
+         show=lambda v, ctx: v or t(N_("none")), label=ANSWER_LABEL["email"]),
     Step("leave_type", _leave_prompt, _parse_leave, choices=_leave_choices, show=_label(LeaveType), typed=False,
          check=_check_leave,
-         label=N_("Leave"), depends_on=("capacity", "community", "staff_status")),
+         label=ANSWER_LABEL["leave_type"], depends_on=("capacity", "community", "staff_status")),
     Step("motive", _motive_prompt, _pick(_motive_choices), choices=_motive_choices, show=_label(Motive),
-         label=N_("Case"), typed=False, applies=lambda ctx: bool(motives_of(_leave(ctx))), depends_on=("leave_type",)),
+         label=ANSWER_LABEL["motive"], typed=False, applies=lambda ctx: bool(motives_of(_leave(ctx))),
+         depends_on=("leave_type",)),
     Step("regime", lambda ctx: [t(N_("Which form does the {leave} take?"), leave=label(_leave(ctx)))],
-         _pick(_regime_choices), choices=_regime_choices, show=_label(Regime), label=N_("Form"), typed=False,
-         check=_check_regime,
+         _pick(_regime_choices), choices=_regime_choices, show=_label(Regime), label=ANSWER_LABEL["regime"],
+         typed=False, check=_check_regime,
          depends_on=("capacity", "community", "leave_type", "motive")),
     Step("employer_agreement", lambda ctx: [t(N_("A 1/10 reduction needs the employer's agreement. "
                                                  "Does the employer agree?"))],
-         _parse_agreement, choices=_yes_no, show=_yes_no_label, label=N_("Employer's agreement"), typed=False,
+         _parse_agreement, choices=_yes_no, show=_yes_no_label, label=ANSWER_LABEL["employer_agreement"], typed=False,
          applies=lambda ctx: needs_employer_agreement(_leave(ctx), _regime(ctx)), depends_on=("leave_type", "regime")),
     Step("start_date", lambda ctx: [t(N_("First day of the leave? For example {example}."),
                                       example=dt.date(ctx.today.year + (ctx.today.month == 12),
                                                       ctx.today.month % 12 + 1, 1))],
-         _parse_day, check=_check_start, show=_show_day, label=N_("Start date")),
+         _parse_day, check=_check_start, show=_show_day, label=ANSWER_LABEL["start_date"]),
     Step("end_date", _end_prompt, _parse_end, choices=_end_choices, check=_check_end, show=_show_day,
-         label=N_("End date"), depends_on=("niss", "leave_type", "motive", "regime", "start_date")),
+         label=ANSWER_LABEL["end_date"], depends_on=("niss", "leave_type", "motive", "regime", "start_date")),
     Step("hours_before", lambda ctx: [t(N_("The worker's weekly working time before the leave? For example 20h00 "
                                            "or 19h30; a teacher's timetable in periods, like 11/22 (11 periods of a "
                                            "22-period full-time load)."))],
-         _parse_before, check=_check_before, show=_show_hours, label=N_("Working time before")),
+         _parse_before, check=_check_before, show=_show_hours, label=ANSWER_LABEL["hours_before"]),
     Step("fulltime_hours", lambda ctx: [t(N_("The weekly working time of a full-time colleague (a full-time "
                                              "schedule is ...)? For example 20h00."))],
          _parse_fulltime, choices=_fulltime_choices, check=_check_fulltime, show=_show_hours,
-         label=N_("Full-time schedule"), depends_on=("leave_type", "regime", "hours_before"),
+         label=ANSWER_LABEL["fulltime_hours"], depends_on=("leave_type", "regime", "hours_before"),
          applies=lambda ctx: not is_periods(ctx.answers.get("hours_before"))),
     Step("notice_date", lambda ctx: [t(N_("On which date did the worker notify you in writing? For example {example}."),
                                        example=ctx.today)],
-         _parse_day, check=_check_notice, show=_show_day, label=N_("Written notice")),
+         _parse_day, check=_check_notice, show=_show_day, label=ANSWER_LABEL["notice_date"]),
     Step("rtt", lambda ctx: [t(N_("Is there a working-time reduction scheme (RTT or equivalent)?"))],
-         _pick(_yes_no), choices=_yes_no, show=_yes_no_label, label=N_("RTT scheme"), typed=False),
+         _pick(_yes_no), choices=_yes_no, show=_yes_no_label, label=ANSWER_LABEL["rtt"], typed=False),
     # Asked only when the user ticks "confirmation e-mail" on the summary and has no proved address yet.
     Step("my_email", lambda ctx: [t(N_("To which address should the confirmation e-mail go? For example "
                                        "secretariat@school.be. We will first send a code to it, to be sure it is "
                                        "yours."))],
-         _parse_my_email, label=N_("Your e-mail"), after=_send_email_code,
+         _parse_my_email, label=ANSWER_LABEL["my_email"], after=_send_email_code,
          applies=lambda ctx: bool(ctx.mail_enabled and ctx.answers.get("confirm_email")
                                   and "email_proved" not in ctx.answers)),
-    Step("email_code", _email_code_prompt, _parse_email_code, label=N_("Code received by e-mail"),
+    Step("email_code", _email_code_prompt, _parse_email_code, label=ANSWER_LABEL["email_code"],
          after=_email_proved, depends_on=("my_email",),
          applies=lambda ctx: bool(ctx.mail_enabled and ctx.answers.get("confirm_email") and ctx.answers.get("my_email")
                                   and ctx.answers.get("email_proved") != ctx.answers.get("my_email"))),

@@ -7,7 +7,6 @@ from functools import lru_cache
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from bot.dialogs.actions import FILTERS
 from bot.domain.answers import parse_date
 from bot.domain.errors import Invalid
 from bot.domain.identifiers import mask_niss, parse_niss, parse_ticket
@@ -15,6 +14,8 @@ from bot.domain.leaves import Capacity, LeaveType, Regime, Status, label
 from bot.domain.words import KEY_WORD, RESET_WORD, VALUE_WORD, plain, spellings, words_of
 from bot.i18n import LANGUAGES, N_, joined, render, t
 
+# What the overview filters on, and the values of each (the chat's buttons and the table's menus list them).
+FILTERS = {"type": tuple(LeaveType), "form": tuple(Regime), "status": tuple(Status), "capacity": tuple(Capacity)}
 FIELD = {"type": "types", "form": "forms", "status": "statuses", "capacity": "capacities"}
 # How a capacity reads as a filter (its label is the intake's "I act as ...").
 FILTER_LABEL = {Capacity.PO: N_("as organising authority"), Capacity.OWN: N_("for the organisation's own staff")}

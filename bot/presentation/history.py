@@ -7,11 +7,10 @@ import json
 
 from sqlmodel import Session
 
-from bot.dialogs.questions import STEP
-from bot.dialogs.request_text import periods_as_typed, working_time
 from bot.domain.leaves import Motive, Regime, Status, label
 from bot.domain.records import EventKind
 from bot.i18n import N_, SEMICOLON, Capitalized, joined, t
+from bot.presentation.request_text import ANSWER_LABEL, periods_as_typed, working_time
 from bot.storage.models import Member, RequestEvent
 
 
@@ -66,8 +65,8 @@ def field_changes(event: RequestEvent) -> list[tuple]:
     changed = _changes(event)
     units = changed.get("time_unit", ("hours", "hours"))
     loads = changed.get("fulltime_hours", (None, None))
-    return [(t(STEP[name].label), _shown(name, before, units[0], loads[0]), _shown(name, after, units[1], loads[1]))
-            for name, (before, after) in changed.items() if name in STEP and before != after]
+    return [(t(ANSWER_LABEL[name]), _shown(name, before, units[0], loads[0]), _shown(name, after, units[1], loads[1]))
+            for name, (before, after) in changed.items() if name in ANSWER_LABEL and before != after]
 
 
 def _changes(event: RequestEvent) -> dict:

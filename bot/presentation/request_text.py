@@ -26,6 +26,32 @@ CERTIFY = N_("{box} I certify that all the data on this form are correct. I unde
 CITIZEN_REMINDER = N_("The worker must now complete this request through the citizen web application "
                       "\"Dossier Interruption de carrière et crédit-temps\".")
 
+# What each answer of a request is called (the summary's buttons, the history's changes, the acknowledgement).
+ANSWER_LABEL = {
+    "capacity": N_("Capacity"),
+    "community": N_("Community"),
+    "school": N_("School"),
+    "school_name": N_("School's name"),
+    "niss": N_("NISS"),
+    "last_name": N_("Last name"),
+    "first_name": N_("First name"),
+    "staff_status": N_("Staff status"),
+    "email": N_("E-mail"),
+    "leave_type": N_("Leave"),
+    "motive": N_("Case"),
+    "regime": N_("Form"),
+    "employer_agreement": N_("Employer's agreement"),
+    "start_date": N_("Start date"),
+    "end_date": N_("End date"),
+    "hours_before": N_("Working time before"),
+    "fulltime_hours": N_("Full-time schedule"),
+    "notice_date": N_("Written notice"),
+    "rtt": N_("RTT scheme"),
+    "my_email": N_("Your e-mail"),
+    "email_code": N_("Code received by e-mail"),
+}
+
+
 
 # The leave and its form as the confirmation page's sentence words them ("La demande concerne un congé parental,
 # interruption complète des prestations, du ... au ...").

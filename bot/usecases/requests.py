@@ -12,11 +12,11 @@ from sqlmodel import Session
 
 from bot import documents, notifications
 from bot.core.views import Document, Upload
-from bot.dialogs.filters import Filters
 from bot.domain.leaves import UNDECIDED, Capacity, Status
 from bot.domain.records import AuditAction, EventKind
 from bot.domain.roles import Permission, roles_capacities
 from bot.export import Exports, export_csv, export_filename, json_of
+from bot.presentation.filters import Filters
 from bot.storage import audit, request_store
 from bot.storage.models import Attachment, LeaveRequest, Organisation, RequestEvent
 from bot.usecases.common import Busy, NotAllowed, TooLate, Unacceptable, needs

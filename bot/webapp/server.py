@@ -30,10 +30,6 @@ from starlette.responses import FileResponse, JSONResponse, Response
 from starlette.routing import Route
 
 from bot import documents
-from bot.dialogs.actions import FILTERS
-from bot.dialogs.filters import Filters, value_label
-from bot.dialogs.history import event_line
-from bot.dialogs.request_text import filed_on, request_lines
 from bot.domain.answers import local_today
 from bot.domain.errors import Invalid
 from bot.domain.identifiers import mask_niss, parse_niss, parse_ticket
@@ -41,6 +37,9 @@ from bot.domain.leaves import UNDECIDED, Capacity, LeaveType, Regime, Status, la
 from bot.domain.roles import Permission, roles_capacities
 from bot.export import EXPORT_WAIT, Exports, export_filename
 from bot.i18n import LANGUAGES, Capitalized, render, resolve_language, t
+from bot.presentation.filters import FILTERS, Filters, value_label
+from bot.presentation.history import event_line
+from bot.presentation.request_text import filed_on, request_lines
 from bot.storage import organisation_store, request_store
 from bot.storage.database import BEGIN
 from bot.storage.models import LeaveRequest, Organisation, utcnow
