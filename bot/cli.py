@@ -77,6 +77,18 @@ def _parser() -> argparse.ArgumentParser:
     attach.add_argument("ticket")
     attach.add_argument("file")
     attach.add_argument("--name", help="the name the organisation sees (default: the file's name)")
+    sheet = commands.add_parser("bulk", help="check a spreadsheet of requests (.xlsx or .csv, as /bulk's template) for "
+                                             "an organisation, and with --file --certify file its ready rows")
+    sheet.add_argument("file")
+    sheet.add_argument("--organisation", required=True, help="the organisation's BCE number")
+    sheet.add_argument("--member", required=True, type=int,
+                       help="the number of the member who files (without it, or wrong, the members who may are listed)")
+    sheet.add_argument("--file", dest="do_file", action="store_true", help="file every ready row, all or none")
+    sheet.add_argument("--certify", action="store_true",
+                       help="with --file: the member certifies that all the data are correct (required to file)")
+    sheet.add_argument("--lang", choices=LANGUAGES, default="en", help="the language of the result file")
+    sheet.add_argument("--out", help="where the file with each row's result goes (default: beside it, -checked or "
+                                     "-filed added to its name)")
     return parser
 
 
@@ -202,6 +214,73 @@ def onem(settings: Settings, args) -> None:
         except side.Refused as refusal:
             db.rollback()
             raise Refused(str(refusal)) from None
+
+
+def bulk(settings: Settings, args) -> None:
+    """A spreadsheet of requests, checked as the chat checks it, and filed whole with --file --certify."""
+    from pathlib import Path
+
+    from bot.app import options_of
+    from bot.core.turn import Turn
+    from bot.core.views import Input
+    from bot.dialogs import bulk as sheets
+    from bot.domain.roles import Permission
+    from bot.spreadsheet import MAX_BYTES, Unreadable
+    from bot.storage import batch_store
+    from bot.storage.models import utcnow
+    from bot.storage.turns import Actor
+
+    if args.do_file and not args.certify:
+        raise Refused("Filing needs --certify: the member certifies that all the data are correct.")
+    path = Path(args.file)
+    if not path.is_file():
+        raise Refused(f"No file at {args.file}.")
+    if path.stat().st_size > MAX_BYTES:
+        raise Refused(f"{path.name} is {path.stat().st_size} bytes: a spreadsheet of requests can be at most "
+                      f"{MAX_BYTES} bytes. Split it.")
+    data = path.read_bytes()
+    engine = make_engine(settings.database)
+    upgrade(engine)
+    with engine.connect() as connection:
+        transaction = connection.begin()
+        with session(engine) as db:
+            organisation = _organisation(db, args.organisation)
+            members = [m for m in organisation_store.members_of(db, organisation.id)
+                       if Actor.of(m, organisation).may(Permission.FILE)]
+            member = next((m for m in members if m.id == args.member), None)
+            if member is None:
+                listed = ", ".join(f"{m.id} ({m.display_name or m.user_key})" for m in members) or "none"
+                raise Refused(f"Member {args.member} may not file for {organisation.name}. Members who may: {listed}.")
+            actor = Actor.of(member, organisation)
+        turn = Turn(inp=Input("cli", "cli", "cli", "command", command="bulk"), member=actor, lang=args.lang,
+                    now=utcnow(), options=options_of(settings), routes=None, connection=connection)
+        try:
+            checked = sheets.check(turn, sheets.read(path.name, data))
+            tickets = None
+            if args.do_file:
+                digest = sheets.digest_of(data)
+                before = batch_store.filed_as(turn.session, organisation.id, digest)
+                if before is not None:
+                    raise Refused(f"{path.name} was filed on {before.filed_at:%d/%m/%Y}: nothing is filed twice.")
+                ready = [row.line for row in checked.ready]
+                if ready:
+                    batch = batch_store.open_batch(turn.session, actor, digest, path.name, data, ready, turn.now)
+                    batch.certified = True
+                    checked, tickets = sheets.file_batch(turn, batch)
+        except Unreadable as why:
+            raise Refused(render(why.message, args.lang)) from None
+        document = sheets.result_document(checked, path.name, args.lang, tickets)
+        out = Path(args.out) if args.out else path.with_name(document.filename)
+        out.write_bytes(document.data)
+        if turn._session is not None:
+            turn._session.flush()
+            turn._session.close()
+        transaction.commit()
+    print(" ".join(render(line, args.lang) for line in sheets.outcome_lines(checked)[:4]))
+    if tickets is not None:
+        print(f"{len(tickets)} filed; tickets in {out}")
+    else:
+        print(f"Nothing filed (check only: add --file --certify to file the ready rows). Results in {out}")
 
 
 def bot_username(settings: Settings) -> str | None:
@@ -416,7 +495,7 @@ def main(argv: list[str] | None = None) -> int:
         # The data folder is checked before logging and migrations start, so that its refusal is one line;
         # `diagram` and `health` write nothing.
         if args.command not in ("diagram", "health") and (
-                settings.database_url is None or args.command in ("run", "console", "onem", None)):
+                settings.database_url is None or args.command in ("run", "console", "onem", "bulk", None)):
             check_data_dir(settings)
     except Refused as refusal:
         print(f"breakbot: {refusal}", file=sys.stderr)
@@ -428,13 +507,15 @@ def main(argv: list[str] | None = None) -> int:
             print(f"breakbot: {refusal}", file=sys.stderr)
             return 1
         return 0
-    configure(logging.WARNING if args.command in ("console", "admin", "onem", "diagram", "db", None)
+    configure(logging.WARNING if args.command in ("console", "admin", "onem", "bulk", "diagram", "db", None)
               else logging.INFO)
     try:
         if args.command == "admin":
             admin(settings, args)
         elif args.command == "onem":
             onem(settings, args)
+        elif args.command == "bulk":
+            bulk(settings, args)
         elif args.command == "diagram":
             from bot.app import ROUTERS  # the forms the application includes, not a feature's internals
             from bot.core.router import Routes

@@ -147,7 +147,7 @@ class Engine:
                 turn = Turn(inp=inp, member=loaded.member, now=self.clock(), options=self.options,
                             routes=self.routes, connection=connection, draft=loaded.draft,
                             lang=resolve_language(loaded.member, inp.language_code, self.default_locale))
-                handler, needs, check = self.routes.upload
+                handler, needs, check = self.routes.upload_for(inp.upload)
                 if turn.member is None:
                     views = as_views(self.routes.anonymous(turn))
                 elif needs is not None and not turn.member.may(needs):
@@ -228,7 +228,7 @@ class Engine:
                         *(as_views(routes.current(turn)) if turn.draft else [])]
             return _guarded(turn, route.needs, route.handler, *unpacked[1])
         if inp.kind == "upload":
-            handler, needs, _check = routes.upload
+            handler, needs, _check = routes.upload_for(inp.upload)
             return _guarded(turn, needs, handler)
         if inp.kind == "other":
             views = [View([t(N_("I can only read typed answers, buttons and documents here."))])]

@@ -50,7 +50,8 @@ class Router:
         self.text_handler: Handler | None = None
         self.typed_handler: Handler | None = None
         self.current_handler: Handler | None = None
-        self.upload_handler: tuple[Handler, Permission | None] | None = None
+        self.upload_handler: tuple[Handler, Permission | None, Handler | None] | None = None
+        self.upload_accepts: Callable[[object], bool] | None = None  # the documents it takes before the general one
         self.anonymous_handler: Handler | None = None
 
     def command(self, name: str, *, menu: str | None = None, help: str | None = None,
@@ -89,11 +90,14 @@ class Router:
         self.current_handler = handler
         return handler
 
-    def upload(self, *, needs: Permission | None = None, check: Handler | None = None):
+    def upload(self, *, needs: Permission | None = None, check: Handler | None = None,
+               accepts: Callable[[object], bool] | None = None):
         """A document sent. `check(turn)` says, before anything is downloaded, why the file would be refused (a
-        View), or None: it sees what Telegram announces (name, type, size), not the bytes."""
+        View), or None: it sees what Telegram announces (name, type, size), not the bytes. `accepts(upload)`: this
+        handler takes only such documents (a spreadsheet of requests), before the one that takes the others."""
         def register(handler: Handler) -> Handler:
             self.upload_handler = (handler, needs, check)
+            self.upload_accepts = accepts
             return handler
         return register
 
@@ -129,8 +133,14 @@ class Routes:
         self.text = _one(self.routers, "text_handler")
         self.typed = _one(self.routers, "typed_handler")
         self.current = _one(self.routers, "current_handler")
-        self.upload = _one(self.routers, "upload_handler")
+        self.special_uploads = [(r.upload_accepts, r.upload_handler) for r in self.routers
+                                if r.upload_handler is not None and r.upload_accepts is not None]
+        self.upload = _one([r for r in self.routers if r.upload_accepts is None], "upload_handler")
         self.anonymous = _one(self.routers, "anonymous_handler")
+
+    def upload_for(self, upload) -> tuple[Handler, Permission | None, Handler | None]:
+        """The handler, permission and check of the documents like this one."""
+        return next((route for accepts, route in self.special_uploads if accepts(upload)), self.upload)
 
     def menu(self) -> list[Command]:
         """The commands of the menu, in the order the routers registered them."""

@@ -60,6 +60,11 @@ ASK_REMOVE_SCHOOL = action("school.remove?", BCE)
 REMOVE_SCHOOL = action("school.remove!", BCE)
 CHECK_SCHOOL = action("school.checked", BCE)  # an access manager confirms a school a member typed at the intake
 
+# a spreadsheet of requests: its certification, filing it, leaving it (the file's id and the message's version)
+BULK_CERTIFY = action("bulk.certify", Number("batch"), Number("version"))
+BULK_FILE = action("bulk.file", Number("batch"), Number("version"))
+BULK_DROP = action("bulk.drop", Number("batch"), Number("version"))
+
 # language
 LANGUAGE = action("language", Word("language", LANGUAGES))
 

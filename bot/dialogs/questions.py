@@ -218,8 +218,10 @@ def _parse_school(text, ctx):
 def _check_school(value, ctx) -> list:
     """Still registered when the summary is shown again (an access manager may have removed it meanwhile); one
     being registered on the way is checked by its name's step."""
-    if _registered(ctx, value) or ctx.turn.draft.state in ("school", "school_name"):
-        return []  # being answered: a number not registered yet is registered at its name's question
+    if _registered(ctx, value) or ctx.turn.draft is None or ctx.turn.draft.state in ("school", "school_name"):
+        # Being answered (in the chat, or in a spreadsheet's row, which has no draft): a number not registered yet
+        # is registered at its name's question.
+        return []
     if "school_name" in ctx.answers:
         return []  # registered on the way and removed since: its name's question asks for it again
     raise Invalid(N_("School {bce} is no longer registered for your organisation. Tap one of the schools below, or "

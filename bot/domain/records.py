@@ -12,6 +12,14 @@ class DraftStatus(StrEnum):
     DONE = "done"  # a modification saved, a school registered or renamed
 
 
+class BatchStatus(StrEnum):
+    """What became of a spreadsheet of requests."""
+
+    CHECKED = "checked"  # read and checked: waiting for the certification and "File N requests"
+    FILED = "filed"  # its ready rows filed, all in one transaction
+    DROPPED = "dropped"  # left by its member, or replaced by another file
+
+
 class EventKind(StrEnum):
     """A line of a request's history."""
 

@@ -20,7 +20,7 @@ from bot.domain.answers import local_today
 from bot.domain.errors import Invalid
 from bot.domain.records import DraftStatus
 from bot.fsm.machine import DONE, NEW, SUMMARY, Dialog, Position, Refused, Trigger
-from bot.i18n import N_, Capitalized, joined, render, t
+from bot.i18n import LANGUAGES, N_, Capitalized, joined, render, t
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Connection
@@ -29,7 +29,8 @@ if TYPE_CHECKING:
     from bot.core.turn import Turn
     from bot.storage.turns import Actor, DraftState
 
-__all__ = ["DONE", "NEW", "SUMMARY", "Act", "Back", "Choice", "Context", "Do", "Edit", "Form", "Step", "Trigger"]
+__all__ = ["DONE", "NEW", "SUMMARY", "Act", "Back", "Choice", "Context", "Do", "Edit", "Filled", "Form", "Step",
+           "Trigger", "fill"]
 PAUSE = dt.timedelta(days=1)
 
 
@@ -211,6 +212,39 @@ def checked(step: Step, ctx: Context) -> list:
     if isinstance(result, Invalid):
         raise result
     return result
+
+
+@dataclass
+class Filled:
+    """A form answered all at once: the answers, each answer's warnings, and where it stopped, if it did: the first
+    answer that was wrong (`wrong`) or not given (`missing`)."""
+
+    answers: dict
+    warnings: list[tuple[str, Any]]
+    wrong: tuple[str, Invalid] | None = None
+    missing: str | None = None
+
+
+def fill(form: Form, ctx: Context, texts: dict[str, str]) -> Filled:
+    """Answer a form's questions from texts given all at once (a row of a spreadsheet), in the form's order, as if
+    each were typed in the chat: every step that applies parses its text and checks it against the answers before it.
+    An answer given beforehand (in `ctx.answers`) stands unless a text is given for it. A step that does something
+    when answered (registers a school, sends a code) is never answered here: it is reported `missing`."""
+    warnings: list[tuple[str, Any]] = []
+    for step in form.steps:
+        if not step.applies_to(ctx) or (step.name in ctx.answers and step.name not in texts):
+            continue
+        if step.name not in texts or step.after is not None:
+            return Filled(ctx.answers, warnings, missing=step.name)
+        try:
+            value = step.parse(texts[step.name], ctx)
+            notes = step.check(value, ctx) if step.check else []
+        except Invalid as wrong:
+            return Filled(ctx.answers, warnings, wrong=(step.name, wrong))
+        ctx.answers[step.name] = value
+        ctx.cache.pop("checks", None)
+        warnings += [(step.name, note) for note in notes]
+    return Filled(ctx.answers, warnings)
 
 
 def error_line(wrong: Invalid):
@@ -474,13 +508,19 @@ def summary_view(turn: Turn, ctx: Context, lines: list, replace: bool) -> View:
 
 
 def pick(choices):
-    """A parser for a step answered with buttons; a typed code or label is accepted too."""
+    """A parser for a step answered with buttons; a typed code or label is accepted too, in the user's language
+    first, then in the others (a spreadsheet's lists, or a word typed in another language)."""
 
     def parse(text: str, ctx: Context) -> str:
         wanted = text.strip().casefold()
-        for choice in choices(ctx):
+        offered = choices(ctx)
+        for choice in offered:
             if wanted in (choice.code.casefold(), render(choice.label, ctx.lang).casefold()):
                 return choice.code
+        for lang in LANGUAGES:
+            for choice in offered:
+                if lang != ctx.lang and wanted == render(choice.label, lang).casefold():
+                    return choice.code
         raise Invalid(N_("Please choose one of the buttons below."))
 
     return parse

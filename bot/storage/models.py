@@ -19,7 +19,7 @@ from sqlalchemy import (
 from sqlmodel import Field, SQLModel
 
 from bot.domain.leaves import Status
-from bot.domain.records import AuditAction, DraftStatus, EventKind
+from bot.domain.records import AuditAction, BatchStatus, DraftStatus, EventKind
 from bot.domain.roles import Role
 from bot.storage.types import Roles, Word
 
@@ -159,12 +159,16 @@ class LeaveRequest(SQLModel, table=True):
         # The Mini App's search by a name's beginning, in either order (request_store.NAME_ORDERS).
         Index("ix_request_org_name", "organisation_id", text("lower((last_name || ' ') || first_name)")),
         Index("ix_request_org_first_name", "organisation_id", text("lower((first_name || ' ') || last_name)")),
+        # A row of a spreadsheet is filed once, whatever taps or processes meet (bot/dialogs/bulk.py).
+        Index("ux_request_batch_line", "batch_id", "batch_line", unique=True),
     )
     id: int | None = Field(default=None, primary_key=True)
     ticket: str = Field(max_length=16, unique=True, index=True)
     organisation_id: int = Field(foreign_key="organisation.id")
     member_id: int = Field(foreign_key="member.id")
     draft_id: int | None = Field(default=None, foreign_key="draft.id", unique=True)  # None: not filed in a chat
+    batch_id: int | None = Field(default=None, foreign_key="request_batch.id")  # filed from a spreadsheet
+    batch_line: int | None = None  # its line there
     capacity: str = Field(max_length=3)
     community: str | None = Field(default=None, max_length=3)
     school_bce: str | None = Field(default=None, max_length=10)
@@ -189,6 +193,26 @@ class LeaveRequest(SQLModel, table=True):
     office: str | None = Field(default=None, max_length=40)
     filed_at: dt.datetime = Field(default_factory=utcnow)
     version: int = 0  # changes at every modification and status change: a save based on an older one is refused
+
+
+class RequestBatch(SQLModel, table=True):
+    """A spreadsheet of requests a member sent: checked at once, filed whole after the certification. The file is
+    kept until then (it is checked again when filed) and forgotten after."""
+
+    __tablename__ = "request_batch"
+    __table_args__ = (Index("ix_batch_org_digest", "organisation_id", "digest"),)
+    id: int | None = Field(default=None, primary_key=True)
+    organisation_id: int = Field(foreign_key="organisation.id")
+    member_id: int = Field(foreign_key="member.id", index=True)
+    digest: str = Field(max_length=64)  # SHA-256 of the file: the same file sent again is recognised
+    filename: str = Field(max_length=200)
+    content: bytes | None = Field(default=None, sa_column=Column(LargeBinary, nullable=True))
+    ready_lines: list[int] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    certified: bool = False
+    status: BatchStatus = Field(default=BatchStatus.CHECKED, sa_type=Word(BatchStatus, 8), nullable=False)
+    version: int = 1  # changes at every tap: a button of an older message no longer acts
+    created_at: dt.datetime = Field(default_factory=utcnow)
+    filed_at: dt.datetime | None = None
 
 
 class RequestEvent(SQLModel, table=True):

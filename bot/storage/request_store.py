@@ -85,21 +85,23 @@ def _filing(dialect: str):
             insert(RequestEvent.__table__))
 
 
-def file_request(db: Connection, member, draft_id: int, fields: dict,
-                 now: dt.datetime | None = None) -> SimpleNamespace:
-    """Store the request, once per draft: the row is unique per draft, so a second confirmation of the same draft
-    fails (and its turn, run again, finds the draft filed). Returns the request as filed (read-only)."""
+def file_request(db: Connection, member, draft_id: int | None, fields: dict, now: dt.datetime | None = None, *,
+                 batch: tuple[int, int] | None = None, source: str = "chat") -> SimpleNamespace:
+    """Store the request, once per draft or per line of a spreadsheet (`batch`: its id and the line): the row is
+    unique per draft and per line, so a second confirmation of the same fails (and its turn, run again, finds it
+    filed). Returns the request as filed (read-only)."""
     now = now or utcnow()
     request_insert, event_insert = _filing(db.dialect.name)
     for _attempt in range(5):  # a ticket drawn twice (36^12 to one) is drawn again
         values = dict(fields, ticket=new_ticket(), organisation_id=member.organisation_id, member_id=member.id,
-                      draft_id=draft_id, status=Status.WAITING.value, office=None, filed_at=now)
+                      draft_id=draft_id, status=Status.WAITING.value, office=None, filed_at=now,
+                      batch_id=batch[0] if batch else None, batch_line=batch[1] if batch else None)
         request_id = db.execute(request_insert, values).scalar()
         if request_id is not None:
             db.execute(event_insert, {"request_id": request_id, "kind": EventKind.FILED.value,
                                       "status": Status.WAITING.value, "member_id": member.id,
                                       "certified_by": member.id, "happened_at": now, "changes": "{}",
-                                      "source": "chat", "office": None, "effective_date": None})
+                                      "source": source, "office": None, "effective_date": None})
             return SimpleNamespace(id=request_id, **values)
     raise RuntimeError("could not draw a unique ticket")
 

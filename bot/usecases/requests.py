@@ -25,14 +25,15 @@ log = logging.getLogger(__name__)
 Outdated = request_store.Outdated  # a modification begun on a version of the request that changed since
 
 
-def file(connection: Connection, session: Session, member, draft_id: int, fields: dict, now: dt.datetime, *,
-         email: str | None = None, lang: str = "fr"):
-    """Store a request once per draft (its "filed" event is its audit line) and queue the confirmation e-mail to a
-    proved `email`, if any. The member must be allowed to file, in that capacity."""
+def file(connection: Connection, session: Session, member, draft_id: int | None, fields: dict, now: dt.datetime, *,
+         email: str | None = None, lang: str = "fr", batch: tuple[int, int] | None = None, source: str = "chat"):
+    """Store a request once per draft, or per line of a spreadsheet (`batch`) (its "filed" event is its audit line),
+    and queue the confirmation e-mail to a proved `email`, if any. The member must be allowed to file, in that
+    capacity."""
     needs(member, Permission.FILE)
     if Capacity(fields["capacity"]) not in roles_capacities(member.role_set):
         raise NotAllowed(Permission.FILE)
-    request = request_store.file_request(connection, member, draft_id, fields, now)
+    request = request_store.file_request(connection, member, draft_id, fields, now, batch=batch, source=source)
     log.info("request %s filed by member %s", request.ticket, member.id)
     if email and request.confirmation_email:
         from bot.mail import enqueue_acknowledgement  # the PDF library is loaded only with a mail server
