@@ -220,10 +220,10 @@ def bulk(settings: Settings, args) -> None:
     """A spreadsheet of requests, checked as the chat checks it, and filed whole with --file --certify."""
     from pathlib import Path
 
+    from bot import bulk as sheets
     from bot.app import options_of
     from bot.core.turn import Turn
     from bot.core.views import Input
-    from bot.dialogs import bulk as sheets
     from bot.domain.roles import Permission
     from bot.spreadsheet import MAX_BYTES, Unreadable
     from bot.storage import batch_store

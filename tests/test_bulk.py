@@ -13,7 +13,6 @@ from openpyxl import Workbook, load_workbook
 from sqlmodel import select
 from telegram import Update
 
-from bot.domain.records import BatchStatus
 from bot.storage.database import session
 from bot.storage.models import LeaveRequest, RequestBatch, RequestEvent
 from tests.conftest import SCHOOL_FWB, SCHOOL_VL, Chat, enrol
@@ -81,7 +80,7 @@ def filled_xlsx(template: bytes, rows: list[dict]) -> bytes:
     book = load_workbook(io.BytesIO(template))
     sheet = book.worksheets[0]
     headers = [c.value for c in sheet[1]]
-    from bot.dialogs.bulk import HEADERS
+    from bot.bulk import HEADERS
     from bot.domain.words import plain
     for line, values in enumerate(rows, start=2):  # under the headers, where the template's lists are
         for column, header in enumerate(headers, start=1):
@@ -92,7 +91,7 @@ def filled_xlsx(template: bytes, rows: list[dict]) -> bytes:
 
 
 def filled_csv(template: bytes, rows: list[dict], delimiter=";", encoding="utf-8-sig") -> bytes:
-    from bot.dialogs.bulk import HEADERS
+    from bot.bulk import HEADERS
     from bot.domain.words import plain
     headers = next(csv.reader(io.StringIO(template.decode("utf-8-sig")), delimiter=";"))
     out = io.StringIO()
@@ -180,3 +179,201 @@ async def test_the_template_round_trips_in_every_language_as_csv(app, lang, word
     await chat.tap(chat.keyboard[1]["text"])
     [filed] = requests(app.bot_data["engine"].db)
     assert filed.leave_type == "parental" and filed.regime == "full"
+
+
+def xlsx_of(rows: list[list], hidden_first: list[list] | None = None) -> bytes:
+    """A workbook made by hand (not from the template): French headers on its first visible sheet."""
+    book = Workbook()
+    sheet = book.active
+    if hidden_first is not None:
+        sheet.title = "Cachée"
+        for values in hidden_first:
+            sheet.append(values)
+        sheet.sheet_state = "hidden"
+        sheet = book.create_sheet("Demandes")
+    for values in rows:
+        sheet.append(values)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def _french_headers() -> list[str]:
+    from bot.bulk import HEADER, ORDER
+    from bot.i18n import render, t
+
+    return [render(t(HEADER[name]), "fr") for name in ORDER if name != "capacity"]
+
+
+FRENCH = _french_headers()  # as the template writes them for a member who files in one capacity
+
+
+def french_row(**changes) -> list[str]:
+    from bot.bulk import ORDER
+
+    values = row(**changes)
+    return [values[name] for name in ORDER if name != "capacity"]
+
+
+async def test_good_warned_and_refused_rows_and_overlaps_inside_the_file(chat):
+    db = chat.app.bot_data["engine"].db
+    late = (TODAY.replace(day=1) - dt.timedelta(days=1)).replace(day=1)  # the first of last month
+    rows = [FRENCH,
+            french_row(),  # line 2: ready
+            french_row(niss="88.05.12-002.66", last="Leroy", first="Paul", start=late, notice_date=day(late),
+                       months=2),  # line 3: late, a warning
+            french_row(niss="88.05.12-002.67", last="Faux"),  # line 4: a mistyped NISS
+            french_row(start=(START + dt.timedelta(days=40)).replace(day=1), months=1),  # line 5: overlaps line 2
+            french_row(niss="75.01.01-003.94", last="Petit", end_date=""),  # line 6: no end date
+            french_row(niss="75.01.01-003.94", last="Petit", regime="Réduction d'1/10",
+                       employer_agreement="Non")]  # line 7: 1/10 without the employer's agreement
+    text, [(name, checked)] = await upload(chat, "rentrée.xlsx", xlsx_of(rows))
+    assert "6 lignes lues" in text and "✅ 1 prête" in text and "⚠ 1 prête avec un avertissement" in text
+    assert "❌ 4 refusées" in text
+    assert "Ligne 4, NISS" in text and "Ligne 5, Date de fin" in text and "la ligne 2 de ce fichier" in text
+    assert "Ligne 6, Date de fin\xa0: « Date de fin » est vide" in text
+    sheet = load_workbook(io.BytesIO(checked)).worksheets[0]
+    result = {r[0].row: r[-2].value for r in sheet.iter_rows(min_row=2)}
+    assert result[2] == "Prête." and result[3].startswith("Prête, avec un avertissement\xa0: ⚠ Le congé commence")
+    assert result[7].startswith("Refusée, Accord de l'employeur\xa0: Un congé parental avec réduction d'1/10")
+    assert "revenez" not in result[7].lower()  # no chat's "go back" in a file
+    assert sheet.cell(row=5, column=13).comment is not None  # the end date of line 5 carries why
+    await chat.tap(chat.keyboard[0]["text"])
+    await chat.tap("✅ Introduire 2 demandes")
+    assert [(r.batch_line, r.last_name) for r in requests(db)] == [(2, "Dupont"), (3, "Leroy")]
+
+
+async def test_rows_that_changed_since_the_check_are_not_filed_half(chat):
+    from tests.test_intake_dialog import confirm, to_summary
+
+    db = chat.app.bot_data["engine"].db
+    text, _ = await upload(chat, "a.xlsx", xlsx_of([FRENCH, french_row(niss="88.05.12-002.66"), french_row()]))
+    assert "✅ 2 prêtes" in text
+    certify = chat.keyboard[0]["callback_data"]
+    await to_summary(chat)  # meanwhile, Dupont's request is filed in the chat (the same dates as line 3)
+    await confirm(chat)
+    assert len(requests(db)) == 1
+    await chat.press(certify)
+    start = len(chat.recorder.calls)
+    await chat.press(chat.button("✅ Introduire 2 demandes")["callback_data"])
+    text, documents = replies(chat, start)
+    assert "rien n'a été introduit" in text and "✅ 1 prête" in text and len(requests(db)) == 1
+    assert documents  # the file checked again
+    await chat.tap(chat.keyboard[0]["text"])
+    await chat.tap("✅ Introduire 1 demande")
+    assert len(requests(db)) == 2
+
+
+def zip_bomb() -> bytes:
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("[Content_Types].xml", "<Types/>")
+        archive.writestr("xl/worksheets/sheet1.xml", b"\0" * (40 * 1024 * 1024))
+    return out.getvalue()
+
+
+def with_macros() -> bytes:
+    source = zipfile.ZipFile(io.BytesIO(xlsx_of([FRENCH, french_row()])))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as archive:
+        for item in source.infolist():
+            archive.writestr(item, source.read(item))
+        archive.writestr("xl/vbaProject.bin", b"\xd0\xcf\x11\xe0 macros")
+    return out.getvalue()
+
+
+def too_many_rows() -> bytes:
+    return filled_csv_rows([french_row(niss="85.03.14-123.02", last=f"N{i}") for i in range(1001)])
+
+
+def filled_csv_rows(rows: list[list[str]], delimiter=";", encoding="utf-8-sig") -> bytes:
+    out = io.StringIO()
+    writer = csv.writer(out, delimiter=delimiter)
+    writer.writerow(FRENCH)
+    writer.writerows(rows)
+    return out.getvalue().encode(encoding)
+
+
+@pytest.mark.parametrize("name, data, said", [
+    ("demandes.xlsm", b"PK\x03\x04 whatever", "macros"),
+    ("demandes.xlsx", with_macros(), "contient des macros"),
+    ("demandes.xlsx", zip_bomb(), "une fois décompressé"),
+    ("demandes.xlsx", b"PK\x03\x04 not really a zip", "pas un tableur lisible"),
+    ("demandes.csv", b"%PDF-1.4 a scan", "n'est pas un tableur"),
+    ("demandes.xls", b"\xd0\xcf\x11\xe0", "format qui n'est pas lu ici"),
+    ("demandes.csv", too_many_rows(), "plus de 1000 demandes"),
+    ("demandes.csv", "NISS;Nom;Prénom\n85.03.14-123.02;Dupont;Marie\n".encode(), "Il manque à ce fichier la colonne"),
+    ("demandes.csv", "bonjour\n".encode(), "Aucune ligne de ce fichier ne nomme les colonnes"),
+    ("demandes.csv", ";".join(FRENCH).encode(), "aucune demande"),
+])
+async def test_a_file_that_cannot_be_read_gets_one_sentence_and_nothing_is_kept(chat, name, data, said):
+    db = chat.app.bot_data["engine"].db
+    text, documents = await upload(chat, name, data)
+    assert said in text and text.count("\n") == 0 and documents == [], text
+    with session(db) as s:
+        assert s.exec(select(RequestBatch)).all() == []
+
+
+async def test_a_file_over_two_megabytes_is_refused_before_it_is_downloaded(chat):
+    start = len(chat.recorder.calls)
+    text, _ = await upload(chat, "demandes.xlsx", b"PK\x03\x04" + b"0" * (2 * 1024 * 1024 + 1))
+    assert "au plus 2\u202fMo" in text, text
+    assert "getFile" not in [name for name, _ in chat.recorder.calls[start:]]
+
+
+async def test_formulas_are_read_as_saved_values_hidden_sheets_are_ignored_and_nothing_written_back_runs(chat):
+    visible = [FRENCH, french_row(last="=HYPERLINK(\"http://x\",\"Dupont\")")]
+    hidden = [FRENCH, french_row(niss="88.05.12-002.66", last="Caché")]
+    text, [(_name, checked)] = await upload(chat, "f.xlsx", xlsx_of(visible, hidden_first=hidden))
+    assert "1 ligne lue" in text and "Caché" not in text
+    # openpyxl saved the formula without a value: read as empty, never evaluated
+    assert "« Nom » est vide" in text
+    csv_text, [(_name, back)] = await upload(chat, "f.csv", filled_csv_rows([french_row(last="=1+2")]), "text/csv")
+    written = back.decode("utf-8-sig")
+    assert "'=1+2" in written and "\n=1+2" not in written and ";=1+2" not in written
+
+
+async def test_a_windows_1252_csv_with_commas_is_read(chat):
+    data = filled_csv_rows([french_row(first="Hélène")], delimiter=",", encoding="cp1252")
+    text, _ = await upload(chat, "export excel.csv", data, "text/csv")
+    assert "✅ 1 prête" in text, text
+    await chat.tap(chat.keyboard[0]["text"])
+    await chat.tap("✅ Introduire 1 demande")
+    [filed] = requests(chat.app.bot_data["engine"].db)
+    assert filed.first_name == "Hélène"
+
+
+async def test_another_member_or_organisation_cannot_file_a_members_file(app):
+    db = app.bot_data["engine"].db
+    enrol(db, 3001)
+    enrol(db, 3002)
+    owner, other = Chat(app, app.recorder, 3001), Chat(app, app.recorder, 3002)
+    await upload(owner, "a.xlsx", xlsx_of([FRENCH, french_row()]))
+    certify = owner.keyboard[0]["callback_data"]
+    file_button = owner.button("✅ Introduire 1 demande")["callback_data"]
+    assert "n'attend plus" in await other.press(certify)
+    assert "n'attend plus" in await other.press(file_button)
+    assert requests(db) == []
+
+
+def test_the_command_line_checks_then_files_a_spreadsheet_once(organisations, tmp_path, monkeypatch, capsys):
+    from bot.cli import main
+
+    monkeypatch.setenv("DATABASE_URL", str(organisations.url.render_as_string(hide_password=False)))
+    monkeypatch.chdir(tmp_path)
+    enrol(organisations, 4001)
+    path = tmp_path / "requests.csv"
+    path.write_bytes(filled_csv_rows([french_row(), french_row(niss="88.05.12-002.67")]))
+    assert main(["bulk", str(path), "--organisation", "0234.567.873", "--member", "99"]) == 2
+    assert "Members who may: 1" in capsys.readouterr().err
+    assert main(["bulk", str(path), "--organisation", "0234.567.873", "--member", "1"]) == 0
+    out = capsys.readouterr().out
+    assert "2 rows read" in out and "1 refused" in out and requests(organisations) == []
+    assert main(["bulk", str(path), "--organisation", "0234.567.873", "--member", "1", "--file"]) == 2
+    assert main(["bulk", str(path), "--organisation", "0234.567.873", "--member", "1", "--file", "--certify",
+                 "--lang", "nl"]) == 0
+    [filed] = requests(organisations)
+    back = (tmp_path / "requests-ingediend.csv").read_bytes().decode("utf-8-sig")
+    assert filed.ticket in back and "Resultaat" in back
+    assert main(["bulk", str(path), "--organisation", "0234.567.873", "--member", "1", "--file", "--certify"]) == 2
+    assert "nothing is filed twice" in capsys.readouterr().err and len(requests(organisations)) == 1

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 BOT = Path(__file__).resolve().parent.parent / "bot"
-FEATURES = {f"bot.dialogs.{name}" for name in ("intake", "follow_up", "overview", "members", "schools", "help")}
+FEATURES = {f"bot.dialogs.{name}" for name in ("intake", "bulk", "follow_up", "overview", "members", "schools", "help")}
 
 
 def _imports(path: Path) -> list[tuple[str, tuple[str, ...], int]]:

@@ -479,7 +479,7 @@ async def test_a_database_error_logs_no_value_of_the_statement(chat, monkeypatch
     await to_summary(chat)
     await chat.tap("certified")
 
-    def broken(connection, member, draft_id, fields, now=None):
+    def broken(connection, member, draft_id, fields, now=None, **_where):
         connection.execute(sql("SELECT * FROM no_such_table WHERE name = :name"), {"name": fields["last_name"]})
 
     monkeypatch.setattr(request_store, "file_request", broken)

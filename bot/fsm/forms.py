@@ -225,13 +225,13 @@ class Filled:
     missing: str | None = None
 
 
-def fill(form: Form, ctx: Context, texts: dict[str, str]) -> Filled:
-    """Answer a form's questions from texts given all at once (a row of a spreadsheet), in the form's order, as if
-    each were typed in the chat: every step that applies parses its text and checks it against the answers before it.
-    An answer given beforehand (in `ctx.answers`) stands unless a text is given for it. A step that does something
-    when answered (registers a school, sends a code) is never answered here: it is reported `missing`."""
+def fill(steps: list[Step], ctx: Context, texts: dict[str, str]) -> Filled:
+    """Answer a form's questions (its `steps`) from texts given all at once (a row of a spreadsheet), in their order,
+    as if each were typed in the chat: every step that applies parses its text and checks it against the answers
+    before it. An answer given beforehand (in `ctx.answers`) stands unless a text is given for it. A step that does
+    something when answered (registers a school, sends a code) is never answered here: it is reported `missing`."""
     warnings: list[tuple[str, Any]] = []
-    for step in form.steps:
+    for step in steps:
         if not step.applies_to(ctx) or (step.name in ctx.answers and step.name not in texts):
             continue
         if step.name not in texts or step.after is not None:
