@@ -15,6 +15,7 @@ from pathlib import Path
 import sqlalchemy
 import telegram
 
+from bench.bulk import time_bulk
 from bench.chats import chats_on_postgres
 from bench.dataset import ANCHOR, SEED, YEARS, first_build_seconds, sqlite_dataset
 from bench.intake import INTAKE_NISS_BASE
@@ -54,6 +55,8 @@ WEBAPP_LINE = "Mini App API: first page (50 rows) + count + counts by status, de
 WEBAPP_WEIGHT_LINE = "Mini App page weight (HTML + JS + CSS, uncompressed)"
 EXPORT_RATIO_LINE = "CSV export ÷ a bare csv.writer writing the same rows from memory"
 MEMORY_LINE = "resident memory: open dialogs minus none"
+BULK_CHECK_LINE = "spreadsheet of 1,000 requests (.xlsx), SQLite: read and every row checked"
+BULK_FILE_LINE = "spreadsheet of 1,000 requests (.xlsx), SQLite: checked again and every row filed, one transaction"
 PG_OVERVIEW_PREFIX = "PostgreSQL "
 TWO_PROCESS_LINE = "two processes on one PostgreSQL: updates/s"
 CHATS_LINE = "one process with concurrent updates on PostgreSQL: updates/s"
@@ -61,7 +64,8 @@ POSTGRES_LINES = [PG_RATIO_LINE, *(PG_OVERVIEW_PREFIX + label for label in OVERV
                   TWO_PROCESS_LINE, CHATS_LINE]
 FIGURE_LINES = [INTAKE_LINE, ECHO_LINE, FILING_LINE, RATIO_LINE, LOADED_LINE, PG_RATIO_LINE, STATEMENTS_LINE,
                 *OVERVIEW_LINES.values(), EXPORT_LINE, EXPORT_RATIO_LINE, WEBAPP_LINE, WEBAPP_WEIGHT_LINE, MEMORY_LINE,
-                *(PG_OVERVIEW_PREFIX + label for label in OVERVIEW_LINES.values()), TWO_PROCESS_LINE, CHATS_LINE]
+                BULK_CHECK_LINE, BULK_FILE_LINE, *(PG_OVERVIEW_PREFIX + label for label in OVERVIEW_LINES.values()),
+                TWO_PROCESS_LINE, CHATS_LINE]
 STATEMENTS_TOTAL = "whole intake, mean per update"
 STATEMENT_LINES = [*KINDS, STATEMENTS_TOTAL]  # the rows of the table of statements, also checked by the tests
 NOT_MEASURED = "not measured (no PostgreSQL configured)"
@@ -190,6 +194,11 @@ def table_rows(r: dict) -> list[tuple[str, str, str, str, str]]:
                      f"checking Telegram's launch data: {w['check_us']:.0f} µs more)", "p95 ≤ 20 ms",
         verdict(w["p95"], 20))
     row(WEBAPP_WEIGHT_LINE, f"{w['page_bytes'] / 1024:.1f} KB", "≤ 150 KB", verdict(w["page_bytes"] / 1024, 150))
+    b = r["bulk"]
+    row(BULK_CHECK_LINE, f"{b['check']:.2f} s (best of {b['runs']}, worst {b['check_max']:.2f} s; "
+                         f"{b['bytes'] / 1024:.0f} KB)", "≤ 2 s", verdict(b["check"], 2))
+    row(BULK_FILE_LINE, f"{b['file']:.2f} s (best of {b['runs']}, worst {b['file_max']:.2f} s)", "≤ 5 s",
+        verdict(b["file"], 5))
     m = r["memory"]
     row(MEMORY_LINE, f"{m['mb']:+.2f} MB ({m['open_dialogs'] - 1:,} dialogs, through the product's "
                      f"{m['processor']})", "≤ 2 MB", verdict(m["mb"], 2))
@@ -364,6 +373,11 @@ def render_report(r: dict, quick: bool) -> str:
         "member looked up on each call. The generated members have no Telegram user id, "
         "so the calls carry a session of the terminal's kind; checking Telegram's signed launch data is timed apart "
         "(median of 1,000) and shown beside. The page's weight is its three files as served, uncompressed.",
+        "- Spreadsheet: `bench.bulk.time_bulk`: the French template's columns filled by openpyxl with 1,000 parental "
+        "leaves of different workers (72 KB), on a new SQLite file per run (three runs, the best shown, the worst "
+        "beside): `bot.bulk.read` + `bot.bulk.check` (every row through the intake's steps, as the chat's upload "
+        "does), then `bot.bulk.file_batch` (read and checked again, every row filed by the intake's use case) and "
+        "the commit, as the certified \"File N requests\" tap does.",
         f"- Memory: a fresh process (spawn) builds the Application and engine on a SQLite file, starts it "
         "(`app.start()`), and hands every update to the update queue, whence the Application's update processor "
         f"(the product's {memory['processor']}, {memory['max_concurrent']} at once) takes them, as polling and "
@@ -478,6 +492,8 @@ def main(quick: bool = False, output: Path | str | None = None,
             results["webapp"] = time_webapp(db, data, sizes.query_runs)
         finally:
             db.dispose()
+        say("a spreadsheet of 1,000 requests…")
+        results["bulk"] = time_bulk(folder, rows=1000, runs=3)
         say(f"memory with {sizes.dialogs:,} open dialogs…")
         results["memory"] = measure_memory(sizes, recorded, folder)
         url = postgres_url()
