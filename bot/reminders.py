@@ -81,7 +81,7 @@ def _ending_reminder(request: LeaveRequest, member: Member, lang: str) -> tuple[
     extensible = allows(member.roles, Permission.FILE) and \
         Capacity(request.capacity) in roles_capacities(member.roles)
     worker = short_name(request.last_name, request.first_name)
-    text = t(N_("The {leave} of {worker} (request {ticket}) ends on {end}."),
+    text = t(N_("The leave of request {ticket} ({worker}, {leave}) ends on {end}."),
              leave=label(LeaveType(request.leave_type)), worker=worker, ticket=request.ticket, end=request.end_date)
     lines, buttons = [text], []
     command = t(N_("To see it: /status {ticket}"), ticket=request.ticket)
