@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import io
+import time
 from collections import Counter
 
 import pytest
@@ -14,6 +15,7 @@ from sqlmodel import select
 from bot import onem
 from bot.app import build_engine
 from bot.channels import console
+from bot.channels.telegram import REMINDERS_FIRST
 from bot.core.turn import Options
 from bot.dialogs.actions import EXTEND, SHOW_REQUEST
 from bot.domain.answers import local_today
@@ -336,3 +338,27 @@ async def test_two_processes_on_postgresql_send_each_reminder_once(postgres_url,
         for app in apps:
             await app.shutdown()
         second.dispose()
+
+
+def test_two_bot_processes_on_postgresql_each_send_a_reminder_once(postgres_url, organisations, tmp_path):
+    """`breakbot run --webhook` twice on one database: each runs the reminders' job, each reminder leaves once."""
+    from tests.test_processes import Bots
+
+    users = [3100, 3101, 3102]
+    for user in users:
+        enrol(organisations, user)
+    start = TODAY + dt.timedelta(days=60)
+    ticket = filed(organisations, users[0], start=start, end=period_end(start, 1),
+                   filed_at=utcnow() - dt.timedelta(days=15))
+    bots = Bots(postgres_url, tmp_path)
+    try:
+        for user in users:
+            bots.api.wait_for_replies(user, 1, timeout=REMINDERS_FIRST + 45)
+        time.sleep(5)  # the other process ran its first job too by now (they started together)
+        for user in users:
+            [message] = bots.api.replies(user)
+            assert ticket in message["text"] and "DUBOIS M." in message["text"]
+    finally:
+        bots.close()
+    with session(organisations) as s:
+        assert sorted(r.sent_at is not None for r in s.exec(select(Reminder))) == [True] * len(users)
