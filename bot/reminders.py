@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from dataclasses import dataclass
+from functools import partial
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
@@ -157,8 +158,8 @@ async def deliver(application, engine, limit: int = 100) -> tuple[int, int]:
     """Claim the reminders due and send them; return (sent, given up). A crash between the claim and the message
     loses that reminder rather than risk sending it twice; no network gives the claims back for the next run."""
     sent = failed = 0
-    owed = await engine.offload(claim_due, engine.db, CHANNEL, engine.clock(), engine.default_locale, None, None,
-                                limit)
+    owed = await engine.offload(partial(claim_due, engine.db, CHANNEL, engine.clock(), engine.default_locale,
+                                        limit=limit))
     for index, reminder in enumerate(owed):
         failure = None
         try:

@@ -362,3 +362,28 @@ def test_two_bot_processes_on_postgresql_each_send_a_reminder_once(postgres_url,
         bots.close()
     with session(organisations) as s:
         assert sorted(r.sent_at is not None for r in s.exec(select(Reminder))) == [True] * len(users)
+
+
+async def test_no_network_leaves_the_reminders_for_the_next_run_and_a_blocked_bot_is_not_retried(organisations):
+    from tests.test_notifications import FlakyRequest
+
+    recorder = FlakyRequest()
+    flaky = await make_app(organisations, recorder, clock=lambda: T0)
+    try:
+        enrol(organisations, 1001)
+        enrol(organisations, 1002)
+        start = TODAY + dt.timedelta(days=60)
+        filed(organisations, start=start, end=period_end(start, 1), filed_at=T0 - dt.timedelta(days=15))
+        recorder.offline = True
+        assert await deliver(flaky, engine_of(flaky)) == (0, 0)
+        with session(organisations) as s:
+            assert s.exec(select(Reminder)).all() == []  # the claims were given back
+        recorder.offline = False
+        recorder.blocked.add(1002)
+        assert await deliver(flaky, engine_of(flaky)) == (1, 1)
+        assert set(sent(recorder)) == {1001, 1002}
+        calls = len(recorder.calls)
+        assert await deliver(flaky, engine_of(flaky)) == (0, 0)
+        assert len(recorder.calls) == calls
+    finally:
+        await flaky.shutdown()
