@@ -111,6 +111,8 @@ def claim_due(db, channel: str, now: dt.datetime, default_locale: str, user_key:
         due += [(ReminderKind.ENDING, request, member) for request, member in reminder_store.requests_due(
             session, channel, ReminderKind.ENDING, _roles(Permission.FOLLOW),
             ending=(today, today + dt.timedelta(days=ENDING_DAYS)), user_key=user_key, limit=limit)]
+        # Claimed in one order in every process (the queries sort by id): two processes' inserts wait for each other,
+        # one at a time, and never lock each other out.
         for kind, subject, member in due[:limit]:
             # The matrix itself decides (the query only narrowed by role names).
             if not allows(member.roles, Permission.FILE if kind == ReminderKind.DRAFT else Permission.FOLLOW):
