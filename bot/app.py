@@ -10,14 +10,14 @@ from sqlalchemy.engine import Engine as Database
 from bot.core.engine import Engine
 from bot.core.router import Router, Routes
 from bot.core.turn import Options
-from bot.dialogs import bulk, follow_up, help, intake, members, overview, schools
+from bot.dialogs import bulk, follow_up, help, intake, members, overview, reminders, schools
 from bot.fsm import forms
 from bot.settings import Settings
 from bot.storage.database import make_engine, upgrade
 from bot.storage.models import utcnow
 
 ROUTERS: list[Router] = [intake.router, bulk.router, follow_up.router, overview.router, members.router, schools.router,
-                         help.router, forms.router]
+                         reminders.router, help.router, forms.router]
 # A chat waits this long at most for a command line's write on SQLite, then is told to try again; the event loop
 # (other chats) waits with it, so it is short. Commands wait longer, and keep their own transactions short.
 BOT_BUSY_SECONDS = 2

@@ -15,6 +15,7 @@ from bot.domain.leaves import Community, Status, label
 from bot.domain.records import EventKind
 from bot.domain.roles import Permission, Role, allows
 from bot.i18n import N_, Capitalized, render, resolve_language, t
+from bot.presentation.request_text import short_name
 from bot.storage import organisation_store
 from bot.storage.database import session as open_session
 from bot.storage.models import LeaveRequest, Member, Notification, RequestEvent, School, utcnow
@@ -40,7 +41,7 @@ def queue_for(session: Session, request: LeaveRequest, event: RequestEvent) -> l
 
 def message(request: LeaveRequest, event: RequestEvent, lang: str) -> tuple[str, InlineKeyboardMarkup]:
     """The text and button in one language; the worker is named, never by NISS."""
-    worker = f"{request.last_name.upper()} {request.first_name[:1]}."
+    worker = short_name(request.last_name, request.first_name)
     if event.kind == EventKind.DOCUMENT:  # an attestation added by ONEM's side
         lines = [t(N_("ONEM added a document to request {ticket} ({worker}): {name}."), ticket=request.ticket,
                    worker=worker, name=json.loads(event.changes)["document"][1])]

@@ -191,7 +191,7 @@ async def test_the_command_menu_is_registered_per_language(app):
     menus = [params for name, params in app.recorder.calls if name == "setMyCommands"]
     assert {m.get("language_code") for m in menus} == {None, "fr", "nl", "de", "en"}
     expected = {"new", "bulk", "overview", "status", "cancel", "language", "members", "schools", "invite",
-                "invitations", "logout", "help"}
+                "invitations", "logout", "reminders", "help"}
     assert all({c["command"] for c in m["commands"]} == expected for m in menus)
 
 

@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 from typing import Callable, Iterable, TextIO
 
-from bot import notifications
+from bot import notifications, reminders
 from bot.core.engine import Engine
 from bot.core.views import Input, Upload, View
 from bot.domain.words import plain
@@ -144,10 +144,12 @@ def _missing_file(line: str) -> str | None:
 
 
 def _notifications(engine: Engine, user: str, lang: str, out: TextIO) -> None:
-    """Status changes made meanwhile (breakbot onem ...) are shown to the terminal's user after the reply, the way
-    Telegram shows them between messages."""
+    """Status changes made meanwhile (breakbot onem ...) and reminders due are shown to the terminal's user after the
+    reply, the way Telegram shows them between messages."""
     for text in notifications.take_for(engine.db, CHANNEL, user, lang):
         out.write("\n" + render(t(N_("Notification")), lang).upper() + "\n" + text + "\n")
+    for text in reminders.take_for(engine.db, CHANNEL, user, lang, engine.clock(), engine.default_locale):
+        out.write("\n" + render(t(N_("Reminder")), lang).upper() + "\n" + text + "\n")
 
 
 def interactive_lines(prompt: str = "> "):

@@ -329,11 +329,17 @@ async def prune_job(context) -> None:
     log.info("processed updates pruned: %d", removed)
 
 
+REMINDERS_SECONDS, REMINDERS_FIRST = 300, 15  # every five minutes, the first a little after start
+
+
 def schedule(application: Application, settings: Settings) -> None:
-    """The background work of the bot process: status notifications and the e-mail outbox."""
-    from bot import notifications
+    """The background work of the bot process: status notifications, reminders and the e-mail outbox."""
+    from bot import notifications, reminders
 
     application.job_queue.run_repeating(notifications.deliver_job, interval=10, first=3, name="notifications")
+    # Reminders are due by the day: a few minutes late is on time; every process runs it, each is claimed once.
+    application.job_queue.run_repeating(reminders.deliver_job, interval=REMINDERS_SECONDS, first=REMINDERS_FIRST,
+                                        name="reminders")
     application.job_queue.run_repeating(prune_job, interval=24 * 3600, first=60, name="prune")
     if settings.mail_enabled:
         from bot import mail

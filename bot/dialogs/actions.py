@@ -13,6 +13,7 @@ TICKET = Text("ticket", 20)  # a ticket as shown or typed (with dashes); the han
 
 # intake
 NEW_REQUEST = action("new")
+EXTEND = action("extend", TICKET)  # a new request that continues a leave, from the day after it ends
 
 # one request: consultation, receipt, modification, cancellation, attachments
 SHOW_REQUEST = action("request", TICKET)

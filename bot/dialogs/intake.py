@@ -7,14 +7,17 @@ import logging
 from bot.core.router import Router
 from bot.core.turn import Turn
 from bot.core.views import Button, View
-from bot.dialogs.actions import NEW_REQUEST, SHOW_REQUEST
-from bot.dialogs.questions import STEPS, draft_request, request_fields
+from bot.dialogs.actions import EXTEND, NEW_REQUEST, SHOW_REQUEST
+from bot.dialogs.questions import STEPS, answers_from_request, draft_request, request_fields
 from bot.domain.answers import aware
+from bot.domain.errors import Invalid
+from bot.domain.identifiers import parse_ticket
+from bot.domain.leaves import LIVE, Capacity, Status, label
 from bot.domain.records import DraftStatus
 from bot.domain.roles import Permission, roles_capacities
 from bot.fsm import forms
 from bot.fsm.forms import Act, Back, Context, Do, Form, Trigger
-from bot.i18n import N_, t
+from bot.i18n import N_, Capitalized, t
 from bot.presentation.request_text import (
     ACKNOWLEDGED,
     CERTIFY,
@@ -23,6 +26,7 @@ from bot.presentation.request_text import (
     LEGAL_NOTICE,
     box,
     request_lines,
+    short_name,
 )
 from bot.storage import chat_store, request_store
 from bot.usecases import requests as cases
@@ -148,6 +152,52 @@ def new(turn: Turn) -> list[View]:
 @router.action(NEW_REQUEST, needs=Permission.FILE)
 def new_button(turn: Turn) -> list[View]:
     return _start(turn)
+
+
+def _extension(turn: Turn, typed: str) -> View:
+    """A new request that continues a live leave: the same worker, leave and answers, from the day after it ends.
+    The end date and the written notice are left out, so the confirmation page asks them (and checks the ceilings
+    and the overlap at the end date, as for any request); the rest is shown there, and can be modified."""
+    try:
+        ticket = parse_ticket(typed[:64])
+    except Invalid as wrong:
+        return View([forms.error_line(wrong)])
+    request = request_store.request_by_ticket(turn.session, turn.member.organisation_id, ticket)
+    if request is None:
+        return View([t(N_("There is no request with number {ticket} in your organisation."), ticket=ticket)])
+    if request.status not in LIVE:
+        return View([t(N_("Request {ticket} is \"{status}\": only a request waiting for the worker, being processed or "
+                          "accepted can be extended. /new files a new request."), ticket=request.ticket,
+                       status=Capitalized(label(Status(request.status))))], [new_request_button()])
+    if Capacity(request.capacity) not in roles_capacities(turn.member.role_set):
+        return View([t(N_("Request {ticket} was filed in a capacity your roles do not give you: ask your access "
+                          "manager, or /new to file another request."), ticket=request.ticket)])
+    chat_store.clear_focus(turn.connection, turn.inp.channel, turn.inp.chat_key)  # a new request, not a filed one
+    answers = {name: value for name, value in answers_from_request(request).items()
+               if name not in ("ticket", "end_date", "notice_date")}
+    start = request.end_date + dt.timedelta(days=1)
+    answers["start_date"] = start.isoformat()
+    if turn.member.email:
+        answers["my_email"] = answers["email_proved"] = turn.member.email
+    intro = t(N_("Extension of request {ticket} ({worker}): a new request from {start}, the day after the leave ends, "
+                 "with the same answers. Only what changes is asked; the confirmation page shows everything before "
+                 "you confirm."), ticket=request.ticket, worker=short_name(request.last_name, request.first_name),
+              start=start)
+    return forms.carry_on(turn, INTAKE, answers, notes=[intro])
+
+
+@router.action(EXTEND, needs=Permission.FILE)
+def extend_button(turn: Turn, ticket: str) -> View:
+    return _extension(turn, ticket)
+
+
+@router.command("extend", help=N_("/extend followed by a ticket number: a new request that continues that leave, from "
+                                  "the day after it ends"), needs=Permission.FILE)
+def extend(turn: Turn) -> View:
+    if not turn.inp.text.strip():
+        return View([t(N_("Type /extend followed by the ticket number of the request whose leave goes on, for "
+                          "example /extend 04W-002WSHH-7K-E."))])
+    return _extension(turn, turn.inp.text)
 
 
 @router.command("cancel", menu=N_("Stop the request in progress"),

@@ -30,6 +30,14 @@ class EventKind(StrEnum):
     DOCUMENT = "document"  # ONEM's side: an attestation added
 
 
+class ReminderKind(StrEnum):
+    """What a reminder is about; with its subject and its member, the one event it is sent for."""
+
+    DRAFT = "draft"  # a new request left unfinished (subject: the draft)
+    WAITING = "waiting"  # a request still waiting for the worker's part (subject: the request)
+    ENDING = "ending"  # a leave about to end, which may be extended (subject: the request)
+
+
 class AuditAction(StrEnum):
     """A line of the audit: who looked at or changed what."""
 

@@ -320,6 +320,14 @@ def start(turn: Turn, form: Form, answers: dict, *, notes: list = (), request_id
     return settle(turn, ctx, list(notes), replace)
 
 
+def carry_on(turn: Turn, form: Form, answers: dict, *, notes: list = (), replace: bool = False) -> View:
+    """A new draft of `form` that starts with most of its answers (another request's, to go on from): it opens at
+    its summary, which asks, one by one, every answer missing or no longer fitting the others (`check`), as it does
+    for any draft, and is shown once none is."""
+    turn.open_draft(form.name, SUMMARY, answers)
+    return settle(turn, context(turn), list(notes), replace)
+
+
 def _guard(turn: Turn, version: int | None, trigger: Trigger | None = None) -> list[View] | None:
     """What a button or a text gets instead of acting: no open form, an older message's button, a long pause."""
     draft = turn.draft

@@ -26,6 +26,13 @@ CERTIFY = N_("{box} I certify that all the data on this form are correct. I unde
 CITIZEN_REMINDER = N_("The worker must now complete this request through the citizen web application "
                       "\"Dossier Interruption de carrière et crédit-temps\".")
 
+def short_name(last_name: str | None, first_name: str | None = None) -> str:
+    """A worker as messages outside the request name them, never by NISS: DUBOIS M. (the last name alone when the
+    first is not known yet)."""
+    initial = f" {first_name.strip()[:1].upper()}." if first_name and first_name.strip() else ""
+    return f"{(last_name or '').upper()}{initial}"
+
+
 # What each answer of a request is called (the summary's buttons, the history's changes, the acknowledgement).
 ANSWER_LABEL = {
     "capacity": N_("Capacity"),

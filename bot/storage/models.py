@@ -15,11 +15,12 @@ from sqlalchemy import (
     UniqueConstraint,
     false,
     text,
+    true,
 )
 from sqlmodel import Field, SQLModel
 
 from bot.domain.leaves import Status
-from bot.domain.records import AuditAction, BatchStatus, DraftStatus, EventKind
+from bot.domain.records import AuditAction, BatchStatus, DraftStatus, EventKind, ReminderKind
 from bot.domain.roles import Role
 from bot.storage.types import Roles, Word
 
@@ -83,6 +84,7 @@ class Member(SQLModel, table=True):
     email_verified_at: dt.datetime | None = None  # when the member typed the code sent to that address
     enrolled_at: dt.datetime = Field(default_factory=utcnow)
     revoked_at: dt.datetime | None = None
+    reminders: bool = Field(default=True, sa_column_kwargs={"server_default": true()})  # /reminders turns them off
 
     @property
     def role_set(self) -> frozenset[Role]:
@@ -261,6 +263,21 @@ class Notification(SQLModel, table=True):
     event_id: int = Field(foreign_key="request_event.id")
     created_at: dt.datetime = Field(default_factory=utcnow)
     sent_at: dt.datetime | None = Field(default=None, index=True)
+    failed_at: dt.datetime | None = None  # given up (the user blocked the bot, or left)
+    error: str | None = Field(default=None, max_length=200)
+
+
+class Reminder(SQLModel, table=True):
+    """A reminder claimed for one member about one subject (a draft or a request). The row is unique per (kind,
+    subject, member): the process whose insert lands sends it, any other insert meets it and sends nothing."""
+
+    __table_args__ = (UniqueConstraint("kind", "subject_id", "member_id", name="ux_reminder_once"),)
+    id: int | None = Field(default=None, primary_key=True)
+    kind: ReminderKind = Field(sa_type=Word(ReminderKind, 10), nullable=False)
+    subject_id: int  # the draft's id (kind draft) or the request's (waiting, ending)
+    member_id: int = Field(foreign_key="member.id", index=True)
+    created_at: dt.datetime = Field(default_factory=utcnow)
+    sent_at: dt.datetime | None = None
     failed_at: dt.datetime | None = None  # given up (the user blocked the bot, or left)
     error: str | None = Field(default=None, max_length=200)
 
