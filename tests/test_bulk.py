@@ -377,3 +377,34 @@ def test_the_command_line_checks_then_files_a_spreadsheet_once(organisations, tm
     assert filed.ticket in back and "Resultaat" in back
     assert main(["bulk", str(path), "--organisation", "0234.567.873", "--member", "1", "--file", "--certify"]) == 2
     assert "nothing is filed twice" in capsys.readouterr().err and len(requests(organisations)) == 1
+
+
+async def test_two_processes_tapping_file_at_once_on_postgresql_file_each_row_once(postgres_url, organisations,
+                                                                                    tmp_path):
+    """The same member's "File 2 requests" reaches two bot processes at the same moment (a double tap that two
+    webhook processes took): the file's row is locked, and each line of it is filed once."""
+    import asyncio
+
+    from bot.storage.database import make_engine
+    from tests.conftest import RecordingRequest, button_update, make_app
+
+    enrol(organisations, 1001)
+    second = make_engine(postgres_url)
+    recorders = [RecordingRequest(), RecordingRequest()]
+    apps = [await make_app(organisations, recorders[0]),
+            await make_app(second, recorders[1], attachments_dir=tmp_path / "second")]
+    try:
+        chat = Chat(apps[0], recorders[0], 1001)
+        await upload(chat, "a.xlsx", xlsx_of([FRENCH, french_row(), french_row(niss="88.05.12-002.66")]))
+        await chat.tap(chat.keyboard[0]["text"])
+        data = chat.button("✅ Introduire 2 demandes")["callback_data"]
+        await asyncio.gather(*(app.process_update(button_update(app, 1001, data)) for app in apps))
+        filed = requests(organisations)
+        assert sorted(r.batch_line for r in filed) == [2, 3]
+        said = [p.get("text") or p.get("caption") or "" for recorder in recorders for n, p in recorder.calls
+                if n in ("sendMessage", "editMessageText", "sendDocument")]
+        assert sum("2 demandes introduites" in text for text in said) == 1, said[-4:]
+    finally:
+        for app in apps:
+            await app.shutdown()
+        second.dispose()

@@ -29,8 +29,8 @@ def upgrade() -> None:
         sa.Column("certified", sa.Boolean(), nullable=False),
         sa.Column("status", sa.String(length=8), nullable=False),
         sa.Column("version", sa.Integer(), nullable=False),
-        sa.Column("created_at", sa.DateTime(), nullable=False),
-        sa.Column("filed_at", sa.DateTime(), nullable=True),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("filed_at", sa.DateTime(timezone=True), nullable=True),
     )
     op.create_index("ix_batch_org_digest", "request_batch", ["organisation_id", "digest"])
     op.create_index("ix_request_batch_member_id", "request_batch", ["member_id"])
