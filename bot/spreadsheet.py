@@ -235,8 +235,8 @@ def template_xlsx(columns: list[Column], title: str, explanations: dict[str, str
         head.font, head.fill = Font(bold=True), PatternFill("solid", fgColor=HEADER_FILL)
         head.alignment = Alignment(wrap_text=True, vertical="top")
         sheet.column_dimensions[letter].width = max(14, min(36, len(column.header) + 4))
-        for row in range(2, MAX_ROWS + 2):  # typed text stays text: a NISS keeps its zeros, 11/22 is no date
-            sheet.cell(row=row, column=index).number_format = "@"
+        # The whole column is text (its default style, not a thousand cells): a NISS keeps its zeros, 11/22 is no date
+        sheet.column_dimensions[letter].number_format = "@"
         if column.choices:
             for position, choice in enumerate(column.choices, start=1):
                 lists.cell(row=position, column=index, value=choice).data_type = "s"
