@@ -143,6 +143,13 @@ async def test_the_template_filled_in_is_checked_then_filed_whole_after_the_cert
     assert all(r.ticket in text for r in filed)
     [(name, with_tickets)] = documents
     assert [r[-1] for r in result_rows(with_tickets, "xlsx")[1:]] == [r.ticket for r in filed]
+    start = len(chat.recorder.calls)
+    await chat.tap("📄 Leurs accusés de réception (ZIP de PDF)")
+    _text, [(zip_name, zipped)] = replies(chat, start)
+    archive = zipfile.ZipFile(io.BytesIO(zipped))
+    assert zip_name.endswith(".zip") and sorted(archive.namelist()) == sorted(
+        f"accuse-de-reception-{r.ticket}.pdf" for r in filed)
+    assert all(archive.read(n).startswith(b"%PDF") for n in archive.namelist())
     with session(db) as s:
         assert {e.source for e in s.exec(select(RequestEvent))} == {"spreadsheet"}
     # The same tap again, and the same file again: nothing is filed twice.

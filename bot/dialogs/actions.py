@@ -65,6 +65,7 @@ CHECK_SCHOOL = action("school.checked", BCE)  # an access manager confirms a sch
 BULK_CERTIFY = action("bulk.certify", Number("batch"), Number("version"))
 BULK_FILE = action("bulk.file", Number("batch"), Number("version"))
 BULK_DROP = action("bulk.drop", Number("batch"), Number("version"))
+BULK_RECEIPTS = action("bulk.receipts", Number("batch"))  # the acknowledgements of a filed file, as one ZIP
 
 # language
 LANGUAGE = action("language", Word("language", LANGUAGES))

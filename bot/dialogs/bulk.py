@@ -19,14 +19,15 @@ from bot.bulk import (
 from bot.core.router import Router
 from bot.core.turn import Turn
 from bot.core.views import View
-from bot.dialogs.actions import BULK_CERTIFY, BULK_DROP, BULK_FILE
+from bot.dialogs.actions import BULK_CERTIFY, BULK_DROP, BULK_FILE, BULK_RECEIPTS
 from bot.domain.answers import aware, local_today
 from bot.domain.records import BatchStatus
 from bot.domain.roles import Permission
-from bot.i18n import N_, t, tn
+from bot.i18n import N_, render, t, tn
 from bot.presentation.request_text import CERTIFY, LEGAL_NOTICE, box
 from bot.spreadsheet import Unreadable
 from bot.storage import batch_store
+from bot.usecases import requests as cases
 
 log = logging.getLogger(__name__)
 router = Router("bulk")
@@ -152,6 +153,22 @@ def file(turn: Turn, batch_id: int, version: int) -> list[View]:
                 "each one and its acknowledgement.", len(tickets), count=len(tickets)), "", *listed]
     if len(tickets) > FILED_SHOWN:
         lines.append(t(N_("… and the others: see the file.")))
-    return [View(lines, replace=True, document=result_document(checked, batch.filename, turn.lang, tickets))]
+    button = [[BULK_RECEIPTS.button(t(N_("📄 Their acknowledgements (ZIP of PDFs)")), batch.id)]]
+    return [View(lines, replace=True), View([], button, document=result_document(checked, batch.filename, turn.lang,
+                                                                                  tickets))]
+
+
+@router.action(BULK_RECEIPTS, needs=Permission.FOLLOW)
+def receipts(turn: Turn, batch_id: int) -> View:
+    """The acknowledgements of every request a file of the member's filed, in one ZIP."""
+    batch = batch_store.batch_of(turn.session, turn.member, batch_id)
+    if batch is None or batch.status != BatchStatus.FILED:
+        return View([t(N_("This file has not been filed: there is no acknowledgement to send."))])
+    filed = batch_store.requests_of(turn.session, batch)
+    stem = render(t(N_("acknowledgements")), turn.lang)
+    document = cases.receipts(turn.session, turn.member, filed, turn.lang, f"{stem}-{batch.filed_at:%Y-%m-%d}.zip")
+    return View([tn("The acknowledgement of the {count} request filed from \"{name}\", one PDF each.",
+                    "The acknowledgements of the {count} requests filed from \"{name}\", one PDF each.", len(filed),
+                    count=len(filed), name=batch.filename)], document=document)
 
 

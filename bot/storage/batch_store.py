@@ -52,6 +52,13 @@ def tickets_of(session: Session, batch: RequestBatch) -> dict[int, str]:
     return dict(rows.all())
 
 
+def requests_of(session: Session, batch: RequestBatch) -> list[LeaveRequest]:
+    """The requests a file filed, in the order of its lines."""
+    return list(session.exec(select(LeaveRequest).where(LeaveRequest.batch_id == batch.id,
+                                                        LeaveRequest.organisation_id == batch.organisation_id)
+                             .order_by(LeaveRequest.batch_line)))
+
+
 def prune(db, now: dt.datetime) -> int:
     """Forget the files checked and never filed; a filed one keeps only its digest and its tickets."""
     with db.begin() as connection:

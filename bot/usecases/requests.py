@@ -85,6 +85,35 @@ def receipt(session: Session, member, request: LeaveRequest, lang: str) -> Docum
     return Document(receipt_filename(request.ticket, lang), data=data)
 
 
+def receipts(session: Session, member, requests: list[LeaveRequest], lang: str, filename: str) -> Document:
+    """The acknowledgements of several requests of the member's organisation (a spreadsheet's), as one ZIP of PDFs,
+    each audited in this turn; the PDFs are made when the channel asks for the bytes, in a session of their own (a
+    thousand take seconds: the chat makes them after its turn, off the event loop)."""
+    import io
+    import zipfile
+
+    from bot.receipt import receipt_filename, receipt_pdf
+
+    needs(member, Permission.FOLLOW)
+    mine = [r for r in requests if r.organisation_id == member.organisation_id]
+    for request in mine:
+        audit.record(session, member, AuditAction.RECEIPT, request)
+    reveal, ids = member.may(Permission.READ_NISS), [r.id for r in mine]
+    engine = session.get_bind().engine
+
+    def produce() -> bytes:
+        out = io.BytesIO()
+        with Session(engine) as own, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+            organisation = own.get(Organisation, member.organisation_id)
+            for request_id in ids:
+                request = own.get(LeaveRequest, request_id)
+                archive.writestr(receipt_filename(request.ticket, lang),
+                                 receipt_pdf(own, request, organisation, lang, reveal=reveal))
+        return out.getvalue()
+
+    return Document(filename, produce=produce)
+
+
 def document(session: Session, member, attachment_id: int, folder: Path
              ) -> tuple[Attachment, LeaveRequest, Document] | None:
     """One document of a request of the member's organisation, sent back as <ticket>-<n>.<type>; None when there is
@@ -170,4 +199,4 @@ def export(session: Session, member, filters: Filters, lang: str, exports: Expor
 
 
 __all__ = ["Busy", "NotAllowed", "Outdated", "TooLate", "Unacceptable", "attach", "cancel", "consult", "decide",
-           "document", "export", "file", "modify", "receipt"]
+           "document", "export", "file", "modify", "receipt", "receipts"]
