@@ -13,6 +13,7 @@ from openpyxl import Workbook, load_workbook
 from sqlmodel import select
 from telegram import Update
 
+from bot.domain.records import BatchStatus
 from bot.storage.database import session
 from bot.storage.models import LeaveRequest, RequestBatch, RequestEvent
 from tests.conftest import SCHOOL_FWB, SCHOOL_VL, Chat, enrol
@@ -415,3 +416,27 @@ async def test_two_processes_tapping_file_at_once_on_postgresql_file_each_row_on
         for app in apps:
             await app.shutdown()
         second.dispose()
+
+
+async def test_a_file_checked_and_never_filed_is_forgotten_after_two_days_a_filed_one_keeps_its_tickets(chat):
+    from bot.channels.telegram import prune_job
+    from bot.storage.models import utcnow
+
+    db = chat.app.bot_data["engine"].db
+    await upload(chat, "a.xlsx", xlsx_of([FRENCH, french_row()]))
+    await chat.tap(chat.keyboard[0]["text"])
+    await chat.tap("✅ Introduire 1 demande")
+    await upload(chat, "b.xlsx", xlsx_of([FRENCH, french_row(niss="88.05.12-002.66")]))
+    with session(db) as s:
+        for batch in s.exec(select(RequestBatch)):
+            batch.created_at = utcnow() - dt.timedelta(days=3)
+            s.add(batch)
+        s.commit()
+
+    class Context:
+        application = chat.app
+
+    await prune_job(Context())
+    with session(db) as s:
+        [kept] = s.exec(select(RequestBatch)).all()
+    assert kept.status == BatchStatus.FILED and kept.content is None and len(requests(db)) == 1

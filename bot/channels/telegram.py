@@ -321,12 +321,15 @@ def build_application(settings: Settings, engine: Engine, request: BaseRequest |
 
 
 async def prune_job(context) -> None:
-    """Once a day: the ids of updates older than a week are forgotten (Telegram redelivers within a day)."""
+    """Once a day: the ids of updates older than a week are forgotten (Telegram redelivers within a day), and the
+    spreadsheets checked and never filed (they hold national numbers) after two days."""
+    from bot.storage import batch_store
     from bot.storage.chat_store import prune_processed_updates
 
     engine = context.application.bot_data["engine"]
     removed = await engine.offload(prune_processed_updates, engine.db, engine.clock())
-    log.info("processed updates pruned: %d", removed)
+    files = await engine.offload(batch_store.prune, engine.db, engine.clock())
+    log.info("processed updates pruned: %d; spreadsheets never filed forgotten: %d", removed, files)
 
 
 REMINDERS_SECONDS, REMINDERS_FIRST = 300, 15  # every five minutes, the first a little after start
