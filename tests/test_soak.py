@@ -112,7 +112,10 @@ class Soak:
         reply = self.tap(user, reply, "certified")
         double = self.rng.random() < 0.2
         reply = self.tap(user, reply, "confirm", again=double)
-        match = TICKET.search((reply or {}).get("text", ""))
+        text = (reply or {}).get("text", "")
+        # Only the acknowledgement names the ticket just filed: a confirmation page shown again may name another
+        # member's request for the same worker, whose dates the new one now overlaps.
+        match = TICKET.search(text) if text.startswith("Accusé de réception") else None
         self.done["confirm (twice)" if double else "confirm"] += 1
         if match:
             with self.guard:
