@@ -39,6 +39,7 @@ from bot.presentation.request_text import CERTIFY, LEGAL_NOTICE, box, filed_on, 
 from bot.storage import chat_store, request_store
 from bot.storage.models import LeaveRequest
 from bot.usecases import requests as cases
+from bot.worker_mail import last_worker_mail
 
 log = logging.getLogger(__name__)
 router = Router("follow-up")
@@ -59,6 +60,9 @@ def consultation(turn: Turn, request: LeaveRequest, notes: list | None = None, b
     lines += ["", *request_lines(session, request, turn.member.organisation_name,
                                  reveal=turn.member.may(Permission.READ_NISS)), "", t(N_("History:"))]
     lines += [["• ", event_line(session, e)] for e in request_store.history_of(session, request)]
+    waiting = last_worker_mail(session, request) if request.email else None
+    if waiting is not None and waiting.sent_at is None:  # the history says it only once the mail server took it
+        lines.append(["• ", t(N_("E-mail to the worker waiting to be sent ({email})"), email=waiting.recipient)])
     attachments = request_store.attachments_of(session, request)
     buttons = [[RECEIPT.button(t(N_("📄 Acknowledgement (PDF)")), request.ticket)]]
     changes = [button for permission, button in (

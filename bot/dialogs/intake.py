@@ -99,7 +99,7 @@ def _file(turn: Turn, ctx: Context) -> View:
     email = ctx.answers.get("email_proved") if turn.options.mail_enabled else None
     try:
         request = cases.file(turn.connection, turn.session, turn.member, turn.draft.id, request_fields(ctx.answers),
-                             turn.now, email=email, lang=turn.lang)
+                             turn.now, email=email, lang=turn.lang, mail_enabled=turn.options.mail_enabled)
     except cases.NotAllowed:  # their roles changed since they began (no longer filing, or not in this capacity)
         return _not_filed(turn, ctx)
     forms.end(turn, ctx, Trigger.CONFIRM)

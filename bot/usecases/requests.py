@@ -1,5 +1,6 @@
 """A request's life, written once for every channel: file, consult, modify, cancel, give the acknowledgement, attach
-a document and send one back, record ONEM's decision, export. See bot/usecases/__init__.py for what each one does."""
+a document and send one back, record ONEM's decision, export. See
+bot/usecases/__init__.py for what each one does."""
 from __future__ import annotations
 
 import datetime as dt
@@ -20,16 +21,19 @@ from bot.presentation.filters import Filters
 from bot.storage import audit, request_store
 from bot.storage.models import Attachment, LeaveRequest, Organisation, RequestEvent
 from bot.usecases.common import Busy, NotAllowed, TooLate, Unacceptable, needs
+from bot.worker_mail import enqueue_worker_mail
 
 log = logging.getLogger(__name__)
 Outdated = request_store.Outdated  # a modification begun on a version of the request that changed since
 
 
 def file(connection: Connection, session: Session, member, draft_id: int | None, fields: dict, now: dt.datetime, *,
-         email: str | None = None, lang: str = "fr", batch: tuple[int, int] | None = None, source: str = "chat"):
+         email: str | None = None, lang: str = "fr", batch: tuple[int, int] | None = None, source: str = "chat",
+         mail_enabled: bool = False):
     """Store a request once per draft, or per line of a spreadsheet (`batch`) (its "filed" event is its audit line),
     and queue the confirmation e-mail to a proved `email`, if any. The member must be allowed to file, in that
-    capacity."""
+    capacity. With a mail server (`mail_enabled`), the worker is sent their next step at the address the request
+    gives, if any."""
     needs(member, Permission.FILE)
     if Capacity(fields["capacity"]) not in roles_capacities(member.role_set):
         raise NotAllowed(Permission.FILE)
@@ -39,6 +43,11 @@ def file(connection: Connection, session: Session, member, draft_id: int | None,
         from bot.mail import enqueue_acknowledgement  # the PDF library is loaded only with a mail server
 
         enqueue_acknowledgement(session, request, session.get(Organisation, member.organisation_id), email, lang)
+    if mail_enabled and request.email:
+        try:
+            enqueue_worker_mail(session, request, lang, now)
+        except ValueError:  # an address that is not one plain address: the filing stands, without the e-mail
+            log.warning("request %s: the worker's e-mail address is not usable, nothing sent", request.ticket)
     return request
 
 

@@ -1,0 +1,159 @@
+"""The worker's next step by e-mail: queued when a request is filed, in the language of the worker's Community,
+delivered through the outbox to a real SMTP server, and written in the request's history."""
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from sqlmodel import select
+
+from bot.storage import organisation_store
+from bot.storage.database import session
+from bot.storage.models import LeaveRequest, OutboxMail, RequestEvent
+from tests.conftest import ORG_BCE, SCHOOL_FWB, SCHOOL_VL, Chat, RecordingRequest, enrol, make_app
+from tests.test_intake_dialog import START, TICKET, TODAY, confirm
+from tests.test_mail import Server, deliver, free_port, outbox, settings_for
+
+SCHOOL_DG = "0200000043"
+WORKER = "marie.dupont@example.be"
+FULL_NISS = ("85.03.14-123.02", "85031412302")
+MASKED_NISS = "85.**.**-***.02"
+
+
+@pytest.fixture
+def smtp():
+    """A real SMTP server on a local port, started by the test when it wants the mail taken."""
+    server = Server(free_port())
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+async def mail_app(organisations):
+    """The application with a mail server configured, and a school of each Community."""
+    with session(organisations) as s:
+        organisation_store.add_school(s, organisation_store.organisation_by_bce(s, ORG_BCE), SCHOOL_DG, "dg",
+                                      "Schule C")
+        s.commit()
+    now = [dt.datetime.now(dt.UTC)]
+    recorder = RecordingRequest()
+    app = await make_app(organisations, recorder, clock=lambda: now[0], mail_enabled=True)
+    app.recorder, app.now = recorder, now
+    yield app
+    await app.shutdown()
+
+
+async def file(chat: Chat, email: str | None = WORKER, community="fwb", school=SCHOOL_FWB) -> str:
+    """The intake to its end, with the worker's e-mail (or none); returns the ticket."""
+    await chat.send("/new")
+    if community:
+        await chat.tap(community)
+        await chat.tap(school)
+    await chat.send("85.03.14-123.02")
+    await chat.send("Dupont")
+    await chat.send("Marie")
+    await chat.tap("statutory" if community else "contractual")
+    await (chat.send(email) if email else chat.tap("skip"))
+    await chat.tap("parental")
+    await chat.tap("full")
+    await chat.send(START.strftime("%d/%m/%Y"))
+    await chat.tap("m1")
+    await chat.send("20h00")
+    await chat.tap("same")
+    await chat.send(TODAY.strftime("%d/%m/%Y"))
+    await chat.tap("no")
+    return TICKET.search(await confirm(chat)).group(0)
+
+
+def worker_mails(db) -> list[OutboxMail]:
+    return [mail for mail in outbox(db) if mail.request_id is not None]
+
+
+# What each language says, as the worker reads it: the subject, the citizens' application by its name there, the
+# status the request waits in.
+SAID = {
+    "fr": ("complétez votre partie auprès de l'ONEM", "Dossier Interruption de carrière et crédit-temps",
+           "En attente d'info du travailleur", "Bonjour Marie DUPONT"),
+    "nl": ("vul uw deel aan bij de RVA", "Dossier Loopbaanonderbreking en tijdskrediet",
+           "In afwachting van inlichtingen van de werknemer", "Beste Marie DUPONT"),
+    "de": ("Ergänzen Sie Ihren Teil beim LfA", "Akte Laufbahnunterbrechung und Zeitkredit",
+           "Wartet auf Angaben des Arbeitnehmers", "Guten Tag Marie DUPONT"),
+}
+
+
+@pytest.mark.parametrize("community, school, lang", [("fwb", SCHOOL_FWB, "fr"), ("vl", SCHOOL_VL, "nl"),
+                                                      ("dg", SCHOOL_DG, "de")])
+async def test_the_worker_gets_the_ticket_and_their_next_step_in_their_communitys_language(
+        mail_app, smtp, community, school, lang):
+    db = mail_app.bot_data["engine"].db
+    enrol(db, 1001)
+    chat = Chat(mail_app, mail_app.recorder, 1001, "fr")  # the member speaks French, whatever the school's language
+    ticket = await file(chat, community=community, school=school)
+    [queued] = worker_mails(db)
+    assert queued.recipient == WORKER and queued.sent_at is None
+    mailbox = smtp.start()
+    assert deliver(db, settings_for(smtp.port), now=mail_app.now[0] + dt.timedelta(seconds=1)) == (1, 0)
+    [envelope] = mailbox.envelopes
+    assert envelope.rcpt_tos == [WORKER]
+    [message] = mailbox.messages()
+    body = message.get_body(("plain",)).get_content()
+    subject, application, waiting, greeting = SAID[lang]
+    assert ticket in message["Subject"] and subject in message["Subject"]
+    assert ticket in body and application in body and waiting in body and greeting in body
+    assert MASKED_NISS in body and not any(niss in body for niss in FULL_NISS)
+    assert not any(niss in message["Subject"] for niss in FULL_NISS)
+    others = [said for other, said in SAID.items() if other != lang]
+    assert not any(application in body for _s, application, _w, _g in others)  # one language, not a mix
+
+
+async def test_the_history_says_when_the_e_mail_left(mail_app, smtp):
+    db = mail_app.bot_data["engine"].db
+    enrol(db, 1001)
+    chat = Chat(mail_app, mail_app.recorder, 1001, "fr")
+    ticket = await file(chat)
+    shown = await chat.send(f"/status {ticket}")
+    assert f"E-mail au travailleur en attente d'envoi ({WORKER})" in shown
+    assert "envoyé au travailleur" not in shown
+    with session(db) as s:
+        assert [e.kind for e in s.exec(select(RequestEvent))] == ["filed"]
+    settings = settings_for(smtp.port)
+    assert deliver(db, settings, now=mail_app.now[0] + dt.timedelta(seconds=1)) == (0, 1)  # the server is down
+    with session(db) as s:
+        assert [e.kind for e in s.exec(select(RequestEvent))] == ["filed"]  # not sent: not in the history
+    smtp.start()
+    assert deliver(db, settings, now=mail_app.now[0] + dt.timedelta(minutes=2)) == (1, 0)
+    with session(db) as s:
+        events = s.exec(select(RequestEvent).order_by(RequestEvent.id)).all()
+    assert [e.kind for e in events] == ["filed", "worker mail"] and events[1].member_id is None
+    shown = await chat.send(f"/status {ticket}")
+    assert f"e-mail envoyé au travailleur avec sa prochaine étape ({WORKER})" in shown
+    assert "en attente d'envoi" not in shown
+
+
+async def test_own_staff_are_written_to_in_the_language_of_the_member_who_files(mail_app, smtp):
+    db = mail_app.bot_data["engine"].db
+    enrol(db, 2002, roles=("employer",))
+    chat = Chat(mail_app, mail_app.recorder, 2002, "nl")
+    ticket = await file(chat, community=None)
+    mailbox = smtp.start()
+    assert deliver(db, settings_for(smtp.port), now=mail_app.now[0] + dt.timedelta(seconds=1)) == (1, 0)
+    [message] = mailbox.messages()
+    body = message.get_body(("plain",)).get_content()
+    assert ticket in message["Subject"] and SAID["nl"][0] in message["Subject"] and SAID["nl"][1] in body
+    assert "PO Y, uw werkgever" in body
+
+
+async def test_no_e_mail_without_the_workers_address(mail_app):
+    db = mail_app.bot_data["engine"].db
+    enrol(db, 1001)
+    chat = Chat(mail_app, mail_app.recorder, 1001)
+    assert TICKET.fullmatch(await file(chat, email=None))
+    assert worker_mails(db) == []
+
+
+async def test_nothing_is_queued_without_a_mail_server(chat):
+    db = chat.app.bot_data["engine"].db
+    assert TICKET.fullmatch(await file(chat))
+    with session(db) as s:
+        assert s.exec(select(LeaveRequest)).one().email == WORKER
+    assert outbox(db) == []
