@@ -1,5 +1,5 @@
 """The worker's next step by e-mail: queued when a request is filed, in the language of the worker's Community,
-delivered through the outbox to a real SMTP server, and written in the request's history."""
+delivered through the outbox to a real SMTP server, written in the request's history, and sent again on request."""
 from __future__ import annotations
 
 import datetime as dt
@@ -7,9 +7,10 @@ import datetime as dt
 import pytest
 from sqlmodel import select
 
+from bot.dialogs.actions import ASK_CANCEL, CANCEL, WORKER_MAIL
 from bot.storage import organisation_store
 from bot.storage.database import session
-from bot.storage.models import LeaveRequest, OutboxMail, RequestEvent
+from bot.storage.models import AuditEntry, LeaveRequest, OutboxMail, RequestEvent
 from tests.conftest import ORG_BCE, SCHOOL_FWB, SCHOOL_VL, Chat, RecordingRequest, enrol, make_app
 from tests.test_intake_dialog import START, TICKET, TODAY, confirm
 from tests.test_mail import Server, deliver, free_port, outbox, settings_for
@@ -147,13 +148,55 @@ async def test_no_e_mail_without_the_workers_address(mail_app):
     db = mail_app.bot_data["engine"].db
     enrol(db, 1001)
     chat = Chat(mail_app, mail_app.recorder, 1001)
-    assert TICKET.fullmatch(await file(chat, email=None))
+    ticket = await file(chat, email=None)
     assert worker_mails(db) == []
+    await chat.send(f"/status {ticket}")
+    assert not any(b["callback_data"] == WORKER_MAIL.pack(ticket) for b in chat.keyboard)
+    reply = await chat.press(WORKER_MAIL.pack(ticket))  # a forged or stale button
+    assert "Cette demande ne mentionne pas d'adresse e-mail pour le travailleur." in reply and worker_mails(db) == []
 
 
-async def test_nothing_is_queued_without_a_mail_server(chat):
+async def test_nothing_is_queued_or_offered_without_a_mail_server(chat):
     db = chat.app.bot_data["engine"].db
-    assert TICKET.fullmatch(await file(chat))
+    ticket = await file(chat)
     with session(db) as s:
         assert s.exec(select(LeaveRequest)).one().email == WORKER
     assert outbox(db) == []
+    await chat.send(f"/status {ticket}")
+    assert not any(b["callback_data"] == WORKER_MAIL.pack(ticket) for b in chat.keyboard)
+    reply = await chat.press(WORKER_MAIL.pack(ticket))
+    assert "pas de serveur de messagerie" in reply and outbox(db) == []
+
+
+async def test_sending_again_is_offered_audited_and_not_twice_in_a_few_minutes(mail_app):
+    db = mail_app.bot_data["engine"].db
+    enrol(db, 1001)
+    chat = Chat(mail_app, mail_app.recorder, 1001)
+    ticket = await file(chat)
+    await chat.send(f"/status {ticket}")
+    reply = await chat.tap(WORKER_MAIL.pack(ticket))
+    assert "patientez" in reply.casefold() and len(worker_mails(db)) == 1  # the filing's own, a moment ago
+    mail_app.now[0] += dt.timedelta(minutes=6)
+    await chat.send(f"/status {ticket}")
+    reply = await chat.tap(WORKER_MAIL.pack(ticket))
+    assert f"en route vers le travailleur ({WORKER})" in reply
+    first, again = worker_mails(db)
+    assert again.body == first.body and again.subject == first.subject and again.sent_at is None
+    reply = await chat.press(WORKER_MAIL.pack(ticket))  # a second tap
+    assert "patientez" in reply.casefold() and len(worker_mails(db)) == 2
+    with session(db) as s:
+        [entry] = s.exec(select(AuditEntry).where(AuditEntry.action == "worker mail")).all()
+    assert entry.member_id is not None and entry.detail == WORKER
+
+
+async def test_a_cancelled_request_is_not_sent_again(mail_app):
+    db = mail_app.bot_data["engine"].db
+    enrol(db, 1001)
+    chat = Chat(mail_app, mail_app.recorder, 1001)
+    ticket = await file(chat)
+    await chat.press(ASK_CANCEL.pack(ticket))
+    shown = await chat.tap(CANCEL.pack(ticket))
+    assert "annulée" in shown and not any(b["callback_data"] == WORKER_MAIL.pack(ticket) for b in chat.keyboard)
+    mail_app.now[0] += dt.timedelta(minutes=6)
+    reply = await chat.press(WORKER_MAIL.pack(ticket))
+    assert "Annulée" in reply and "attend" in reply and len(worker_mails(db)) == 1

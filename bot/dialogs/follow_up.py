@@ -1,5 +1,6 @@
 """Following a filed request: /status, one request in full with its history and documents, its receipt, its
-modification (a form on the intake's questions), its cancellation, and the documents attached to it."""
+modification (a form on the intake's questions), its cancellation, the documents attached to it, and the worker's
+e-mail sent again."""
 from __future__ import annotations
 
 import datetime as dt
@@ -20,6 +21,7 @@ from bot.dialogs.actions import (
     OVERVIEW_START,
     RECEIPT,
     SHOW_REQUEST,
+    WORKER_MAIL,
     request_table_button,
     table_button,
 )
@@ -71,6 +73,8 @@ def consultation(turn: Turn, request: LeaveRequest, notes: list | None = None, b
         if turn.member.may(permission)]
     if request.status in UNDECIDED and changes:  # only what the member's roles allow
         buttons.append(changes)
+    if _may_mail_worker(turn, request):
+        buttons.append([WORKER_MAIL.button(t(N_("✉ Send the worker's e-mail again")), request.ticket)])
     lines.append("")
     # As in the service's menu: "Attestations", the documents about the request (our acknowledgement, and those
     # ONEM's side adds), apart from the "Attachments" the organisation sent.
@@ -185,6 +189,34 @@ def receipt(turn: Turn, ticket: str) -> View:
         return show(turn, ticket)  # says there is no such request in this organisation
     return View([t(N_("The acknowledgement of request {ticket}."), ticket=request.ticket)],
                 document=cases.receipt(turn.session, turn.member, request, turn.lang))
+
+
+# --- the worker's e-mail: their next step, sent at filing, and again on request -----------------------------------
+
+def _may_mail_worker(turn: Turn, request: LeaveRequest) -> bool:
+    """Offered where it can go: a mail server, the worker's address, a request still waiting for the worker."""
+    return bool(turn.options.mail_enabled and request.email and request.status == Status.WAITING
+                and turn.member.may(Permission.MAIL_WORKER))
+
+
+@router.action(WORKER_MAIL, needs=Permission.MAIL_WORKER)
+def mail_worker(turn: Turn, ticket: str) -> View:
+    request = _request(turn, ticket)
+    if request is None:
+        return show(turn, ticket)  # says there is no such request in this organisation
+    again = [[SHOW_REQUEST.button(t(N_("Show the request")), request.ticket)]]
+    try:
+        mail = cases.send_worker_mail(turn.session, turn.member, request, turn.lang, turn.now,
+                                      mail_enabled=turn.options.mail_enabled)
+    except cases.Unacceptable as wrong:
+        return View([t(N_("⚠ {error}"), error=wrong.message)], again)
+    except cases.Busy:
+        return View([t(N_("The worker was sent this e-mail less than {minutes} minutes ago. Wait a few minutes "
+                          "before sending it again."), minutes=int(cases.WORKER_MAIL_PAUSE.total_seconds() // 60))],
+                    again)
+    _focus(turn, request)
+    return consultation(turn, request, [t(N_("The e-mail with their next step is on its way to the worker ({email}): "
+                                             "the history will show when it has left."), email=mail.recipient), ""])
 
 
 # --- cancellation -----------------------------------------------------------------------------------------------

@@ -49,6 +49,7 @@ class AuditAction(StrEnum):
     MODIFIED = "modified"
     CANCELLED = "cancelled"
     EXPORTED = "exported"
+    WORKER_MAIL = "worker mail"  # the worker's e-mail queued again
     INVITED = "invited"
     UNINVITED = "invitation cancelled"
     REVOKED = "revoked"

@@ -1,11 +1,12 @@
 """A request's life, written once for every channel: file, consult, modify, cancel, give the acknowledgement, attach
-a document and send one back, record ONEM's decision, export. See
+a document and send one back, send the worker their next step, record ONEM's decision, export. See
 bot/usecases/__init__.py for what each one does."""
 from __future__ import annotations
 
 import datetime as dt
 import json
 import logging
+import math
 from pathlib import Path
 
 from sqlalchemy.engine import Connection
@@ -13,18 +14,21 @@ from sqlmodel import Session
 
 from bot import documents, notifications
 from bot.core.views import Document, Upload
-from bot.domain.leaves import UNDECIDED, Capacity, Status
+from bot.domain.answers import aware
+from bot.domain.leaves import UNDECIDED, Capacity, Status, label
 from bot.domain.records import AuditAction, EventKind
 from bot.domain.roles import Permission, roles_capacities
 from bot.export import Exports, export_csv, export_filename, json_of
+from bot.i18n import N_, Capitalized, t
 from bot.presentation.filters import Filters
 from bot.storage import audit, request_store
-from bot.storage.models import Attachment, LeaveRequest, Organisation, RequestEvent
+from bot.storage.models import Attachment, LeaveRequest, Organisation, OutboxMail, RequestEvent
 from bot.usecases.common import Busy, NotAllowed, TooLate, Unacceptable, needs
-from bot.worker_mail import enqueue_worker_mail
+from bot.worker_mail import enqueue_worker_mail, last_worker_mail
 
 log = logging.getLogger(__name__)
 Outdated = request_store.Outdated  # a modification begun on a version of the request that changed since
+WORKER_MAIL_PAUSE = dt.timedelta(minutes=5)  # a second tap, or a colleague's, does not send the worker two e-mails
 
 
 def file(connection: Connection, session: Session, member, draft_id: int | None, fields: dict, now: dt.datetime, *,
@@ -49,6 +53,31 @@ def file(connection: Connection, session: Session, member, draft_id: int | None,
         except ValueError:  # an address that is not one plain address: the filing stands, without the e-mail
             log.warning("request %s: the worker's e-mail address is not usable, nothing sent", request.ticket)
     return request
+
+
+def send_worker_mail(session: Session, member, request: LeaveRequest, lang: str, now: dt.datetime, *,
+                     mail_enabled: bool) -> OutboxMail:
+    """Queue again the e-mail that tells the worker their next step, audited. Refused without a mail server, without
+    the worker's address, once the request no longer waits for the worker (cancelled, or their part done), and
+    within WORKER_MAIL_PAUSE of the last one (Busy)."""
+    needs(member, Permission.MAIL_WORKER)
+    if not mail_enabled:
+        raise Unacceptable(t(N_("This bot has no mail server: it cannot send e-mails.")))
+    if not request.email:
+        raise Unacceptable(t(N_("This request has no e-mail address for the worker.")))
+    request_store.lock_request(session, request)  # two taps at once queue one e-mail
+    session.refresh(request)
+    if request.status != Status.WAITING:
+        raise Unacceptable(t(N_("Request {ticket} is \"{status}\": the worker is sent their next step only while "
+                                "the request waits for them."), ticket=request.ticket,
+                             status=Capitalized(label(Status(request.status)))))
+    last = last_worker_mail(session, request)
+    if last is not None and now - aware(last.created_at) < WORKER_MAIL_PAUSE:
+        raise Busy(math.ceil((WORKER_MAIL_PAUSE - (now - aware(last.created_at))).total_seconds()))
+    mail = enqueue_worker_mail(session, request, lang, now)
+    audit.record(session, member, AuditAction.WORKER_MAIL, request, mail.recipient)
+    log.info("request %s: worker's e-mail queued again by member %s", request.ticket, member.id)
+    return mail
 
 
 def consult(session: Session, member, ticket: str) -> LeaveRequest | None:
@@ -208,4 +237,4 @@ def export(session: Session, member, filters: Filters, lang: str, exports: Expor
 
 
 __all__ = ["Busy", "NotAllowed", "Outdated", "TooLate", "Unacceptable", "attach", "cancel", "consult", "decide",
-           "document", "export", "file", "modify", "receipt", "receipts"]
+           "document", "export", "file", "modify", "receipt", "receipts", "send_worker_mail"]
