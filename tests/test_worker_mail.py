@@ -46,6 +46,12 @@ async def mail_app(organisations):
 
 async def file(chat: Chat, email: str | None = WORKER, community="fwb", school=SCHOOL_FWB) -> str:
     """The intake to its end, with the worker's e-mail (or none); returns the ticket."""
+    await to_confirmation(chat, email, community, school)
+    return TICKET.search(await confirm(chat)).group(0)
+
+
+async def to_confirmation(chat: Chat, email: str | None = WORKER, community="fwb", school=SCHOOL_FWB) -> str:
+    """The intake up to its confirmation page, which it returns."""
     await chat.send("/new")
     if community:
         await chat.tap(community)
@@ -62,8 +68,7 @@ async def file(chat: Chat, email: str | None = WORKER, community="fwb", school=S
     await chat.send("20h00")
     await chat.tap("same")
     await chat.send(TODAY.strftime("%d/%m/%Y"))
-    await chat.tap("no")
-    return TICKET.search(await confirm(chat)).group(0)
+    return await chat.tap("no")
 
 
 def worker_mails(db) -> list[OutboxMail]:
@@ -111,7 +116,9 @@ async def test_the_history_says_when_the_e_mail_left(mail_app, smtp):
     db = mail_app.bot_data["engine"].db
     enrol(db, 1001)
     chat = Chat(mail_app, mail_app.recorder, 1001, "fr")
-    ticket = await file(chat)
+    summary = await to_confirmation(chat)
+    assert f"le travailleur reçoit le numéro de ticket et sa prochaine étape à l'adresse {WORKER}" in summary
+    ticket = TICKET.search(await confirm(chat)).group(0)
     shown = await chat.send(f"/status {ticket}")
     assert f"E-mail au travailleur en attente d'envoi ({WORKER})" in shown
     assert "envoyé au travailleur" not in shown
@@ -158,7 +165,8 @@ async def test_no_e_mail_without_the_workers_address(mail_app):
 
 async def test_nothing_is_queued_or_offered_without_a_mail_server(chat):
     db = chat.app.bot_data["engine"].db
-    ticket = await file(chat)
+    assert "prochaine étape" not in await to_confirmation(chat)  # nothing will go to the worker: not said
+    ticket = TICKET.search(await confirm(chat)).group(0)
     with session(db) as s:
         assert s.exec(select(LeaveRequest)).one().email == WORKER
     assert outbox(db) == []
