@@ -1,19 +1,23 @@
 """The worker's next step by e-mail: queued when a request is filed, in the language of the worker's Community,
-delivered through the outbox to a real SMTP server, written in the request's history, and sent again on request."""
+delivered through the outbox to a real SMTP server, written in the request's history, and sent again on request (the
+chat and the Mini App)."""
 from __future__ import annotations
 
 import datetime as dt
 
 import pytest
 from sqlmodel import select
+from starlette.testclient import TestClient
 
 from bot.dialogs.actions import ASK_CANCEL, CANCEL, WORKER_MAIL
 from bot.storage import organisation_store
 from bot.storage.database import session
 from bot.storage.models import AuditEntry, LeaveRequest, OutboxMail, RequestEvent
+from bot.webapp.server import WebOptions, create_app
 from tests.conftest import ORG_BCE, SCHOOL_FWB, SCHOOL_VL, Chat, RecordingRequest, enrol, make_app
 from tests.test_intake_dialog import START, TICKET, TODAY, confirm
 from tests.test_mail import Server, deliver, free_port, outbox, settings_for
+from tests.test_webapp_api import TOKEN, as_user
 
 SCHOOL_DG = "0200000043"
 WORKER = "marie.dupont@example.be"
@@ -44,19 +48,21 @@ async def mail_app(organisations):
     await app.shutdown()
 
 
-async def file(chat: Chat, email: str | None = WORKER, community="fwb", school=SCHOOL_FWB) -> str:
+async def file(chat: Chat, email: str | None = WORKER, community="fwb", school=SCHOOL_FWB,
+               niss="85.03.14-123.02") -> str:
     """The intake to its end, with the worker's e-mail (or none); returns the ticket."""
-    await to_confirmation(chat, email, community, school)
+    await to_confirmation(chat, email, community, school, niss)
     return TICKET.search(await confirm(chat)).group(0)
 
 
-async def to_confirmation(chat: Chat, email: str | None = WORKER, community="fwb", school=SCHOOL_FWB) -> str:
+async def to_confirmation(chat: Chat, email: str | None = WORKER, community="fwb", school=SCHOOL_FWB,
+                          niss="85.03.14-123.02") -> str:
     """The intake up to its confirmation page, which it returns."""
     await chat.send("/new")
     if community:
         await chat.tap(community)
         await chat.tap(school)
-    await chat.send("85.03.14-123.02")
+    await chat.send(niss)
     await chat.send("Dupont")
     await chat.send("Marie")
     await chat.tap("statutory" if community else "contractual")
@@ -208,3 +214,28 @@ async def test_a_cancelled_request_is_not_sent_again(mail_app):
     mail_app.now[0] += dt.timedelta(minutes=6)
     reply = await chat.press(WORKER_MAIL.pack(ticket))
     assert "Annulée" in reply and "attend" in reply and len(worker_mails(db)) == 1
+
+
+async def test_the_mini_app_sends_it_again_through_the_same_use_case(mail_app):
+    db = mail_app.bot_data["engine"].db
+    enrol(db, 1001)
+    chat = Chat(mail_app, mail_app.recorder, 1001)
+    with_address, without = await file(chat), await file(chat, email=None, niss="90.11.02-246.12")
+    options = WebOptions(db=db, bot_token=TOKEN, mail_enabled=True, now=lambda: mail_app.now[0])
+    with TestClient(create_app(options)) as web:
+        assert web.get(f"/api/requests/{without}", headers=as_user(1001)).json()["may_mail_worker"] is False
+        refused = web.post(f"/api/requests/{without}/worker-mail", headers=as_user(1001))
+        assert refused.status_code == 409 and "pas d'adresse e-mail" in refused.json()["error"]
+        assert web.get(f"/api/requests/{with_address}", headers=as_user(1001)).json()["may_mail_worker"] is True
+        too_soon = web.post(f"/api/requests/{with_address}/worker-mail", headers=as_user(1001))
+        assert too_soon.status_code == 429 and "Patientez" in too_soon.json()["error"]
+        mail_app.now[0] += dt.timedelta(minutes=6)
+        sent = web.post(f"/api/requests/{with_address}/worker-mail", headers=as_user(1001)).json()
+        assert f"en route vers le travailleur ({WORKER})" in sent["message"] and sent["ticket"] == with_address
+        assert len(worker_mails(db)) == 2
+    options.mail_enabled = False
+    with TestClient(create_app(options)) as web:
+        assert web.get(f"/api/requests/{with_address}", headers=as_user(1001)).json()["may_mail_worker"] is False
+        refused = web.post(f"/api/requests/{with_address}/worker-mail", headers=as_user(1001))
+        assert refused.status_code == 409 and "pas de serveur de messagerie" in refused.json()["error"]
+    assert len(worker_mails(db)) == 2

@@ -211,12 +211,9 @@ def mail_worker(turn: Turn, ticket: str) -> View:
     except cases.Unacceptable as wrong:
         return View([t(N_("⚠ {error}"), error=wrong.message)], again)
     except cases.Busy:
-        return View([t(N_("The worker was sent this e-mail less than {minutes} minutes ago. Wait a few minutes "
-                          "before sending it again."), minutes=int(cases.WORKER_MAIL_PAUSE.total_seconds() // 60))],
-                    again)
+        return View([t(cases.WORKER_MAIL_WAIT, minutes=cases.WORKER_MAIL_PAUSE // dt.timedelta(minutes=1))], again)
     _focus(turn, request)
-    return consultation(turn, request, [t(N_("The e-mail with their next step is on its way to the worker ({email}): "
-                                             "the history will show when it has left."), email=mail.recipient), ""])
+    return consultation(turn, request, [t(cases.WORKER_MAIL_QUEUED, email=mail.recipient), ""])
 
 
 # --- cancellation -----------------------------------------------------------------------------------------------

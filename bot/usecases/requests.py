@@ -29,6 +29,11 @@ from bot.worker_mail import enqueue_worker_mail, last_worker_mail
 log = logging.getLogger(__name__)
 Outdated = request_store.Outdated  # a modification begun on a version of the request that changed since
 WORKER_MAIL_PAUSE = dt.timedelta(minutes=5)  # a second tap, or a colleague's, does not send the worker two e-mails
+# What every channel says when the worker's e-mail is queued again, or refused as too soon (Busy).
+WORKER_MAIL_QUEUED = N_("The e-mail with their next step is on its way to the worker ({email}): the history will "
+                        "show when it has left.")
+WORKER_MAIL_WAIT = N_("The worker was sent this e-mail less than {minutes} minutes ago. Wait a few minutes before "
+                      "sending it again.")
 
 
 def file(connection: Connection, session: Session, member, draft_id: int | None, fields: dict, now: dt.datetime, *,
