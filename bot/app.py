@@ -45,4 +45,5 @@ def web_options(engine: Engine, bot_token: str | None = None, local=None, attach
     from bot.webapp.server import WebOptions  # Starlette is loaded only where the table is served
 
     return WebOptions(db=engine.db, bot_token=bot_token, local=local, default_locale=engine.default_locale,
-                      attachments_dir=attachments_dir or engine.options.attachments_dir)
+                      attachments_dir=attachments_dir or engine.options.attachments_dir,
+                      mail_enabled=engine.options.mail_enabled)

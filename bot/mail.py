@@ -17,6 +17,7 @@ from bot.domain.errors import Invalid
 from bot.i18n import N_, render, t
 from bot.receipt import TITLE, receipt_filename, receipt_lines, receipt_pdf
 from bot.settings import Settings
+from bot.storage import request_store
 from bot.storage.database import session as open_session
 from bot.storage.models import LeaveRequest, Organisation, OutboxMail, utcnow
 
@@ -166,6 +167,8 @@ def deliver_pending(session: Session, settings: Settings, now: dt.datetime | Non
                 smtp = None
             else:
                 mail.sent_at = now
+                if mail.request_id is not None:  # the worker's e-mail: its request's history says it left, with it
+                    request_store.worker_mailed(session, mail.request_id, mail.recipient, now)
                 sent += 1
             # One commit per mail: a crash later in the batch does not send the earlier ones again.
             session.commit()

@@ -28,6 +28,7 @@ from bot.dialogs.actions import (
     OVERVIEW_EXPORT,
     REVOKE,
     STAY,
+    WORKER_MAIL,
 )
 from bot.domain.roles import MATRIX, Permission, Role, allows, refusal
 from bot.i18n import render, t
@@ -108,6 +109,7 @@ async def test_every_role_against_every_action(filed, chat, roles):
         Permission.MANAGE_SCHOOLS: said[Permission.MANAGE_SCHOOLS] not in await member.send("/schools"),
         Permission.ATTACH: said[Permission.ATTACH] not in await upload(member, "a.pdf", "application/pdf",
                                                                        b"%PDF-1.4\n"),
+        Permission.MAIL_WORKER: said[Permission.MAIL_WORKER] not in await member.press(WORKER_MAIL.pack(filed)),
     }
     shown = await member.send(f"/status {filed}")
     outcomes[Permission.READ_NISS] = FULL_NISS in shown

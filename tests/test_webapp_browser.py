@@ -12,8 +12,11 @@ from pathlib import Path
 from urllib.parse import quote
 
 import pytest
+from sqlmodel import select
 
 from bot.receipt import receipt_filename
+from bot.storage.database import session
+from bot.storage.models import LeaveRequest, OutboxMail
 from bot.webapp.auth import Identity, LocalLinks
 from bot.webapp.serve import WebServer
 from bot.webapp.server import WebOptions
@@ -327,6 +330,30 @@ def test_one_request_and_its_cancellation(web, filed, phone, tmp_path):  # noqa:
     assert {"type": "notification", "notification_type": "success"} in events(phone, "web_app_trigger_haptic_feedback")
     phone.click("#back")
     phone.wait_for_selector("li.card")
+
+
+def test_the_workers_e_mail_sent_again_from_a_request(web, filed, phone):  # noqa: F811
+    ours, _ = filed
+    with session(web.options.db) as s:  # a request waiting for the worker, with their address
+        request = s.exec(select(LeaveRequest).where(LeaveRequest.ticket == ours["Janssens"])).one()
+        request.email = "marie.janssens@example.be"
+        s.add(request)
+        s.commit()
+    web.options.mail_enabled = True
+    phone.goto(f"http://127.0.0.1:{web.port}/?ticket={ours['Janssens']}#tgWebAppData="
+               f"{quote(launch_data(1001), safe='')}&tgWebAppVersion=8.0")
+    phone.wait_for_selector("#mail-worker")
+    phone.click("#mail-worker")
+    phone.wait_for_selector("text=en route vers le travailleur (marie.janssens@example.be)")
+    phone.click("#mail-worker")  # a second tap: refused, said on the screen
+    phone.wait_for_selector("text=Patientez quelques minutes")
+    fits(phone)
+    with session(web.options.db) as s:
+        assert [m.recipient for m in s.exec(select(OutboxMail))] == ["marie.janssens@example.be"]
+    phone.goto(f"http://127.0.0.1:{web.port}/?ticket={ours['Dupont']}#tgWebAppData="
+               f"{quote(launch_data(1001), safe='')}&tgWebAppVersion=8.0")  # decided by ONEM, no address
+    phone.wait_for_selector("#back")
+    assert phone.locator("#mail-worker").count() == 0
 
 
 def test_in_a_browser_the_files_are_saved(web, filed, laptop):  # noqa: F811

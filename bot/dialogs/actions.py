@@ -15,7 +15,7 @@ TICKET = Text("ticket", 20)  # a ticket as shown or typed (with dashes); the han
 NEW_REQUEST = action("new")
 EXTEND = action("extend", TICKET)  # a new request that continues a leave, from the day after it ends
 
-# one request: consultation, receipt, modification, cancellation, attachments
+# one request: consultation, receipt, modification, cancellation, attachments, the worker's e-mail
 SHOW_REQUEST = action("request", TICKET)
 # A request opened from a list, which its screen leads back to: the latest (/status) or a page of the overview.
 LISTS = ("status", "overview")
@@ -26,6 +26,7 @@ MODIFY = action("modify", TICKET)
 ASK_CANCEL = action("cancel?", TICKET)
 CANCEL = action("cancel!", TICKET)
 ATTACHMENT = action("attachment", Number("attachment"))
+WORKER_MAIL = action("worker.mail", TICKET)  # the e-mail with the worker's next step, sent again
 
 # the overview
 PERIODS = ("2y", "1y", "all")

@@ -1,5 +1,6 @@
 """Following a filed request: /status, one request in full with its history and documents, its receipt, its
-modification (a form on the intake's questions), its cancellation, and the documents attached to it."""
+modification (a form on the intake's questions), its cancellation, the documents attached to it, and the worker's
+e-mail sent again."""
 from __future__ import annotations
 
 import datetime as dt
@@ -20,6 +21,7 @@ from bot.dialogs.actions import (
     OVERVIEW_START,
     RECEIPT,
     SHOW_REQUEST,
+    WORKER_MAIL,
     request_table_button,
     table_button,
 )
@@ -39,6 +41,7 @@ from bot.presentation.request_text import CERTIFY, LEGAL_NOTICE, box, filed_on, 
 from bot.storage import chat_store, request_store
 from bot.storage.models import LeaveRequest
 from bot.usecases import requests as cases
+from bot.worker_mail import last_worker_mail
 
 log = logging.getLogger(__name__)
 router = Router("follow-up")
@@ -59,6 +62,9 @@ def consultation(turn: Turn, request: LeaveRequest, notes: list | None = None, b
     lines += ["", *request_lines(session, request, turn.member.organisation_name,
                                  reveal=turn.member.may(Permission.READ_NISS)), "", t(N_("History:"))]
     lines += [["• ", event_line(session, e)] for e in request_store.history_of(session, request)]
+    waiting = last_worker_mail(session, request) if request.email else None
+    if waiting is not None and waiting.sent_at is None:  # the history says it only once the mail server took it
+        lines.append(["• ", t(N_("E-mail to the worker waiting to be sent ({email})"), email=waiting.recipient)])
     attachments = request_store.attachments_of(session, request)
     buttons = [[RECEIPT.button(t(N_("📄 Acknowledgement (PDF)")), request.ticket)]]
     changes = [button for permission, button in (
@@ -67,6 +73,8 @@ def consultation(turn: Turn, request: LeaveRequest, notes: list | None = None, b
         if turn.member.may(permission)]
     if request.status in UNDECIDED and changes:  # only what the member's roles allow
         buttons.append(changes)
+    if _may_mail_worker(turn, request):
+        buttons.append([WORKER_MAIL.button(t(N_("✉ Send the worker's e-mail again")), request.ticket)])
     lines.append("")
     # As in the service's menu: "Attestations", the documents about the request (our acknowledgement, and those
     # ONEM's side adds), apart from the "Attachments" the organisation sent.
@@ -181,6 +189,31 @@ def receipt(turn: Turn, ticket: str) -> View:
         return show(turn, ticket)  # says there is no such request in this organisation
     return View([t(N_("The acknowledgement of request {ticket}."), ticket=request.ticket)],
                 document=cases.receipt(turn.session, turn.member, request, turn.lang))
+
+
+# --- the worker's e-mail: their next step, sent at filing, and again on request -----------------------------------
+
+def _may_mail_worker(turn: Turn, request: LeaveRequest) -> bool:
+    """Offered where it can go: a mail server, the worker's address, a request still waiting for the worker."""
+    return bool(turn.options.mail_enabled and request.email and request.status == Status.WAITING
+                and turn.member.may(Permission.MAIL_WORKER))
+
+
+@router.action(WORKER_MAIL, needs=Permission.MAIL_WORKER)
+def mail_worker(turn: Turn, ticket: str) -> View:
+    request = _request(turn, ticket)
+    if request is None:
+        return show(turn, ticket)  # says there is no such request in this organisation
+    again = [[SHOW_REQUEST.button(t(N_("Show the request")), request.ticket)]]
+    try:
+        mail = cases.send_worker_mail(turn.session, turn.member, request, turn.lang, turn.now,
+                                      mail_enabled=turn.options.mail_enabled)
+    except cases.Unacceptable as wrong:
+        return View([t(N_("⚠ {error}"), error=wrong.message)], again)
+    except cases.Busy:
+        return View([t(cases.WORKER_MAIL_WAIT, minutes=cases.WORKER_MAIL_PAUSE // dt.timedelta(minutes=1))], again)
+    _focus(turn, request)
+    return consultation(turn, request, [t(cases.WORKER_MAIL_QUEUED, email=mail.recipient), ""])
 
 
 # --- cancellation -----------------------------------------------------------------------------------------------

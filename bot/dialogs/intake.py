@@ -50,6 +50,9 @@ def _summary(ctx: Context) -> tuple[list, list[list]]:
     a = ctx.answers
     worded = request_lines(ctx.connection, draft_request(ctx), ctx.member.organisation_name)
     lines = [t(N_("Confirmation page")), "", t(LEGAL_NOTICE), "", *worded, ""]
+    if ctx.mail_enabled and a.get("email"):  # an address nobody proved: the member reads it once more
+        lines += [t(N_("Once you confirm, the worker is sent the ticket and their next step at {email}."),
+                    email=a["email"]), ""]
     if ctx.mail_enabled:
         lines.append(t(N_("{box} I wish to receive a confirmation e-mail."), box=box(a.get("confirm_email"))))
         if a.get("confirm_email") and a.get("email_proved"):
@@ -99,7 +102,7 @@ def _file(turn: Turn, ctx: Context) -> View:
     email = ctx.answers.get("email_proved") if turn.options.mail_enabled else None
     try:
         request = cases.file(turn.connection, turn.session, turn.member, turn.draft.id, request_fields(ctx.answers),
-                             turn.now, email=email, lang=turn.lang)
+                             turn.now, email=email, lang=turn.lang, mail_enabled=turn.options.mail_enabled)
     except cases.NotAllowed:  # their roles changed since they began (no longer filing, or not in this capacity)
         return _not_filed(turn, ctx)
     forms.end(turn, ctx, Trigger.CONFIRM)

@@ -24,6 +24,17 @@ class Community(StrEnum):
     DG = "dg"
 
 
+# The language a school's staff are written to in: its Community's (docs/rules.md, "Language of the worker's
+# e-mail").
+COMMUNITY_LANGUAGE = {Community.FWB: "fr", Community.VL: "nl", Community.DG: "de"}
+
+
+def worker_language(community: str | None, member_language: str) -> str:
+    """The language of the e-mail to a worker: their Community's; for the organisation's own staff (no Community,
+    and no region recorded for the organisation), the language of the member who files or sends it again."""
+    return COMMUNITY_LANGUAGE[Community(community)] if community else member_language
+
+
 class StaffStatus(StrEnum):
     STATUTORY = "statutory"
     CONTRACTUAL = "contractual"

@@ -28,6 +28,7 @@ class EventKind(StrEnum):
     STATUS = "status"  # ONEM's side: a status or an office
     CANCELLED = "cancelled"
     DOCUMENT = "document"  # ONEM's side: an attestation added
+    WORKER_MAIL = "worker mail"  # the e-mail telling the worker their next step, as the mail server took it
 
 
 class ReminderKind(StrEnum):
@@ -48,6 +49,7 @@ class AuditAction(StrEnum):
     MODIFIED = "modified"
     CANCELLED = "cancelled"
     EXPORTED = "exported"
+    WORKER_MAIL = "worker mail"  # the worker's e-mail queued again
     INVITED = "invited"
     UNINVITED = "invitation cancelled"
     REVOKED = "revoked"

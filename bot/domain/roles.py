@@ -24,12 +24,13 @@ class Permission(StrEnum):
     INVITE = "invite"  # make and cancel invitations
     REVOKE = "revoke"  # take a member's access away
     MANAGE_SCHOOLS = "manage-schools"
+    MAIL_WORKER = "mail-worker"  # send the worker, again, the e-mail with their next step
 
 
 # The role matrix: who may do what. The two career-break roles work with requests; the access manager manages
 # who may (members, invitations, schools) and, alone, sees no request: it is not a role that files.
 FILER = frozenset({Permission.FILE, Permission.FOLLOW, Permission.READ_NISS, Permission.MODIFY, Permission.CANCEL,
-                   Permission.EXPORT, Permission.ATTACH})
+                   Permission.EXPORT, Permission.ATTACH, Permission.MAIL_WORKER})
 MATRIX: dict[Role, frozenset[Permission]] = {
     Role.PO_EDUCATION: FILER,
     Role.EMPLOYER: FILER,

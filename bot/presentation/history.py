@@ -1,5 +1,5 @@
-"""A request's history in lines (filed, modified and certified with what changed, a status, a document from ONEM):
-shared by the request's screen, a save refused for a change made meanwhile, and the Mini App."""
+"""A request's history in lines (filed, modified and certified with what changed, a status, a document from ONEM, the
+worker's e-mail): shared by the request's screen, a save refused for a change made meanwhile, and the Mini App."""
 from __future__ import annotations
 
 import datetime as dt
@@ -49,6 +49,9 @@ def event_line(session: Session, event: RequestEvent) -> object:
                      fields=joined(changes, t(SEMICOLON)))
         return t(N_("{date}: modified by {who} ({fields})"), date=day, who=who or "-",
                  fields=joined(changes, t(SEMICOLON)))
+    if event.kind == EventKind.WORKER_MAIL:  # the mail server took it: who asked for it is in the audit
+        return t(N_("{date}: e-mail sent to the worker with their next step ({email})"), date=day,
+                 email=_changes(event)["email"][1])
     if event.kind == EventKind.DOCUMENT:
         name = _changes(event)["document"][1]
         if person is not None:

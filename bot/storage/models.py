@@ -297,6 +297,8 @@ class OutboxMail(SQLModel, table=True):
     next_attempt_at: dt.datetime = Field(default_factory=utcnow, index=True)
     sent_at: dt.datetime | None = None
     last_error: str | None = Field(default=None, max_length=300)
+    # A mail to the worker of this request: its delivery is a line of the request's history. None: any other mail.
+    request_id: int | None = Field(default=None, foreign_key="leave_request.id", index=True)
 
 
 class ProcessedUpdate(SQLModel, table=True):

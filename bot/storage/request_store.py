@@ -365,6 +365,13 @@ def cancel_request(session: Session, member: Member, request: LeaveRequest) -> b
     return True
 
 
+def worker_mailed(session: Session, request_id: int, recipient: str, at: dt.datetime) -> None:
+    """The e-mail to the request's worker was taken by the mail server: a line of the request's history."""
+    status = session.exec(select(LeaveRequest.status).where(LeaveRequest.id == request_id)).one()
+    session.add(RequestEvent(request_id=request_id, kind=EventKind.WORKER_MAIL, status=status, source="mail",
+                             changes=json.dumps({"email": [None, recipient]}), happened_at=at))
+
+
 def _jsonable(value):
     return value.isoformat() if isinstance(value, (dt.date, dt.datetime)) else value
 

@@ -1,10 +1,12 @@
 """A request's life, written once for every channel: file, consult, modify, cancel, give the acknowledgement, attach
-a document and send one back, record ONEM's decision, export. See bot/usecases/__init__.py for what each one does."""
+a document and send one back, send the worker their next step, record ONEM's decision, export. See
+bot/usecases/__init__.py for what each one does."""
 from __future__ import annotations
 
 import datetime as dt
 import json
 import logging
+import math
 from pathlib import Path
 
 from sqlalchemy.engine import Connection
@@ -12,24 +14,35 @@ from sqlmodel import Session
 
 from bot import documents, notifications
 from bot.core.views import Document, Upload
-from bot.domain.leaves import UNDECIDED, Capacity, Status
+from bot.domain.answers import aware
+from bot.domain.leaves import UNDECIDED, Capacity, Status, label
 from bot.domain.records import AuditAction, EventKind
 from bot.domain.roles import Permission, roles_capacities
 from bot.export import Exports, export_csv, export_filename, json_of
+from bot.i18n import N_, Capitalized, t
 from bot.presentation.filters import Filters
 from bot.storage import audit, request_store
-from bot.storage.models import Attachment, LeaveRequest, Organisation, RequestEvent
+from bot.storage.models import Attachment, LeaveRequest, Organisation, OutboxMail, RequestEvent
 from bot.usecases.common import Busy, NotAllowed, TooLate, Unacceptable, needs
+from bot.worker_mail import enqueue_worker_mail, last_worker_mail
 
 log = logging.getLogger(__name__)
 Outdated = request_store.Outdated  # a modification begun on a version of the request that changed since
+WORKER_MAIL_PAUSE = dt.timedelta(minutes=5)  # a second tap, or a colleague's, does not send the worker two e-mails
+# What every channel says when the worker's e-mail is queued again, or refused as too soon (Busy).
+WORKER_MAIL_QUEUED = N_("The e-mail with their next step is on its way to the worker ({email}): the history will "
+                        "show when it has left.")
+WORKER_MAIL_WAIT = N_("The worker was sent this e-mail less than {minutes} minutes ago. Wait a few minutes before "
+                      "sending it again.")
 
 
 def file(connection: Connection, session: Session, member, draft_id: int | None, fields: dict, now: dt.datetime, *,
-         email: str | None = None, lang: str = "fr", batch: tuple[int, int] | None = None, source: str = "chat"):
+         email: str | None = None, lang: str = "fr", batch: tuple[int, int] | None = None, source: str = "chat",
+         mail_enabled: bool = False):
     """Store a request once per draft, or per line of a spreadsheet (`batch`) (its "filed" event is its audit line),
     and queue the confirmation e-mail to a proved `email`, if any. The member must be allowed to file, in that
-    capacity."""
+    capacity. With a mail server (`mail_enabled`), the worker is sent their next step at the address the request
+    gives, if any."""
     needs(member, Permission.FILE)
     if Capacity(fields["capacity"]) not in roles_capacities(member.role_set):
         raise NotAllowed(Permission.FILE)
@@ -39,7 +52,37 @@ def file(connection: Connection, session: Session, member, draft_id: int | None,
         from bot.mail import enqueue_acknowledgement  # the PDF library is loaded only with a mail server
 
         enqueue_acknowledgement(session, request, session.get(Organisation, member.organisation_id), email, lang)
+    if mail_enabled and request.email:
+        try:
+            enqueue_worker_mail(session, request, lang, now)
+        except ValueError:  # an address that is not one plain address: the filing stands, without the e-mail
+            log.warning("request %s: the worker's e-mail address is not usable, nothing sent", request.ticket)
     return request
+
+
+def send_worker_mail(session: Session, member, request: LeaveRequest, lang: str, now: dt.datetime, *,
+                     mail_enabled: bool) -> OutboxMail:
+    """Queue again the e-mail that tells the worker their next step, audited. Refused without a mail server, without
+    the worker's address, once the request no longer waits for the worker (cancelled, or their part done), and
+    within WORKER_MAIL_PAUSE of the last one (Busy)."""
+    needs(member, Permission.MAIL_WORKER)
+    if not mail_enabled:
+        raise Unacceptable(t(N_("This bot has no mail server: it cannot send e-mails.")))
+    if not request.email:
+        raise Unacceptable(t(N_("This request has no e-mail address for the worker.")))
+    request_store.lock_request(session, request)  # two taps at once queue one e-mail
+    session.refresh(request)
+    if request.status != Status.WAITING:
+        raise Unacceptable(t(N_("Request {ticket} is \"{status}\": the worker is sent their next step only while "
+                                "the request waits for them."), ticket=request.ticket,
+                             status=Capitalized(label(Status(request.status)))))
+    last = last_worker_mail(session, request)
+    if last is not None and now - aware(last.created_at) < WORKER_MAIL_PAUSE:
+        raise Busy(math.ceil((WORKER_MAIL_PAUSE - (now - aware(last.created_at))).total_seconds()))
+    mail = enqueue_worker_mail(session, request, lang, now)
+    audit.record(session, member, AuditAction.WORKER_MAIL, request, mail.recipient)
+    log.info("request %s: worker's e-mail queued again by member %s", request.ticket, member.id)
+    return mail
 
 
 def consult(session: Session, member, ticket: str) -> LeaveRequest | None:
@@ -199,4 +242,4 @@ def export(session: Session, member, filters: Filters, lang: str, exports: Expor
 
 
 __all__ = ["Busy", "NotAllowed", "Outdated", "TooLate", "Unacceptable", "attach", "cancel", "consult", "decide",
-           "document", "export", "file", "modify", "receipt", "receipts"]
+           "document", "export", "file", "modify", "receipt", "receipts", "send_worker_mail"]

@@ -76,6 +76,7 @@ class WebOptions:
     # Signs the short-lived download links; derived from the bot's token, so that every process of one bot accepts
     # the links of the others; random (this process alone) without one.
     link_key: bytes | None = None
+    mail_enabled: bool = False  # a mail server: the worker's e-mail may be sent again
 
     def __post_init__(self):
         if self.link_key is None:
@@ -262,6 +263,8 @@ def _detail(options: WebOptions, session: Session, member: Actor, found: LeaveRe
             "documents": documents,
             "may_cancel": undecided and member.may(Permission.CANCEL),
             "may_modify": undecided and member.may(Permission.MODIFY),
+            "may_mail_worker": bool(options.mail_enabled and found.email and found.status == Status.WAITING
+                                    and member.may(Permission.MAIL_WORKER)),
             "chat_link": chat, "modify_link": modify,
             "modify_hint": render(t(texts.MODIFY_IN_CHAT if chat else texts.MODIFY_IN_TERMINAL,
                                     ticket=found.ticket), lang)}
@@ -306,6 +309,24 @@ def cancel(options: WebOptions, request: Request, session: Session) -> Response:
         raise Refusal(409, t(texts.TOO_LATE, ticket=found.ticket, status=Capitalized(label(Status(found.status)))))
     session.commit()
     return JSONResponse(_detail(options, session, member, found, lang))
+
+
+def mail_worker(options: WebOptions, request: Request, session: Session) -> Response:
+    """The worker's e-mail queued again, as from the chat's button; the request as it is now, with what was done."""
+    member, lang = _acting(options, request, session, Permission.MAIL_WORKER)
+    found = _request(session, member, request.path_params["ticket"])
+    try:
+        mail = cases.send_worker_mail(session, member, found, lang, options.now(), mail_enabled=options.mail_enabled)
+    except cases.Unacceptable as wrong:
+        session.rollback()
+        raise Refusal(409, wrong.message) from None
+    except cases.Busy:
+        session.rollback()
+        raise Refusal(429, t(cases.WORKER_MAIL_WAIT, minutes=cases.WORKER_MAIL_PAUSE // dt.timedelta(minutes=1))) \
+            from None
+    session.commit()
+    return JSONResponse(_detail(options, session, member, found, lang) |
+                        {"message": render(t(cases.WORKER_MAIL_QUEUED, email=mail.recipient), lang)})
 
 
 # --- files: the acknowledgement, a document, the export ------------------------------------------------------
@@ -530,6 +551,7 @@ def _static(name: str, mime: str):
 def create_app(options: WebOptions) -> Starlette:
     api = [("/api/me", me, "GET"), ("/api/requests", table, "GET"), ("/api/requests/{ticket}", detail, "GET"),
            ("/api/requests/{ticket}/cancel", cancel, "POST"), ("/api/requests/{ticket}/receipt", receipt, "GET"),
+           ("/api/requests/{ticket}/worker-mail", mail_worker, "POST"),
            ("/api/documents/{number}", document, "GET"), ("/api/export", export, "GET"),
            ("/api/glance", glance, "GET"), ("/api/files/link", file_link, "POST"),
            ("/api/files/send", send_file, "POST"), ("/api/download/{token}", download, "GET"),

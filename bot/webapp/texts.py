@@ -44,6 +44,7 @@ UI = {
     "cancel_yes": N_("Yes, cancel it"), "cancel_no": N_("No, keep it"),
     "cancelled": N_("Request {ticket} is cancelled."),
     "modify": N_("✏ Modify"),
+    "mail_worker": N_("✉ Send the worker's e-mail again"),
     "sort": N_("Sort by this column"),
     "by_status": N_("By status (tap to filter)"),
     "count": N_("{status}: {n}"),

@@ -269,6 +269,15 @@ function drawRequest(request, message) {
   const modifiable = request.may_modify && request.modify_link;
   if (modifiable) actions.append(el("button", { type: "button", id: "modify", onclick: () => modify(request) }, T("modify")));
   else if (request.may_modify) actions.append(el("p", { class: "hint" }, request.modify_hint));
+  if (request.may_mail_worker) {
+    actions.append(el("button", { type: "button", id: "mail-worker", onclick: async () => {
+      tg.haptic();
+      try {
+        const done = await (await call(`/api/requests/${request.ticket}/worker-mail`, { method: "POST" })).json();
+        tg.haptic("success"); drawRequest(done, done.message);
+      } catch (error) { tg.haptic("error"); notice(error.message); }
+    } }, T("mail_worker")));
+  }
   if (request.may_cancel) {
     actions.append(el("button", { type: "button", id: "cancel", class: "danger", onclick: () => {
       if (document.getElementById("cancel-yes")) return;
