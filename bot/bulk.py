@@ -374,7 +374,8 @@ def file_batch(turn: Turn, batch):
     tickets = {}
     for row in checked.ready:
         request = cases.file(turn.connection, turn.session, turn.member, None, request_fields(row.answers),
-                             turn.now, lang=turn.lang, batch=(batch.id, row.line), source="spreadsheet")
+                             turn.now, lang=turn.lang, batch=(batch.id, row.line), source="spreadsheet",
+                             mail_enabled=turn.options.mail_enabled)
         tickets[row.line] = request.ticket
     batch.status, batch.filed_at, batch.content = BatchStatus.FILED, turn.now, None
     batch.version += 1

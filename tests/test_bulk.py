@@ -440,3 +440,32 @@ async def test_a_file_checked_and_never_filed_is_forgotten_after_two_days_a_file
     with session(db) as s:
         [kept] = s.exec(select(RequestBatch)).all()
     assert kept.status == BatchStatus.FILED and kept.content is None and len(requests(db)) == 1
+
+
+async def test_the_workers_of_a_spreadsheet_are_sent_their_next_step_in_their_communitys_language(organisations):
+    """With a mail server, each row with the worker's e-mail queues that worker's e-mail, as a filing in the chat
+    does: French for the French Community's school, Dutch for the Flemish one; never the full NISS."""
+    from bot.storage.models import OutboxMail
+    from tests.conftest import RecordingRequest, make_app
+
+    enrol(organisations, 1001)
+    recorder = RecordingRequest()
+    app = await make_app(organisations, recorder, mail_enabled=True)
+    try:
+        chat = Chat(app, recorder, 1001)
+        rows = [FRENCH, french_row(email="marie@example.be"),
+                french_row(niss="88.05.12-002.66", last="Peeters", community="Communauté flamande", school=SCHOOL_VL,
+                           email="jan@example.be"),
+                french_row(niss="75.01.01-003.94", last="Sans")]
+        await upload(chat, "a.xlsx", xlsx_of(rows))
+        await chat.tap(chat.keyboard[0]["text"])
+        await chat.tap("✅ Introduire 3 demandes")
+        with session(organisations) as s:
+            mails = {m.recipient: m for m in s.exec(select(OutboxMail))}
+        assert set(mails) == {"marie@example.be", "jan@example.be"}
+        tickets = {r.last_name: r.ticket for r in requests(organisations)}
+        assert tickets["Dupont"] in mails["marie@example.be"].subject
+        assert "aanvraag" in mails["jan@example.be"].body.lower() and tickets["Peeters"] in mails["jan@example.be"].body
+        assert all("85031412302" not in m.body and "85.03.14-123.02" not in m.body for m in mails.values())
+    finally:
+        await app.shutdown()
