@@ -17,7 +17,7 @@ from bot.core.views import Document, View
 from bot.dialogs.questions import STEP, STEPS, request_fields
 from bot.domain.errors import Invalid
 from bot.domain.identifiers import format_bce
-from bot.domain.leaves import Community, LeaveType, Motive, Regime, StaffStatus, Status, label
+from bot.domain.leaves import Community, LeaveType, Motive, Regime, StaffStatus, Status, add_months, label
 from bot.domain.records import BatchStatus
 from bot.domain.roles import roles_capacities
 from bot.domain.words import plain
@@ -40,6 +40,7 @@ HEADER = {**ANSWER_LABEL, "school": N_("School's enterprise number (BCE)"), "sta
 REQUIRED = ("niss", "last_name", "first_name", "staff_status", "leave_type", "regime", "start_date", "end_date",
             "hours_before", "notice_date", "rtt")
 TICKET, RESULT = N_("Ticket"), N_("Result")
+HEADER["ticket"] = TICKET  # a result file's column, sent back
 EXPLANATION = {
     "capacity": N_("As organising authority (the staff of your schools) or on behalf of your organisation (its own "
                    "staff): choose from the list."),
@@ -88,8 +89,8 @@ def _columns(turn: Turn) -> list[Column]:
                 "school": school_words[0] if school_words else "0812.345.603", "niss": "85.03.14-123.02",
                 "last_name": "Dupont", "first_name": "Marie", "staff_status": words([StaffStatus.CONTRACTUAL])[0],
                 "email": "marie.dupont@example.be", "leave_type": words([LeaveType.PARENTAL])[0],
-                "motive": words([Motive.CHILD])[0], "regime": words([Regime.HALF])[0], "employer_agreement": yes_no[0],
-                "start_date": format_day(start, lang), "end_date": format_day(start.replace(year=start.year + 1)
+                "motive": words([Motive.CHILD])[0], "regime": words([Regime.FULL])[0], "employer_agreement": yes_no[0],
+                "start_date": format_day(start, lang), "end_date": format_day(add_months(start, 2)
                                                                              - dt.timedelta(days=1), lang),
                 "hours_before": "20h00", "fulltime_hours": "38h00", "notice_date": format_day(turn.today, lang),
                 "rtt": yes_no[1]}
@@ -107,6 +108,7 @@ def _headers() -> dict[str, str]:
             for word in (HEADER[name], ANSWER_LABEL[name]):
                 known[plain(render(t(word), lang))] = name
         known[plain(render(t(TICKET), lang))] = "ticket"
+        known[plain(render(t(RESULT), lang))] = "result"
     return known
 
 
@@ -195,24 +197,37 @@ def check(turn: Turn, sheet: spreadsheet.Sheet) -> Checked:
     for line, cells in sheet.rows:
         texts = sheet.texts(cells)
         ticket = texts.pop("ticket", None)
+        texts.pop("result", None)
         if ticket and ticket in filed:
-            rows.append(Row(line, ticket=filed[ticket]))
+            if filed[ticket] == _digits(texts.get("niss", "")):
+                rows.append(Row(line, ticket=ticket))
+            else:  # a row copied from a filed one and changed: its ticket is not its own
+                rows.append(Row(line, refusal=t(N_("This row carries ticket {ticket}, which is another worker's "
+                                                   "request: empty the ticket column to file a new request."),
+                                                ticket=ticket), column="ticket"))
             continue
         rows.append(_row(rows_turn, line, _prepared(texts), dict(given), shared))
     return Checked(sheet, rows)
 
 
 def _filed_tickets(turn: Turn, sheet: spreadsheet.Sheet) -> dict[str, str]:
-    """The tickets a result file sent back carries that are the organisation's: those rows are filed already."""
+    """The tickets a result file sent back carries that are the organisation's, with their worker's NISS: a row
+    with its own request's ticket is filed already."""
     if "ticket" not in sheet.named.values():
         return {}
     found = {}
     for _line, cells in sheet.rows:
         ticket = sheet.texts(cells).get("ticket")
-        if ticket and ticket not in found and \
-                request_store.request_by_ticket(turn.session, turn.member.organisation_id, ticket) is not None:
-            found[ticket] = ticket
+        if ticket and ticket not in found:
+            request = request_store.request_by_ticket(turn.session, turn.member.organisation_id, ticket)
+            if request is not None:
+                found[ticket] = request.niss
     return found
+
+
+def _digits(text: str) -> str:
+    digits = re.sub(r"\D", "", text or "")
+    return digits.zfill(11) if len(digits) == 10 else digits
 
 
 _SCHOOL_CHOICE = re.compile(r"\(([\d. ]{9,14})\)\s*$")
@@ -220,9 +235,12 @@ _SCHOOL_CHOICE = re.compile(r"\(([\d. ]{9,14})\)\s*$")
 
 def _prepared(texts: dict) -> dict:
     """A row's cells as the chat's steps read them: a school chosen from the list as its number, an empty e-mail as
-    the chat's "No e-mail"."""
+    the chat's "No e-mail", a NISS that a spreadsheet kept as a number given back the zero it lost (born 2000-2009:
+    03051204513 becomes 3051204513)."""
     if "school" in texts and (match := _SCHOOL_CHOICE.search(texts["school"])):
         texts["school"] = match[1]
+    if re.fullmatch(r"\d{10}", texts.get("niss", "")):
+        texts["niss"] = "0" + texts["niss"]
     texts.setdefault("email", "skip")
     return texts
 
@@ -314,8 +332,8 @@ def _results(checked: Checked, lang: str, tickets: dict[int, str] | None = None)
     results = {}
     for row in checked.rows:
         ticket = (tickets or {}).get(row.line) or row.ticket or ""
-        if row.ticket:
-            text = t(N_("Filed already (ticket {ticket})."), ticket=row.ticket)
+        if row.ticket or (ticket and tickets and row.refusal is not None):  # this row's own request, filed before
+            text = t(N_("Filed already (ticket {ticket})."), ticket=ticket)
         elif row.refusal is not None:
             text = t(N_("Refused, {column}: {reason}"), column=t(HEADER[row.column]), reason=row.refusal)
         elif ticket:

@@ -271,6 +271,9 @@ def bulk(settings: Settings, args) -> None:
             raise Refused(render(why.message, args.lang)) from None
         document = sheets.result_document(checked, path.name, args.lang, tickets)
         out = Path(args.out) if args.out else path.with_name(document.filename)
+        if out.suffix.lower() != f".{checked.sheet.kind}":
+            raise Refused(f"The results of a .{checked.sheet.kind} file are a .{checked.sheet.kind} file: give --out "
+                          f"a name ending in .{checked.sheet.kind}.")
         out.write_bytes(document.data)
         if turn._session is not None:
             turn._session.flush()
@@ -279,6 +282,8 @@ def bulk(settings: Settings, args) -> None:
     print(" ".join(render(line, args.lang) for line in sheets.outcome_lines(checked)[:4]))
     if tickets is not None:
         print(f"{len(tickets)} filed; tickets in {out}")
+    elif args.do_file:
+        print(f"Nothing filed: no row is ready. Results in {out}")
     else:
         print(f"Nothing filed (check only: add --file --certify to file the ready rows). Results in {out}")
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import re
 import zipfile
 from dataclasses import dataclass, field
 
@@ -15,6 +16,7 @@ from bot.i18n import N_, FileSize, t
 
 MAX_BYTES = 2 * 1024 * 1024
 MAX_ROWS = 1000
+MAX_COLUMNS = 60  # beyond the template's columns: what a sheet declares wider is not read (nor written back)
 MAX_EXPANDED = 30 * 1024 * 1024  # what an .xlsx's compressed parts may expand to (a 2 MB file of rows: about 20 MB)
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CSV_TYPES = ("text/csv", "text/comma-separated-values", "application/csv", "text/x-csv")
@@ -87,7 +89,7 @@ def read(filename: str, data: bytes, headers: dict[str, str]) -> Sheet:
     if problem is not None:
         raise Unreadable(problem)
     if data.startswith(b"PK\x03\x04"):
-        rows, kind, delimiter = _xlsx_rows(data), "xlsx", ";"
+        rows, kind, delimiter = _xlsx_rows(data, headers), "xlsx", ";"
     elif data.startswith((b"\xd0\xcf\x11\xe0", b"%PDF", b"\x89PNG", b"\xff\xd8")) or b"\x00" in data[:4096]:
         raise Unreadable(t(N_("\"{name}\" is not a spreadsheet: send the template filled in, as .xlsx or .csv."),
                            name=filename[:80]))
@@ -97,14 +99,27 @@ def read(filename: str, data: bytes, headers: dict[str, str]) -> Sheet:
     return _sheet(kind, rows, headers, delimiter)
 
 
+def _header(cells: list[str], headers: dict[str, str]) -> dict[int, str]:
+    return {i: headers[plain(text)] for i, text in enumerate(cells) if text and plain(text) in headers}
+
+
 def _sheet(kind: str, rows, headers: dict[str, str], delimiter: str) -> Sheet:
-    """The first row that names known columns is the header; the rows under it are read, empty ones skipped."""
+    """The first row that names known columns is the header; the rows under it are read, empty ones skipped. A
+    column named twice is refused: which of the two would be filed is not for the reader to guess (one may be
+    hidden)."""
     sheet = None
     for line, cells in rows:
         if sheet is None:
-            named = {i: headers[plain(text)] for i, text in enumerate(cells) if plain(text) in headers}
+            named = _header(cells, headers)
             if len(named) >= 3:
-                sheet = Sheet(kind, list(cells), named, delimiter=delimiter)
+                twice = next((name for name in named.values() if list(named.values()).count(name) > 1), None)
+                if twice is not None:
+                    columns = [_letter(i + 1) for i, name in named.items() if name == twice]
+                    raise Unreadable(t(N_("The columns {columns} have the same header, \"{header}\": keep one, and "
+                                          "send the file again."), columns=" & ".join(columns),
+                                       header=cells[next(i for i, n in named.items() if n == twice)]))
+                last = max(named) + 1
+                sheet = Sheet(kind, [c for c in cells[:last]], named, delimiter=delimiter)
             elif line > 20:
                 break
             continue
@@ -112,7 +127,7 @@ def _sheet(kind: str, rows, headers: dict[str, str], delimiter: str) -> Sheet:
             if len(sheet.rows) >= MAX_ROWS:
                 raise Unreadable(t(N_("This file has more than {count} requests: split it and send each part."),
                                    count=MAX_ROWS))
-            sheet.rows.append((line, list(cells)))
+            sheet.rows.append((line, list(cells[:len(sheet.headers)])))
     if sheet is None:
         raise Unreadable(t(N_("No row of this file names the template's columns (such as NISS, Last name, Start "
                               "date): send /bulk for the template, fill it in and send it back.")))
@@ -122,17 +137,19 @@ def _sheet(kind: str, rows, headers: dict[str, str], delimiter: str) -> Sheet:
     return sheet
 
 
-def _xlsx_rows(data: bytes):
-    """The first visible sheet's rows, read by openpyxl without evaluating anything: a formula gives the value the
-    spreadsheet saved with it. The archive is measured before anything is read from it."""
+def _xlsx_rows(data: bytes, headers: dict[str, str]):
+    """The rows of the first visible sheet that has the template's headers, read by openpyxl without evaluating
+    anything: a formula gives the value the spreadsheet saved with it. The archive is measured before anything is
+    read from it, and no row is read wider than MAX_COLUMNS, whatever width the sheet declares."""
     from openpyxl import load_workbook  # only when a spreadsheet comes
 
+    unreadable = t(N_("This file is not a spreadsheet that can be read: save it as an Excel workbook (.xlsx) or as "
+                      "CSV, and send it again."))
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
         members = archive.infolist()
     except (zipfile.BadZipFile, ValueError, OSError):
-        raise Unreadable(t(N_("This file is not a spreadsheet that can be read: save it as an Excel workbook (.xlsx) "
-                              "or as CSV, and send it again."))) from None
+        raise Unreadable(unreadable) from None
     names = {member.filename.lower() for member in members}
     if any(name.endswith("vbaproject.bin") for name in names):
         raise Unreadable(t(N_("This workbook holds macros, which are never opened here: save it as an Excel "
@@ -144,21 +161,30 @@ def _xlsx_rows(data: bytes):
     try:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True, keep_links=False)
     except Exception:  # noqa: BLE001 - whatever openpyxl cannot read, the user gets one sentence
-        raise Unreadable(t(N_("This file is not a spreadsheet that can be read: save it as an Excel workbook (.xlsx) "
-                              "or as CSV, and send it again."))) from None
+        raise Unreadable(unreadable) from None
     try:
-        sheets = [sheet for sheet in workbook.worksheets if sheet.sheet_state == "visible"]
-        rows = []
-        for sheet in sheets:
-            for line, values in enumerate(sheet.iter_rows(values_only=True), start=1):
+        for sheet in workbook.worksheets:
+            if sheet.sheet_state != "visible":
+                continue
+            rows, found = [], False
+            for line, values in enumerate(sheet.iter_rows(values_only=True, max_col=MAX_COLUMNS), start=1):
                 if line > MAX_ROWS + 40:  # header, blank lines: beyond, the sheet has too many rows anyway
                     raise Unreadable(t(N_("This file has more than {count} requests: split it and send each part."),
                                        count=MAX_ROWS))
-                rows.append((line, [_text(value) for value in values]))
-            if any(len([c for c in cells if c]) >= 3 for _line, cells in rows[:20]):
-                return rows  # the first visible sheet with a header; the explanations' sheet comes after it
-            rows = []
-        return rows
+                cells = [_text(value) for value in values]
+                while cells and not cells[-1]:
+                    cells.pop()
+                rows.append((line, cells))
+                found = found or len(_header(cells, headers)) >= 3
+                if not found and line >= 20:
+                    break  # not this sheet: the explanations, notes
+            if found:
+                return rows
+        return []
+    except Unreadable:
+        raise
+    except Exception:  # noqa: BLE001 - a damaged part inside a readable archive
+        raise Unreadable(unreadable) from None
     finally:
         workbook.close()
 
@@ -167,6 +193,11 @@ def _text(value) -> str:
     """A cell as the text a user would have typed: a date as a date, a time as hours, a whole number without .0."""
     if value is None:
         return ""
+    if isinstance(value, dt.timedelta):  # 38:00 typed in Excel is a duration
+        minutes = round(value.total_seconds() / 60)
+        return f"{minutes // 60}h{minutes % 60:02d}"
+    if isinstance(value, dt.datetime) and value.date() in (dt.date(1899, 12, 30), dt.date(1899, 12, 31)):
+        return f"{value.hour}h{value.minute:02d}"  # a time of day that some files keep as Excel's day zero
     if isinstance(value, dt.datetime):
         return value.date().isoformat() if value.time() == dt.time() else value.isoformat(sep=" ")
     if isinstance(value, dt.date):
@@ -191,6 +222,8 @@ def _csv_rows(data: bytes, filename: str):
         except UnicodeDecodeError:
             try:
                 text = data.decode("cp1252")
+                if re.search("Ã[\u0080-\u00bf\u0152-\u2122]", text):  # UTF-8 letters read one byte at a time
+                    raise UnicodeDecodeError("cp1252", data, 0, 1, "UTF-8 and Windows-1252 mixed")
             except UnicodeDecodeError:
                 raise Unreadable(t(N_("\"{name}\" is not a text file that can be read: save it as CSV UTF-8, or as "
                                       "an Excel workbook (.xlsx)."), name=filename[:80])) from None
@@ -261,7 +294,8 @@ def template_xlsx(columns: list[Column], title: str, explanations: dict[str, str
 
 
 def template_csv(columns: list[Column]) -> bytes:
-    """The same columns as a CSV file: semicolons and a BOM, as Belgian Excel opens it; one example row."""
+    """The same columns as a CSV file: semicolons and a BOM, as Belgian Excel opens it (no example row: one left in
+    would be filed)."""
     out = io.StringIO()
     writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
     writer.writerow([c.header for c in columns])
@@ -280,10 +314,12 @@ class Result:
 
 def with_results(sheet: Sheet, results: dict[int, Result], result_header: str, ticket_header: str) -> bytes:
     """The rows as they were read, each with its result and its ticket: .xlsx for an .xlsx (the cell at fault
-    coloured), .csv for a .csv (same delimiter, UTF-8 with a BOM). Nothing written can run as a formula."""
-    headers = [*sheet.headers, result_header, ticket_header]
-    width = len(sheet.headers)
-    rows = [(line, cells + [""] * (width - len(cells))) for line, cells in sheet.rows]
+    coloured), .csv for a .csv (same delimiter, UTF-8 with a BOM). A result file sent back gets its results replaced,
+    not a second pair of columns. Nothing written can run as a formula."""
+    keep = [i for i in range(len(sheet.headers)) if sheet.named.get(i) not in ("result", "ticket")]
+    headers = [*(sheet.headers[i] for i in keep), result_header, ticket_header]
+    rows = [(line, [cells[i] if i < len(cells) else "" for i in keep]) for line, cells in sheet.rows]
+    width = len(keep)
     if sheet.kind == "csv":
         out = io.StringIO()
         writer = csv.writer(out, delimiter=sheet.delimiter, lineterminator="\r\n")
@@ -301,15 +337,15 @@ def with_results(sheet: Sheet, results: dict[int, Result], result_header: str, t
     out_sheet.append(headers)
     for head in out_sheet[1]:
         head.data_type, head.font = "s", Font(bold=True)
-    position = {name: i for i, name in sheet.named.items()}
+    position = {sheet.named[i]: column for column, i in enumerate(keep) if i in sheet.named}
     fills = {"ready": READY_FILL, "filed": READY_FILL, "warned": WARNED_FILL, "refused": REFUSED_FILL}
     for row, (line, cells) in enumerate(rows, start=2):
         result = results.get(line)
         values = [*cells, result.text if result else "", result.ticket if result else ""]
         for column, value in enumerate(values, start=1):
-            item = out_sheet.cell(row=row, column=column, value=value or None)
-            item.data_type = "s"  # a value beginning with "=" stays text
-            item.number_format = "@"
+            if value:  # empty cells are not written: a row is as wide as what it holds
+                item = out_sheet.cell(row=row, column=column, value=value)
+                item.data_type = "s"  # a value beginning with "=" stays text
         if result is not None:
             fill = PatternFill("solid", fgColor=fills[result.kind])
             out_sheet.cell(row=row, column=width + 1).fill = fill
@@ -317,6 +353,8 @@ def with_results(sheet: Sheet, results: dict[int, Result], result_header: str, t
                 faulty = out_sheet.cell(row=row, column=position[result.column] + 1)
                 faulty.fill = fill
                 faulty.comment = Comment(result.text[:1000], "Breakbot")
+    for column in range(1, len(headers) + 1):  # text, as in the template: a NISS keeps its zeros when sent back
+        out_sheet.column_dimensions[_letter(column)].number_format = "@"
     out_sheet.freeze_panes = "A2"
     out_sheet.column_dimensions[_letter(width + 1)].width = 70
     out_sheet.column_dimensions[_letter(width + 2)].width = 16

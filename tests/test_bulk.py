@@ -469,3 +469,107 @@ async def test_the_workers_of_a_spreadsheet_are_sent_their_next_step_in_their_co
         assert all("85031412302" not in m.body and "85.03.14-123.02" not in m.body for m in mails.values())
     finally:
         await app.shutdown()
+
+
+def _with_dimension(data: bytes, dimension: str) -> bytes:
+    """The same workbook, its first sheet declaring another size (any file can say it spans every column)."""
+    import re
+
+    source, out = zipfile.ZipFile(io.BytesIO(data)), io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        for item in source.infolist():
+            body = source.read(item)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                body = re.sub(rb'<dimension ref="[^"]*"\s*/>', f'<dimension ref="{dimension}"/>'.encode(), body)
+            archive.writestr(item.filename, body)
+    return out.getvalue()
+
+
+async def test_a_sheet_that_declares_every_column_is_read_as_wide_as_its_headers(chat):
+    import time
+
+    data = _with_dimension(xlsx_of([FRENCH] + [french_row(niss="88.05.12-002.66")] * 60), "A1:XFD1048576")
+    started = time.perf_counter()
+    text, [(_name, back)] = await upload(chat, "large.xlsx", data)
+    assert time.perf_counter() - started < 5 and len(back) < 200_000, (time.perf_counter() - started, len(back))
+    assert "60 lignes lues" in text
+    assert len(result_rows(back, "xlsx")[0]) == len(FRENCH) + 2
+
+
+async def test_a_column_named_twice_is_refused_even_hidden(chat):
+    book = Workbook()
+    sheet = book.active
+    sheet.append([*FRENCH, "NISS"])
+    sheet.append([*french_row(), "88.05.12-002.66"])
+    sheet.column_dimensions["R"].hidden = True
+    out = io.BytesIO()
+    book.save(out)
+    text, documents = await upload(chat, "deux.xlsx", out.getvalue())
+    assert "Les colonnes C & R ont le même en-tête, « NISS »" in text and documents == [], text
+
+
+async def test_what_excel_does_to_typed_values_is_undone(chat):
+    """A NISS kept as a number loses its leading zero (born 2000-2009); 38:00 typed becomes a duration; 20:00 a
+    time; a date a date: each is read as the member typed it."""
+    book = Workbook()
+    sheet = book.active
+    sheet.append(FRENCH)
+    values = french_row(niss="03.05.12-045.13", last="Jeune")
+    sheet.append(values)
+    niss, before, fulltime, start = (FRENCH.index(h) + 1 for h in (
+        "NISS", "Temps de travail avant", "Horaire à temps plein", "Date de début"))
+    sheet.cell(row=2, column=niss, value=int("03051204513"))
+    sheet.cell(row=2, column=before, value=dt.time(20, 0))
+    sheet.cell(row=2, column=fulltime, value=dt.timedelta(hours=38))
+    sheet.cell(row=2, column=start, value=dt.datetime.combine(START, dt.time()))
+    out = io.BytesIO()
+    book.save(out)
+    text, _ = await upload(chat, "excel.xlsx", out.getvalue())
+    assert "✅ 1 prête" in text, text
+    await chat.tap(chat.keyboard[0]["text"])
+    await chat.tap("✅ Introduire 1 demande")
+    [filed] = requests(chat.app.bot_data["engine"].db)
+    assert (filed.niss, filed.hours_before, filed.fulltime_hours, filed.start_date) == ("03051204513", 1200, 2280,
+                                                                                          START)
+
+
+async def test_a_result_file_sent_back_names_its_own_tickets_and_refuses_a_ticket_copied_to_another_worker(chat):
+    db = chat.app.bot_data["engine"].db
+    data = xlsx_of([FRENCH, french_row()])
+    await upload(chat, "a.xlsx", data)
+    await chat.tap(chat.keyboard[0]["text"])
+    start = len(chat.recorder.calls)
+    await chat.tap("✅ Introduire 1 demande")
+    _text, documents = replies(chat, start)
+    [filed] = requests(db)
+    result = next(d for n, d in documents if n.endswith(".xlsx"))
+    # the same file again: its row is filed, by its own ticket, not "refused, overlaps"
+    _text, [(_n, again)] = await upload(chat, "a.xlsx", data)
+    assert result_rows(again, "xlsx")[1][-2:] == [f"Déjà introduite (ticket {filed.ticket}).", filed.ticket]
+    # the result file sent back, with one row copied for another worker, its ticket kept
+    book = load_workbook(io.BytesIO(result))
+    sheet = book.worksheets[0]
+    copied = [c.value for c in sheet[2]]
+    copied[FRENCH.index("NISS")] = "88.05.12-002.66"
+    sheet.append(copied)
+    out = io.BytesIO()
+    book.save(out)
+    text, [(_n, back)] = await upload(chat, "a-introduit.xlsx", out.getvalue())
+    rows = result_rows(back, "xlsx")
+    assert len(rows[0]) == len(FRENCH) + 2  # the results replaced, not a second pair of columns
+    assert rows[1][-2].startswith("Déjà introduite") and "un autre travailleur" in rows[2][-2], rows[2][-2]
+
+
+async def test_the_data_may_be_on_any_visible_sheet_and_the_templates_examples_make_a_request(chat):
+    files = await templates(chat)
+    book = load_workbook(io.BytesIO(files["xlsx"]))
+    explanations = book.worksheets[1]
+    examples = {r[0].value: r[2].value for r in explanations.iter_rows(min_row=2)}
+    book.move_sheet(explanations, offset=-1)  # the explanations first, as a member may leave them
+    sheet = book["Demandes"]
+    for column, header in enumerate([c.value for c in sheet[1]], start=1):
+        sheet.cell(row=2, column=column, value=examples[header])
+    out = io.BytesIO()
+    book.save(out)
+    text, _ = await upload(chat, "modele.xlsx", out.getvalue())
+    assert "1 ligne lue" in text and "❌ 0" in text, text
