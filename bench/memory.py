@@ -98,3 +98,47 @@ def measure_memory(sizes: Sizes, recorded: Recorded, folder: Path) -> dict:
         raise RuntimeError(f"updates went through {result['processor']}, {result['chats_in_progress']} chats left "
                            "in progress: not the product's way of ordering chats")
     return result
+
+
+def _users_child(folder: str, few: int, many: int, out) -> None:
+    """In a fresh process: RSS once `few` distinct users have each sent one update, then once `many` have."""
+    from tests.fakes import text_update
+
+    async def run():
+        db = make_engine(f"sqlite:///{Path(folder) / 'users.sqlite3'}")
+        upgrade(db)
+        app = await bot_application(db, Path(folder) / "attachments")
+        await app.start()
+        marks = {}
+        try:
+            first = 20_000_000
+            await _deliver(app, [text_update(app, first - n - 1, "bonjour") for n in range(200)])  # warm-up
+            sent = 0
+            for target in (few, many):
+                while sent < target:
+                    batch = min(USERS_AT_ONCE * 20, target - sent)
+                    await _deliver(app, [text_update(app, first + sent + n, "bonjour") for n in range(batch)])
+                    sent += batch
+                gc.collect()
+                marks[target] = (_rss_kb(), sys.getallocatedblocks())
+            with db.connect() as connection:  # SQLite's page cache per connection is bounded by this
+                cache = connection.exec_driver_sql("PRAGMA cache_size").scalar()
+            processor = app.update_processor
+        finally:
+            await app.stop()
+            await app.shutdown()
+            db.dispose()
+        return {"few": few, "many": many, "few_kb": marks[few][0], "many_kb": marks[many][0],
+                "python_blocks": marks[many][1] - marks[few][1], "sqlite_cache_kib": -cache if cache < 0 else None,
+                "per_user_sets": len(app._chat_ids_to_be_updated_in_persistence)
+                + len(app._user_ids_to_be_updated_in_persistence), "processor": type(processor).__name__}
+
+    out.send(asyncio.run(run()))
+    out.close()
+
+
+def measure_users(folder: Path, few: int, many: int) -> dict:
+    """Memory against distinct users: `many` users who each sent one update, minus `few`."""
+    result = in_process(_users_child, str(folder), few, many)
+    result["mb"] = (result["many_kb"] - result["few_kb"]) / 1024
+    return result

@@ -19,7 +19,7 @@ from bench.bulk import time_bulk
 from bench.chats import chats_on_postgres
 from bench.dataset import ANCHOR, SEED, YEARS, first_build_seconds, sqlite_dataset
 from bench.intake import INTAKE_NISS_BASE
-from bench.memory import measure_memory
+from bench.memory import measure_memory, measure_users
 from bench.overview import time_export, time_overview, time_webapp
 from bench.postgres import (
     intake_on_postgres,
@@ -55,6 +55,7 @@ WEBAPP_LINE = "Mini App API: first page (50 rows) + count + counts by status, de
 WEBAPP_WEIGHT_LINE = "Mini App page weight (HTML + JS + CSS, uncompressed)"
 EXPORT_RATIO_LINE = "CSV export ÷ a bare csv.writer writing the same rows from memory"
 MEMORY_LINE = "resident memory: open dialogs minus none"
+USERS_LINE = "resident memory: distinct users who each sent one update, many minus 1,000"
 BULK_CHECK_LINE = "spreadsheet of 1,000 requests (.xlsx), SQLite: read and every row checked"
 BULK_FILE_LINE = "spreadsheet of 1,000 requests (.xlsx), SQLite: checked again and every row filed, one transaction"
 PG_OVERVIEW_PREFIX = "PostgreSQL "
@@ -64,8 +65,8 @@ POSTGRES_LINES = [PG_RATIO_LINE, *(PG_OVERVIEW_PREFIX + label for label in OVERV
                   TWO_PROCESS_LINE, CHATS_LINE]
 FIGURE_LINES = [INTAKE_LINE, ECHO_LINE, FILING_LINE, RATIO_LINE, LOADED_LINE, PG_RATIO_LINE, STATEMENTS_LINE,
                 *OVERVIEW_LINES.values(), EXPORT_LINE, EXPORT_RATIO_LINE, WEBAPP_LINE, WEBAPP_WEIGHT_LINE, MEMORY_LINE,
-                BULK_CHECK_LINE, BULK_FILE_LINE, *(PG_OVERVIEW_PREFIX + label for label in OVERVIEW_LINES.values()),
-                TWO_PROCESS_LINE, CHATS_LINE]
+                USERS_LINE, BULK_CHECK_LINE, BULK_FILE_LINE,
+                *(PG_OVERVIEW_PREFIX + label for label in OVERVIEW_LINES.values()), TWO_PROCESS_LINE, CHATS_LINE]
 STATEMENTS_TOTAL = "whole intake, mean per update"
 STATEMENT_LINES = [*KINDS, STATEMENTS_TOTAL]  # the rows of the table of statements, also checked by the tests
 NOT_MEASURED = "not measured (no PostgreSQL configured)"
@@ -194,6 +195,10 @@ def table_rows(r: dict) -> list[tuple[str, str, str, str, str]]:
                      f"checking Telegram's launch data: {w['check_us']:.0f} µs more)", "p95 ≤ 20 ms",
         verdict(w["p95"], 20))
     row(WEBAPP_WEIGHT_LINE, f"{w['page_bytes'] / 1024:.1f} KB", "≤ 150 KB", verdict(w["page_bytes"] / 1024, 150))
+    u = r["users"]
+    row(USERS_LINE, f"{u['mb']:+.2f} MB ({u['many']:,} users minus {u['few']:,}; Python's heap "
+                    f"{u['python_blocks']:+,} blocks, SQLite's page cache bounded at {u['sqlite_cache_kib']} KiB)",
+        "≤ 2 MB", verdict(u["mb"], 2))
     b = r["bulk"]
     row(BULK_CHECK_LINE, f"{b['check']:.2f} s (best of {b['runs']}, worst {b['check_max']:.2f} s; "
                          f"{b['bytes'] / 1024:.0f} KB)", "≤ 2 s", verdict(b["check"], 2))
@@ -378,6 +383,11 @@ def render_report(r: dict, quick: bool) -> str:
         "beside): `bot.bulk.read` + `bot.bulk.check` (every row through the intake's steps, as the chat's upload "
         "does), then `bot.bulk.file_batch` (read and checked again, every row filed by the intake's use case) and "
         "the commit, as the certified \"File N requests\" tap does.",
+        "- Memory against users: a fresh process (spawn) starts the Application on a new SQLite file; after a "
+        "warm-up of 200 users, distinct users who are not enrolled each send one text (the invitation's explanation "
+        "is their answer), through the update queue as polling hands them over; VmRSS after gc.collect() once 1,000 "
+        "have, and once all have. python-telegram-bot keeps no set of chat and user ids (the product's "
+        "`Stateless` Application); what grows is SQLite's page cache (bounded per connection) as the file grows.",
         f"- Memory: a fresh process (spawn) builds the Application and engine on a SQLite file, starts it "
         "(`app.start()`), and hands every update to the update queue, whence the Application's update processor "
         f"(the product's {memory['processor']}, {memory['max_concurrent']} at once) takes them, as polling and "
@@ -496,6 +506,8 @@ def main(quick: bool = False, output: Path | str | None = None,
         results["bulk"] = time_bulk(folder, rows=1000, runs=3)
         say(f"memory with {sizes.dialogs:,} open dialogs…")
         results["memory"] = measure_memory(sizes, recorded, folder)
+        say(f"memory with {sizes.users:,} distinct users…")
+        results["users"] = measure_users(folder, min(1_000, sizes.users // 3), sizes.users)
         url = postgres_url()
         if url:
             results["postgres"] = measure_postgres(url, sizes, data, recorded, folder, results["notes"])

@@ -217,3 +217,14 @@ def test_a_keyboard_always_fits_telegram_so_a_question_is_always_seen():
     few = [[Button("Yes", "form:1:yes"), Button("No", "form:1:no")]]
     assert keyboard(View(["?"], few), "en")["inline_keyboard"] == [[{"text": "Yes", "callback_data": "form:1:yes"},
                                                                      {"text": "No", "callback_data": "form:1:no"}]]
+
+
+async def test_the_application_remembers_nothing_per_user(app):
+    """Memory stays flat in distinct users: python-telegram-bot would keep every chat and user id it has seen (to
+    persist them, though there is no persistence); the product's Application keeps none of them."""
+
+    for user in range(50_000, 50_300):
+        await app.process_update(text_update(app, user, "bonjour"))
+    assert (len(app._chat_ids_to_be_updated_in_persistence), len(app._user_ids_to_be_updated_in_persistence),
+            len(app._chat_data), len(app._user_data)) == (0, 0, 0, 0)
+    assert app.update_processor.chats_in_progress == 0
