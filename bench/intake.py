@@ -7,7 +7,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy import insert, select
-from telegram.ext import Application, CallbackQueryHandler, MessageHandler, filters
+from telegram import Update
+from telegram.ext import Application, CallbackQueryHandler, MessageHandler, TypeHandler, filters
 
 from bench.dataset import niss_number
 from bot.app import build_engine
@@ -26,10 +27,12 @@ def _settings():
     return Settings(telegram_bot_token=TOKEN, _env_file=None)
 
 
-async def bot_application(db, attachments: Path, watch_keyboard: bool = False, keep_calls: bool = False):
+async def bot_application(db, attachments: Path, watch_keyboard: bool = False, keep_calls: bool = False,
+                          encode: bool = False):
     """The product: the real Application of `build_application`, on `db`, answered by the offline Bot API, which
-    only counts calls (with `watch_keyboard`, it also follows the last keyboard, to record an intake)."""
-    request = RecordingRequest(keep_calls=keep_calls, watch_keyboard=watch_keyboard)
+    only counts calls (with `watch_keyboard`, it also follows the last keyboard, to record an intake; with `encode`,
+    it encodes each call's parameters as the real HTTP client does)."""
+    request = RecordingRequest(keep_calls=keep_calls, watch_keyboard=watch_keyboard, encode=encode)
     app = build_application(_settings(), build_engine(db, Options(attachments_dir=attachments)), request=request,
                             rate_limited=False)
     app.recorder = request
@@ -52,6 +55,23 @@ async def echo_application():
     app = Application.builder().token(TOKEN).request(request).get_updates_request(request).build()
     app.add_handler(MessageHandler(filters.TEXT, echo_text))
     app.add_handler(CallbackQueryHandler(echo_button))
+    app.recorder = request
+    await app.initialize()
+    return app
+
+
+async def peer_echo_application():
+    """The reference as peer benchmarks take it: a plain python-telegram-bot handler that answers every update once
+    with reply_text (a Message parsed from the answer, as PTB does), through the offline Bot API encoding each call
+    as the real HTTP client does."""
+
+    async def echo(update, context):
+        message = update.effective_message
+        await message.reply_text(message.text or update.callback_query.data)
+
+    request = RecordingRequest(keep_calls=False, encode=True)
+    app = Application.builder().token(TOKEN).request(request).get_updates_request(request).build()
+    app.add_handler(TypeHandler(Update, echo))
     app.recorder = request
     await app.initialize()
     return app

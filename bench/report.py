@@ -40,7 +40,11 @@ BENCH_DIR = Path(__file__).resolve().parent
 INTAKE_LINE = "intake step, SQLite file (the product's own durability)"
 ECHO_LINE = "bare python-telegram-bot echo"
 FILING_LINE = "intake step: the filing update (synchronous=FULL) / the other updates"
-RATIO_LINE = "intake step ÷ echo, SQLite, durable (the product's own settings)"
+PEERS_LINE = ("intake step ÷ echo, SQLite, durable, the peers' way (Update.de_json timed; the echo answers with "
+              "reply_text once per update)")
+PEERS_US_LINE = "intake step and echo, the peers' way: µs per update"
+DISK_LINE = "the disk's sync (4 KiB written and waited for) before, during and after the rounds"
+RATIO_LINE = "intake step ÷ echo, SQLite, durable (today's protocol: updates as objects, the echo edits or replies)"
 LOADED_LINE = "intake step ÷ echo, SQLite, with other drafts open and the generated requests"
 PG_RATIO_LINE = "intake step ÷ echo, PostgreSQL on this machine"
 STATEMENTS_LINE = "statements and COMMITs per update (whole intake; per kind below)"
@@ -63,7 +67,8 @@ TWO_PROCESS_LINE = "two processes on one PostgreSQL: updates/s"
 CHATS_LINE = "one process with concurrent updates on PostgreSQL: updates/s"
 POSTGRES_LINES = [PG_RATIO_LINE, *(PG_OVERVIEW_PREFIX + label for label in OVERVIEW_LINES.values()),
                   TWO_PROCESS_LINE, CHATS_LINE]
-FIGURE_LINES = [INTAKE_LINE, ECHO_LINE, FILING_LINE, RATIO_LINE, LOADED_LINE, PG_RATIO_LINE, STATEMENTS_LINE,
+FIGURE_LINES = [PEERS_LINE, PEERS_US_LINE, DISK_LINE, INTAKE_LINE, ECHO_LINE, FILING_LINE, RATIO_LINE, LOADED_LINE,
+                PG_RATIO_LINE, STATEMENTS_LINE,
                 *OVERVIEW_LINES.values(), EXPORT_LINE, EXPORT_RATIO_LINE, WEBAPP_LINE, WEBAPP_WEIGHT_LINE, MEMORY_LINE,
                 USERS_LINE, BULK_CHECK_LINE, BULK_FILE_LINE,
                 *(PG_OVERVIEW_PREFIX + label for label in OVERVIEW_LINES.values()), TWO_PROCESS_LINE, CHATS_LINE]
@@ -161,6 +166,14 @@ def table_rows(r: dict) -> list[tuple[str, str, str, str, str]]:
     def row(line, measured, target="", result=""):
         rows.append((line, BEFORE.get(line, "—"), measured, target, result))
 
+    peers, disk = intake["peers"], intake["disk_ms"]
+    row(PEERS_LINE, f"{peers['ratio']:.2f} × (median of the per-round ratios; rounds "
+                    f"{min(peers['ratios']):.2f}–{max(peers['ratios']):.2f} ×)", "≤ 2 × (aim: 1.5 ×)",
+        verdict(peers["ratio"], 2))
+    row(PEERS_US_LINE, f"{peers['us']:.0f} µs / {peers['echo_us']:.0f} µs (the filing update "
+                       f"{peers['filing_us']:.0f} µs, the others {peers['rest_us']:.0f} µs)")
+    row(DISK_LINE, f"{disk[0]:.2f} ms before, {statistics.median(disk[1:-1] or disk):.2f} ms median during "
+                   f"({min(disk):.2f}–{max(disk):.2f}), {disk[-1]:.2f} ms after", "printed", "—")
     row(INTAKE_LINE, f"{intake['us']:.0f} µs per update (median of {intake['rounds']} rounds of "
                      f"{_intakes(intake['intakes_per_round'])} of {intake['updates_per_intake']} updates)")
     row(ECHO_LINE, f"{intake['echo_us']:.0f} µs per update (the same updates, the same rounds)")
@@ -169,7 +182,8 @@ def table_rows(r: dict) -> list[tuple[str, str, str, str, str]]:
     row(RATIO_LINE, f"{intake['ratio']:.2f} × (median of the per-round ratios)", "≤ 3 × (aim: 2 ×)",
         verdict(intake["ratio"], 3))
     row(LOADED_LINE, f"{loaded['ratio']:.2f} × ({intake['difference_pct']:+.1f} % against the empty file; "
-                     f"{loaded['open_drafts']:,} drafts open, {loaded['requests']:,} requests; "
+                     f"{loaded['open_drafts']:,} drafts open, {loaded['requests']:,} requests, "
+                     f"{loaded['processed_updates']:,} processed updates of a week; "
                      f"{loaded['us']:.0f} µs per update)",
         f"within {LOADED_LIMIT_PCT} % of an empty database", verdict(intake["difference_pct"], LOADED_LIMIT_PCT))
     if "intake" in pg:
@@ -317,6 +331,13 @@ def render_report(r: dict, quick: bool) -> str:
         "",
         "## How each figure is measured",
         "",
+        "- The headline, the peers' way: in the same rounds as today's protocol (below), the bot on a SQLite file of "
+        "its own and a plain python-telegram-bot echo (one `TypeHandler` answering every update, text or tap, once "
+        "with `reply_text`, so the answer is parsed into a `Message` as PTB does) are each handed every update as "
+        "the JSON Telegram posts, `Update.de_json` inside the timing; both talk to the same offline Bot API, which "
+        "encodes every call's parameters as the real HTTP client does (`RequestData.json_parameters`, form-encoded). "
+        "The disk's sync is sampled (median of 5 writes of 4 KiB each waited for) before the rounds, after each "
+        f"round and after: {', '.join(f'{d:.2f}' for d in intake['disk_ms'])} ms.",
         f"- Intake step: {intake['rounds']} rounds of {_intakes(intake['intakes_per_round'])} each (/new to "
         f"ticket, {intake['updates_per_intake']} updates: texts, and taps answered by answerCallbackQuery + "
         "editMessageText), after one untimed intake, through the real `Application` of `build_application` "

@@ -5,11 +5,14 @@ from __future__ import annotations
 import datetime as dt
 import gc
 import itertools
+import os
 import statistics
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from telegram import Update
 
 from bench.intake import (
     INTAKE_NISS_BASE,
@@ -19,6 +22,7 @@ from bench.intake import (
     count_filed,
     echo_application,
     open_draft,
+    peer_echo_application,
     record_intake,
     setup_intake_organisation,
 )
@@ -38,6 +42,8 @@ class Contender:
     filed_before: int = 0
     intakes: int = 0
     rounds: list[dict] = field(default_factory=list)  # per round: µs per update, of the filing ones, of the rest
+    # The peers' way: each update handed over as the JSON Telegram posts, Update.de_json inside the timing.
+    peers: bool = False
 
     def start(self) -> None:
         if self.db is not None:
@@ -61,7 +67,23 @@ async def warm_up(contenders: dict[str, Contender], recorded: Recorded) -> None:
         contender.intakes += 1
 
 
-async def timed_rounds(contenders: dict[str, Contender], recorded: Recorded, rounds: int, intakes: int) -> None:
+def fsync_sample(folder: Path, times: int = 5) -> float:
+    """The disk's latency now: the median of a few 4 KiB writes each waited for (this machine's sync switches between
+    about 0.05 ms and about 4 ms within minutes, so it is sampled through the run, not once)."""
+    path, timings = folder / "fsync.sample", []
+    with open(path, "wb") as probe:
+        for _ in range(times):
+            probe.write(os.urandom(4096))
+            probe.flush()
+            started = time.perf_counter()
+            os.fsync(probe.fileno())
+            timings.append((time.perf_counter() - started) * 1000)
+    path.unlink()
+    return statistics.median(timings)
+
+
+async def timed_rounds(contenders: dict[str, Contender], recorded: Recorded, rounds: int, intakes: int,
+                       disk: list | None = None, disk_folder: Path | None = None) -> None:
     """Short rounds, each contender going first in turn, so that a slow moment of a noisy machine falls on all of
     them: in each round every contender handles `intakes` whole intakes, each update timed on its own."""
     names = list(contenders)
@@ -73,11 +95,19 @@ async def timed_rounds(contenders: dict[str, Contender], recorded: Recorded, rou
         for name in names[shift:] + names[:shift]:
             contender, updates = contenders[name], batches[name]
             timings = []
+            if contender.peers:
+                updates = [update.to_dict() for update in updates]
+            bot = contender.app.bot
             gc.collect()
             for update in updates:
                 started = time.perf_counter()
-                await contender.app.process_update(update)
+                if contender.peers:
+                    await contender.app.process_update(Update.de_json(update, bot))
+                else:
+                    await contender.app.process_update(update)
                 timings.append(time.perf_counter() - started)
+            if disk is not None:
+                disk.append(fsync_sample(disk_folder))
             filing = [s for i, s in enumerate(timings) if i % per_intake == per_intake - 1]
             rest = [s for i, s in enumerate(timings) if i % per_intake != per_intake - 1]
             contender.rounds.append({"us": sum(timings) / len(timings) * 1e6,
@@ -111,7 +141,7 @@ async def intake_on_sqlite(sizes: Sizes, folder: Path, dataset: Path) -> tuple[d
     empty = make_engine(f"sqlite:///{folder / 'intake.sqlite3'}")
     upgrade(empty)  # as the bot opens its database at start
     organisation_id = setup_intake_organisation(empty, [INTAKE_USER])
-    loaded_db, apps = None, []
+    loaded_db, peer_db, apps = None, None, []
     try:
         bot = await bot_application(empty, folder / "attachments", watch_keyboard=True)
         apps.append(bot)
@@ -119,25 +149,37 @@ async def intake_on_sqlite(sizes: Sizes, folder: Path, dataset: Path) -> tuple[d
         recorded = await record_intake(bot, INTAKE_USER, INTAKE_NISS_BASE, dt.date.today(),
                                        after_each=lambda _step: drafts.append(open_draft(empty, INTAKE_USER)))
         bot.recorder.watch_keyboard = False
-        loaded = loaded_database(dataset, folder, [d for d in drafts if d], sizes.dialogs)
+        loaded = loaded_database(dataset, folder, [d for d in drafts if d], sizes.dialogs, sizes.week_updates)
         loaded_db = make_engine(f"sqlite:///{loaded['path']}")
         apps.append(await bot_application(loaded_db, folder / "attachments"))
         apps.append(await echo_application())
+        peer_db = make_engine(f"sqlite:///{folder / 'intake-peers.sqlite3'}")  # its own file: its own chat's drafts
+        upgrade(peer_db)
+        peer_organisation = setup_intake_organisation(peer_db, [INTAKE_USER])
+        apps.append(await bot_application(peer_db, folder / "attachments", encode=True))
+        apps.append(await peer_echo_application())
         first = INTAKE_NISS_BASE + 1
         contenders = {"bot": Contender(apps[0], niss_from(first), empty, organisation_id),
                       "loaded": Contender(apps[1], niss_from(first), loaded_db, loaded["organisation_id"]),
-                      "echo": Contender(apps[2], niss_from(first))}
+                      "echo": Contender(apps[2], niss_from(first)),
+                      "peer_bot": Contender(apps[3], niss_from(first), peer_db, peer_organisation, peers=True),
+                      "peer_echo": Contender(apps[4], niss_from(first), peers=True)}
         await warm_up(contenders, recorded)
-        await timed_rounds(contenders, recorded, sizes.rounds, sizes.intakes_per_round)
+        disk = [fsync_sample(folder)]
+        await timed_rounds(contenders, recorded, sizes.rounds, sizes.intakes_per_round, disk, folder)
+        disk.append(fsync_sample(folder))
     finally:
         for app in apps:
             await app.shutdown()
         empty.dispose()
-        if loaded_db is not None:
-            loaded_db.dispose()
+        for db in (loaded_db, peer_db):
+            if db is not None:
+                db.dispose()
     result = compared(contenders["bot"], contenders["echo"])
+    result["peers"] = compared(contenders["peer_bot"], contenders["peer_echo"])
+    result["disk_ms"] = disk
     result["loaded"] = compared(contenders["loaded"], contenders["echo"]) | {
-        k: loaded[k] for k in ("requests", "open_drafts", "steps", "seconds")}
+        k: loaded[k] for k in ("requests", "open_drafts", "processed_updates", "steps", "seconds")}
     result["difference_pct"] = (result["loaded"]["ratio"] / result["ratio"] - 1) * 100
     result |= {"updates_per_intake": len(recorded.steps), "rounds": sizes.rounds,
                "intakes_per_round": sizes.intakes_per_round, "intakes": sizes.rounds * sizes.intakes_per_round}

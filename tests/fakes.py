@@ -4,6 +4,7 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import json
+from urllib.parse import urlencode
 
 from sqlalchemy import event
 from telegram import Update
@@ -44,8 +45,9 @@ class RecordingRequest(BaseRequest):
     last inline keyboard is remembered (`keyboard`: its callback data; `keyboard_message`: the message carrying it).
     """
 
-    def __init__(self, keep_calls: bool = True, watch_keyboard: bool = False):
+    def __init__(self, keep_calls: bool = True, watch_keyboard: bool = False, encode: bool = False):
         self.keep_calls, self.watch_keyboard = keep_calls, watch_keyboard
+        self.encode = encode  # encode each call's parameters as the real HTTP client posts them (the benchmark)
         self.calls: list[tuple[str, dict]] = []
         self.count = 0
         self.keyboard: list[str] = []
@@ -70,6 +72,8 @@ class RecordingRequest(BaseRequest):
         if "/file/bot" in url:  # a download of an uploaded file
             return 200, self.files[url.rsplit("/", 1)[-1]]
         name = url.rsplit("/", 1)[-1]
+        if self.encode and request_data is not None:  # as HTTPXRequest does: JSON values in a form-encoded body
+            urlencode(request_data.json_parameters).encode()
         params = dict(request_data.parameters) if request_data else {}
         self.count += 1
         if self.keep_calls:
