@@ -135,3 +135,49 @@ def time_webapp(db, data: Dataset, runs: int) -> dict:
     weight = sum((STATIC / name).stat().st_size for name in ("index.html", "app.js", "app.css"))
     return {"p50": statistics.median(timings), "p95": _percentile(timings, 95), "total": body["total"],
             "rows": len(body["rows"]), "runs": runs, "page_bytes": weight, "check_us": statistics.median(checks)}
+
+
+def time_table_searches(db, data: Dataset, runs: int, clients: int = 8) -> dict:
+    """The table's first page with a search, `clients` at once: each client (a thread, as Starlette runs the
+    endpoint in its thread pool) calls /api/requests of the largest organisation with a search by a name's
+    beginning, a NISS's beginning and a ticket's beginning in turn, `runs` times; p95 of every call."""
+    import concurrent.futures
+    import datetime as dt
+
+    from starlette.requests import Request
+
+    from bot.storage.models import LeaveRequest
+    from bot.webapp.auth import Identity, LocalLinks
+    from bot.webapp.server import WebOptions, create_app
+
+    with session(db) as s:
+        member = s.exec(select(Member).where(Member.organisation_id == data.largest_id,
+                                             Member.channel == "telegram")).first()
+        sample = s.exec(select(LeaveRequest).where(LeaveRequest.organisation_id == data.largest_id)
+                        .order_by(LeaveRequest.id.desc()).limit(20)).all()
+    searches = [text for request in sample for text in (request.last_name[:4], request.niss[:6], request.ticket[:5])]
+    anchor = dt.datetime.combine(ANCHOR, dt.time(12), tzinfo=dt.UTC)
+    links = LocalLinks()
+    options = WebOptions(db=db, bot_token=WEBAPP_TOKEN, local=links, now=lambda: anchor)
+    [endpoint] = [route.endpoint for route in create_app(options).routes if route.path == "/api/requests"]
+
+    def client(index: int) -> list[float]:
+        authorization = "local " + links.trade(links.link(Identity(member.channel, member.user_key)))
+        timings = []
+        for run in range(runs):
+            search = searches[(index * 7 + run) % len(searches)]
+            scope = {"type": "http", "method": "GET", "path": "/api/requests",
+                     "query_string": f"from=2000-01-01&q={search}".encode(),
+                     "headers": [(b"authorization", authorization.encode())]}
+            started = time.perf_counter()
+            response = endpoint(Request(scope))
+            timings.append((time.perf_counter() - started) * 1000)
+            if response.status_code != 200:
+                raise RuntimeError(f"the Mini App's API answered {response.status_code}")
+        return timings
+
+    client(0)  # warm-up
+    with concurrent.futures.ThreadPoolExecutor(clients) as pool:
+        timings = [t for result in pool.map(client, range(clients)) for t in result]
+    return {"p50": statistics.median(timings), "p95": _percentile(timings, 95), "calls": len(timings),
+            "clients": clients, "largest": data.sizes.largest, "requests": data.sizes.requests}
