@@ -79,12 +79,20 @@ def postgres_dataset(url: str, sizes: Sizes, seed: int, data: Dataset) -> tuple[
         with connection.cursor() as cursor:
             for model, rows in ((Organisation, [data.organisations]), (School, [data.schools]),
                                 (Member, [data.members]), (LeaveRequest, data.requests())):
-                columns = [c.name for c in model.__table__.columns]
-                names = ", ".join(f'"{c}"' for c in columns)
+                # A column the generated rows leave out takes the database's default (COPY would write NULL), or
+                # else the model's own.
+                rows = iter(rows)
+                first = next(rows)
+                rows = itertools.chain([first], rows)
+                given = set(first[0]) if first else set()
+                columns = [c for c in model.__table__.columns if c.server_default is None or c.name in given]
+                defaults = {c.name: c.default.arg if c.default is not None and c.default.is_scalar else None
+                            for c in columns}
+                names = ", ".join(f'"{c.name}"' for c in columns)
                 with cursor.copy(f'COPY "{model.__tablename__}" ({names}) FROM STDIN') as copy:
                     for batch in rows:
                         for row in batch:
-                            copy.write_row([row.get(c) for c in columns])
+                            copy.write_row([row.get(c.name, defaults[c.name]) for c in columns])
                 cursor.execute(f"SELECT setval(pg_get_serial_sequence('\"{model.__tablename__}\"', 'id'), "
                                f"(SELECT max(id) FROM \"{model.__tablename__}\"))")
         connection.commit()

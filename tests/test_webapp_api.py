@@ -339,6 +339,20 @@ def test_search_finds_beginnings_and_names_in_either_order(web, filed):
     assert tickets(web, "q=Marie Zeeman") == [] and tickets(web, "q=50%25") == []
 
 
+@pytest.mark.parametrize("resolved", [0, 1, 5000])
+def test_a_search_finds_the_same_whether_its_matches_are_looked_up_first_or_not(web, filed, monkeypatch, resolved):
+    """A search's few matches are given to the query as their ids; past RESOLVED matches, as a subquery: the same
+    requests and counts either way."""
+    from bot.storage import request_store
+
+    ours, _ = filed
+    monkeypatch.setattr(request_store, "RESOLVED", resolved)
+    assert set(tickets(web, "q=85.03.14-12")) == {ours[n] for n in ("Dupont", "Peeters", "Janssens", "Dubois")}
+    assert tickets(web, "q=Dubois Marie") == [ours["Dubois"]] and tickets(web, "q=Zeeman") == []
+    body = web.get("/api/requests?q=85.03.14-12&from=2000-01-01", headers=as_user(1001)).json()
+    assert body["total"] == 4 and sum(c["count"] for c in body["counts"]) == 4, body
+
+
 def test_the_range_of_a_beginning():
     from bot.domain.identifiers import TICKET_ALPHABET
     from bot.storage.request_store import _successor, ticket_prefix

@@ -232,10 +232,15 @@ def ticket_prefix(compact: str) -> str:
     return "-".join(groups)
 
 
-def _searched(organisation_id: int, search: Search | str | None) -> list:
+RESOLVED = 5000  # a search that finds at most this many requests is given to the query as their ids
+
+
+def _searched(organisation_id: int, search: Search | str | None, db: Session | Connection | None = None) -> list:
     """A name's beginning (last or first name, or both in either order: "dubois ma", "marc dub"; case ignored for
     plain letters), or the beginning of a NISS or of a ticket (each a range of its index); a whole ticket or NISS is
-    a filter of its own (the caller recognises them)."""
+    a filter of its own (the caller recognises them). With `db`, the requests found are looked up first and given as
+    their ids (up to RESOLVED): a planner that sees a subquery may read the organisation's every request instead of
+    the few found (SQLite did: 25 ms for one ticket among 50,000, 8 clients at once half a second)."""
     if isinstance(search, str):
         search = Search(name=search)
     if search is None:
@@ -257,14 +262,20 @@ def _searched(organisation_id: int, search: Search | str | None) -> list:
             *_starting(LeaveRequest.ticket, search.ticket_prefix, TICKET_ALPHABET)))
     if not beginnings:  # typed, but nothing a name, NISS or ticket begins with
         return [literal(False)]
-    return [LeaveRequest.id.in_(beginnings[0] if len(beginnings) == 1 else union_all(*beginnings))]
+    found = beginnings[0] if len(beginnings) == 1 else union_all(*beginnings)
+    if db is not None:
+        ids = set(db.execute(found.limit(RESOLVED + 1) if len(beginnings) == 1 else
+                             sa_select(found.subquery().c.id).limit(RESOLVED + 1)).scalars())
+        if len(ids) <= RESOLVED:
+            return [LeaveRequest.id.in_(sorted(ids))] if ids else [literal(False)]
+    return [LeaveRequest.id.in_(found)]
 
 
 def requests_table(session: Session, organisation_id: int, *, sort: str = "filed", descending: bool = True,
                    offset: int = 0, limit: int = 50, search: Search | str | None = None,
                    **filters) -> list[LeaveRequest]:
     """One page of the organisation's matching requests in the order asked (how many match: `status_counts`)."""
-    where = _request_filters(organisation_id, **filters) + _searched(organisation_id, search)
+    where = _request_filters(organisation_id, **filters) + _searched(organisation_id, search, session)
     columns = (*SORTS[sort], LeaveRequest.id)
     order = [column.desc() if descending else column.asc() for column in columns]
     return list(session.exec(select(LeaveRequest).where(*where).order_by(*order).offset(offset).limit(limit)))
@@ -276,7 +287,12 @@ def status_counts(session: Session, organisation_id: int, search: Search | str |
     filter on it; the total is their sum). One count per status, each a range of the index that starts with the
     organisation, the capacity and the status (migration 0007): no grouping of every matching row."""
     filters = {**filters, "statuses": ()}
-    where = _request_filters(organisation_id, **filters) + _searched(organisation_id, search)
+    searched = _searched(organisation_id, search, session)
+    where = _request_filters(organisation_id, **filters) + searched
+    if searched:  # a search finds few rows by their own indexes: those are grouped, not every status's range read
+        grouped = (sa_select(LeaveRequest.status, func.count()).where(*where).group_by(LeaveRequest.status))
+        found = {status: n for status, n in session.connection().execute(grouped)}
+        return {status.value: found.get(status.value, 0) for status in Status}
     counts = union_all(*(sa_select(literal(status.value).label("status"), func.count().label("n"))
                          .select_from(LeaveRequest).where(*where, LeaveRequest.status == status.value)
                          for status in Status))
