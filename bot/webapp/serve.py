@@ -32,8 +32,14 @@ class WebServer:
         config = uvicorn.Config(create_app(options, mini_app), host=host, port=port, log_level="warning",
                                 access_log=False, lifespan="off")
         self.server = uvicorn.Server(config)
-        self.thread = threading.Thread(target=self.server.run, name="webapp", daemon=True)
+        self.thread = threading.Thread(target=self._run, name="webapp", daemon=True)
         self.host = host
+
+    def _run(self) -> None:
+        try:
+            self.server.run()
+        except SystemExit:  # uvicorn's way of saying it could not listen (logged): start() says it to its caller
+            pass
 
     def start(self, timeout: float = 10.0) -> WebServer:
         self.thread.start()

@@ -569,7 +569,7 @@ def _healthz(options: WebOptions):
 
 
 def _metrics(options: WebOptions):
-    registry = metrics.registry_for(options.db)
+    registry = metrics.registry_for(options.db, options.now)
 
     def endpoint(request: Request) -> Response:
         """Prometheus' text format, for a request bearing METRICS_TOKEN; off (404) without one."""
