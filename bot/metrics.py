@@ -26,6 +26,7 @@ from bot.storage.models import OutboxMail, Reminder, utcnow
 
 disable_created_metrics()  # no `_created` series beside each counter: Prometheus does not need them
 KINDS = ("text", "button", "command", "upload", "other")
+SCRAPE_TIMEOUT_MS = 2000
 SECONDS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 
 UPDATES = Counter("breakbot_updates", "Updates the engine answered, by kind of input", ["kind"])
@@ -59,6 +60,8 @@ class DatabaseGauges:
         up = GaugeMetricFamily("breakbot_database_up", "1 when the gauges below could be read from the database")
         try:
             with self.db.connect() as connection:
+                if connection.dialect.name == "postgresql":  # a scrape waits seconds at most, never on a lock
+                    connection.exec_driver_sql(f"SET LOCAL statement_timeout = {SCRAPE_TIMEOUT_MS}")
                 mails, oldest = connection.execute(
                     select(func.count(), func.min(OutboxMail.created_at)).where(OutboxMail.sent_at.is_(None))).one()
                 reminders = connection.execute(
