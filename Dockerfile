@@ -27,11 +27,12 @@ COPY migrations ./migrations
 COPY locales ./locales
 RUN pybabel compile --domain messages --directory locales --statistics
 
-# 8443: Telegram's webhooks (`breakbot run --webhook`, WEBHOOK_PORT); 8081: the Mini App (WEBAPP_PORT), which the
-# bot serves when WEBAPP_URL is set, and the terminal chat always (set WEBAPP_LISTEN=0.0.0.0 to reach it).
+# 8443: Telegram's webhooks (`breakbot run --webhook`, WEBHOOK_PORT); 8081 (WEBAPP_PORT): the bot's /healthz and
+# /metrics always, and the Mini App when WEBAPP_URL is set (set WEBAPP_LISTEN=0.0.0.0 to reach it from outside).
 EXPOSE 8443 8081
 USER breakbot
 VOLUME ["/data"]
-# The database opens, and the webhook's and the Mini App's ports answer when their settings say they are served.
+# The database opens, the bot process answers 200 on /healthz (it runs and reaches its database), and the
+# webhook's port answers when WEBHOOK_URL is set.
 HEALTHCHECK --interval=30s --timeout=10s --start-period=60s --retries=3 CMD ["breakbot", "health"]
 CMD ["breakbot", "run"]

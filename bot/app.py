@@ -40,10 +40,12 @@ def assemble(settings: Settings) -> Engine:
     return build_engine(db, options_of(settings))
 
 
-def web_options(engine: Engine, bot_token: str | None = None, local=None, attachments_dir: Path | None = None):
-    """The Mini App's options on the bot's engine: Telegram's identities (its token), or the terminal's links."""
+def web_options(engine: Engine, bot_token: str | None = None, local=None, attachments_dir: Path | None = None,
+                metrics_token: str | None = None):
+    """The Mini App's options on the bot's engine: Telegram's identities (its token), or the terminal's links;
+    METRICS_TOKEN for /metrics."""
     from bot.webapp.server import WebOptions  # Starlette is loaded only where the table is served
 
     return WebOptions(db=engine.db, bot_token=bot_token, local=local, default_locale=engine.default_locale,
                       attachments_dir=attachments_dir or engine.options.attachments_dir,
-                      mail_enabled=engine.options.mail_enabled)
+                      mail_enabled=engine.options.mail_enabled, metrics_token=metrics_token)

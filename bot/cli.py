@@ -43,8 +43,8 @@ def _parser() -> argparse.ArgumentParser:
     db = commands.add_parser("db", help="the database schema (Alembic migrations)").add_subparsers(dest="action")
     db.add_parser("upgrade", help="apply every migration not yet applied")
     commands.add_parser("diagram", help="print the intake's dialog machine (every move) as Mermaid")
-    commands.add_parser("health", help="exit 0 when the database opens and the ports this process's settings serve "
-                                       "answer (the Docker image's health check)")
+    commands.add_parser("health", help="exit 0 when the database opens, the bot process answers /healthz and the "
+                                       "webhook's port answers when set (the Docker image's health check)")
     admin = commands.add_parser("admin", help="organisations, schools and invitations").add_subparsers(dest="action")
     org = admin.add_parser("add-organisation", help="register an organising authority")
     org.add_argument("--bce", required=True)
@@ -357,7 +357,7 @@ def local_table(settings: Settings, bot_engine, user: str, lang: str | None = No
     from bot.webapp.serve import WebServer
 
     links = LocalLinks()
-    options = web_options(bot_engine, local=links)
+    options = web_options(bot_engine, local=links, metrics_token=settings.metrics_secret)
     host = settings.webapp_listen
     server = None
     for port in dict.fromkeys((settings.webapp_port if _port_free(host, settings.webapp_port) else 0, 0)):
@@ -394,7 +394,7 @@ def check_data_dir(settings: Settings) -> None:
 
 
 def _answers(host: str, port: int, path: str | None = None, timeout: float = 3.0) -> str | None:
-    """Why nothing answers on host:port (an HTTP GET of `path` must not fail with 5xx), or None when it does."""
+    """Why nothing answers on host:port (an HTTP GET of `path` must answer 200), or None when it does."""
     import http.client
     import socket
 
@@ -410,13 +410,13 @@ def _answers(host: str, port: int, path: str | None = None, timeout: float = 3.0
             connection.close()
     except OSError as error:
         return f"nothing answers on {_url_host(host)}:{port} ({error.strerror or error})"
-    return f"{_url_host(host)}:{port}{path} answered {status}" if status >= 500 else None
+    return f"{_url_host(host)}:{port}{path} answered {status}" if status != 200 else None
 
 
 def health(settings: Settings) -> list[str]:
     """What the health check looked at (it passed), or Refused with what failed: the database opens (an existing
-    SQLite file: the bot makes it at start), the Mini App's port answers when WEBAPP_URL is set, and the webhook's
-    port when WEBHOOK_URL is set."""
+    SQLite file: the bot makes it at start), the bot process answers 200 on /healthz (WEBAPP_LISTEN:WEBAPP_PORT),
+    and the webhook's port answers when WEBHOOK_URL is set."""
     from sqlalchemy import text
 
     url = settings.database_url
@@ -435,11 +435,12 @@ def health(settings: Settings) -> list[str]:
     finally:
         engine.dispose()
     checked = ["database"]
-    if settings.webapp_url:
-        host = _reachable_host(settings.webapp_listen)
-        if problem := _answers(host, settings.webapp_port, "/"):
-            raise Refused(f"unhealthy: the Mini App (WEBAPP_URL is set): {problem}")
-        checked.append(f"Mini App on {_url_host(host)}:{settings.webapp_port}")
+    # The bot process serves /healthz on the Mini App's port, WEBAPP_URL set or not: it answers 200 when that process
+    # runs and reaches its database.
+    host = _reachable_host(settings.webapp_listen)
+    if problem := _answers(host, settings.webapp_port, "/healthz"):
+        raise Refused(f"unhealthy: the bot process's /healthz (WEBAPP_LISTEN, WEBAPP_PORT): {problem}")
+    checked.append(f"/healthz on {_url_host(host)}:{settings.webapp_port}")
     if settings.webhook_url:
         host = _reachable_host(settings.webhook_listen)
         if problem := _answers(host, settings.webhook_port):

@@ -31,6 +31,8 @@ class Settings(BaseSettings):
     webapp_url: str | None = None
     webapp_listen: str = "127.0.0.1"
     webapp_port: int = 8081
+    # /metrics (Prometheus) answers only a request bearing this token (Authorization: Bearer ...); none: it is off.
+    metrics_token: SecretStr | None = None
     # Outgoing e-mail (acknowledgements); no host or no sender address means e-mail is off.
     smtp_host: str | None = None
     smtp_port: int = 25
@@ -50,6 +52,15 @@ class Settings(BaseSettings):
     @classmethod
     def _tls_lower_case(cls, value):
         return value.strip().lower() or "starttls" if isinstance(value, str) else value
+
+    @field_validator("metrics_token", mode="before")
+    @classmethod
+    def _blank_token_is_none(cls, value):
+        return value.strip() or None if isinstance(value, str) else value
+
+    @property
+    def metrics_secret(self) -> str | None:
+        return self.metrics_token.get_secret_value() if self.metrics_token else None
 
     @property
     def mail_enabled(self) -> bool:

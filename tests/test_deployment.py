@@ -116,14 +116,29 @@ def _one_line(capsys, stream="err") -> str:
     return lines[0]
 
 
-def test_health_is_unhealthy_until_the_bot_made_its_database(health_env, capsys):
+def test_health_is_unhealthy_until_the_bot_made_its_database_and_answers_healthz(health_env, monkeypatch, capsys):
+    """The bot process serves /healthz whether WEBAPP_URL is set or not (its real server here, on the database)."""
+    from bot.storage.database import make_engine
+    from bot.webapp.serve import WebServer
+    from bot.webapp.server import WebOptions
+
+    monkeypatch.setenv("WEBAPP_PORT", str(_free_port()))
     assert main(["health"]) == 1  # Docker: 1 is unhealthy (2 is reserved)
     assert "no database yet" in _one_line(capsys)
     assert not (health_env / "data" / "breakbot.sqlite3").exists()  # the check creates nothing
     assert main(["db", "upgrade"]) == 0
     capsys.readouterr()
-    assert main(["health"]) == 0
-    assert _one_line(capsys, "out") == "healthy: database"
+    assert main(["health"]) == 1  # no bot process answers
+    assert "/healthz (WEBAPP_LISTEN, WEBAPP_PORT): nothing answers on 127.0.0.1:" in _one_line(capsys)
+    db = make_engine(f"sqlite:///{health_env / 'data' / 'breakbot.sqlite3'}")
+    server = WebServer(WebOptions(db=db), "127.0.0.1", 0, mini_app=False).start()
+    try:
+        monkeypatch.setenv("WEBAPP_PORT", str(server.port))
+        assert main(["health"]) == 0
+        assert _one_line(capsys, "out") == f"healthy: database, /healthz on 127.0.0.1:{server.port}"
+    finally:
+        server.stop()
+        db.dispose()
 
 
 def test_health_says_when_the_database_does_not_open(health_env, monkeypatch, capsys):
@@ -169,10 +184,11 @@ def test_health_checks_the_ports_the_settings_serve(health_env, monkeypatch, cap
     monkeypatch.setenv("WEBAPP_LISTEN", "0.0.0.0")  # all interfaces: checked on the loopback
     monkeypatch.setenv("WEBAPP_PORT", str(_free_port()))
     assert main(["health"]) == 1
-    assert "the Mini App (WEBAPP_URL is set): nothing answers on 127.0.0.1:" in _one_line(capsys)
+    assert "the bot process's /healthz (WEBAPP_LISTEN, WEBAPP_PORT): nothing answers on 127.0.0.1:" in \
+        _one_line(capsys)
     monkeypatch.setenv("WEBAPP_PORT", str(page))
     assert main(["health"]) == 0
-    assert _one_line(capsys, "out") == f"healthy: database, Mini App on 127.0.0.1:{page}"
+    assert _one_line(capsys, "out") == f"healthy: database, /healthz on 127.0.0.1:{page}"
 
     monkeypatch.setenv("WEBHOOK_URL", "https://bot.example.be/")
     monkeypatch.setenv("WEBHOOK_PORT", str(_free_port()))
@@ -183,14 +199,14 @@ def test_health_checks_the_ports_the_settings_serve(health_env, monkeypatch, cap
     assert _one_line(capsys, "out").endswith(f"webhook on 127.0.0.1:{page}")
 
 
-def test_health_fails_on_a_mini_app_that_answers_with_a_server_error(health_env, monkeypatch, capsys, page):
+@pytest.mark.parametrize("status", [503, 404])  # 503: the process does not reach its database; 404: not the bot
+def test_health_fails_when_healthz_does_not_answer_200(health_env, monkeypatch, capsys, page, status):
     assert main(["db", "upgrade"]) == 0
     capsys.readouterr()
-    monkeypatch.setattr(_Page, "status", 503)
-    monkeypatch.setenv("WEBAPP_URL", "https://bot.example.be/")
+    monkeypatch.setattr(_Page, "status", status)
     monkeypatch.setenv("WEBAPP_PORT", str(page))
     assert main(["health"]) == 1
-    assert _one_line(capsys).endswith("answered 503")
+    assert _one_line(capsys).endswith(f"/healthz answered {status}")
 
 
 def test_an_installed_package_finds_its_migrations_and_catalogs_in_breakbot_home(tmp_path, cli_db_url):

@@ -26,6 +26,7 @@ from tests.test_intake_dialog import START, TICKET
 
 ROOT = Path(__file__).resolve().parent.parent
 SECRET = "s3cret-token_for-tests"
+METRICS_TOKEN = "metrics-token-for-tests"
 
 
 def _free_port() -> int:
@@ -40,14 +41,17 @@ class Bots:
     def __init__(self, database_url: str, tmp_path: Path):
         self.api = FakeBotApi()
         self.ports = [_free_port(), _free_port()]
+        self.web_ports = [_free_port(), _free_port()]  # each process's /healthz and /metrics
         self.processes = []
         self.update_ids = iter(range(10_000, 10_000_000))
-        for port in self.ports:
-            env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "WEBHOOK_", "SMTP_"))}
+        for port, web_port in zip(self.ports, self.web_ports):
+            env = {k: v for k, v in os.environ.items()
+                   if not k.startswith(("TELEGRAM_", "WEBHOOK_", "SMTP_", "WEBAPP_", "METRICS_"))}
             env |= {"TELEGRAM_BOT_TOKEN": "123456:TEST-TOKEN", "TELEGRAM_BASE_URL": self.api.base_url,
                     "DATABASE_URL": database_url, "WEBHOOK_URL": f"http://127.0.0.1:{port}",
                     "WEBHOOK_LISTEN": "127.0.0.1", "WEBHOOK_PORT": str(port), "WEBHOOK_SECRET": SECRET,
-                    "BOT_DATA_DIR": str(tmp_path / f"data{port}"), "PYTHONPATH": str(ROOT)}
+                    "BOT_DATA_DIR": str(tmp_path / f"data{port}"), "PYTHONPATH": str(ROOT),
+                    "WEBAPP_PORT": str(web_port), "METRICS_TOKEN": METRICS_TOKEN}
             self.processes.append(subprocess.Popen([sys.executable, "-m", "bot", "run", "--webhook"], env=env,
                                                    cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT))
         for port in self.ports:
@@ -75,6 +79,15 @@ class Bots:
             return error.code
         except (urllib.error.URLError, ConnectionError):
             return 0
+
+    def get(self, web_port: int, path: str, token: str | None = None) -> tuple[int, str]:
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        request = urllib.request.Request(f"http://127.0.0.1:{web_port}{path}", headers=headers)
+        try:
+            with urllib.request.urlopen(request, timeout=10) as response:
+                return response.status, response.read().decode()
+        except urllib.error.HTTPError as error:
+            return error.code, ""
 
     def text(self, user: int, text: str, update_id: int | None = None) -> dict:
         message = {"message_id": next(self.update_ids), "date": int(time.time()),
@@ -203,3 +216,28 @@ def test_fifty_users_confirming_at_once_through_two_processes_get_fifty_tickets(
     with session(organisations) as s:
         org = organisation_store.organisation_by_bce(s, ORG_BCE)
     assert all(r.organisation_id == org.id for r in requests)
+
+
+def test_each_process_answers_healthz_and_serves_its_own_metrics(bots, organisations):
+    """Without WEBAPP_URL each webhook process serves /healthz and /metrics on its WEBAPP_PORT; the counters are the
+    process's own: the updates posted to one move only its count."""
+    from prometheus_client.parser import text_string_to_metric_families
+
+    def commands(web_port: int) -> float:
+        status, text = bots.get(web_port, "/metrics", METRICS_TOKEN)
+        assert status == 200
+        return next(s.value for f in text_string_to_metric_families(text) for s in f.samples
+                    if s.name == "breakbot_updates_total" and s.labels == {"kind": "command"})
+
+    enrol(organisations, 4343)
+    for web_port in bots.web_ports:
+        assert bots.get(web_port, "/healthz") == (200, '{"status":"ok","database":"ok"}')
+        assert bots.get(web_port, "/metrics")[0] == 401
+        assert bots.get(web_port, "/")[0] == 404  # no Mini App without WEBAPP_URL
+    before = [commands(web_port) for web_port in bots.web_ports]
+    for _ in range(3):
+        assert bots.post(bots.ports[0], bots.text(4343, "/help")) == 200
+    deadline = time.monotonic() + 30
+    while commands(bots.web_ports[0]) < before[0] + 3 and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert [commands(web_port) for web_port in bots.web_ports] == [before[0] + 3, before[1]]

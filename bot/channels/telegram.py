@@ -293,13 +293,13 @@ def _sender(application: Application, loop: asyncio.AbstractEventLoop):
 
 
 def serve_webapp(application: Application, settings: Settings, engine: Engine):
-    """The Mini App's server in this process, when WEBAPP_URL is set."""
-    if not settings.webapp_url:
-        return None
+    """The Mini App's server in this process, when WEBAPP_URL is set; else the same with /healthz and /metrics only."""
     from bot.app import web_options
-    from bot.webapp.serve import WebServer
+    from bot.webapp.serve import WebServer, serve_watched
 
-    options = web_options(engine, bot_token=settings.telegram_bot_token)
+    options = web_options(engine, bot_token=settings.telegram_bot_token, metrics_token=settings.metrics_secret)
+    if not settings.webapp_url:
+        return serve_watched(options, settings.webapp_listen, settings.webapp_port)
     application.bot_data["webapp"] = options
     return WebServer(options, settings.webapp_listen, settings.webapp_port).start()
 

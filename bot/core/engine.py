@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 
@@ -16,6 +17,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.engine import Engine as Database
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 
+from bot import metrics
 from bot.core.actions import unpack
 from bot.core.router import Routes
 from bot.core.turn import Options, Turn
@@ -96,10 +98,19 @@ class Engine:
         return self.options.default_locale
 
     def handle(self, inp: Input) -> Reply:
-        """One turn, whole or not at all."""
+        """One turn, whole or not at all; counted, with its time, by the kind of its input (bot.metrics)."""
+        started = time.perf_counter()
+        try:
+            return self._handle(inp)
+        finally:
+            metrics.answered(inp.kind, time.perf_counter() - started)
+
+    def _handle(self, inp: Input) -> Reply:
         durable = self._durable(inp)
         busy = Reply([View([t(BUSY)])], resolve_language(None, inp.language_code, self.default_locale))
-        for _attempt in range(ATTEMPTS):
+        for attempt in range(ATTEMPTS):
+            if attempt:
+                metrics.TURNS_RETRIED.inc()
             try:
                 return self._turn(inp, durable)
             except Exception as error:  # noqa: BLE001 - whatever broke, the user gets an answer
@@ -110,9 +121,11 @@ class Engine:
                     log.warning("database connection lost during a turn: run again")
                 elif kind == "busy":  # another process holds the database: nothing stored, the user sends again
                     log.warning("database busy for a %s input", inp.kind)
+                    metrics.TURNS_BUSY.inc()
                     return busy
                 else:
                     return self._failed(inp, error)
+        metrics.TURNS_BUSY.inc()
         return busy
 
     def _what_failed(self, error: Exception) -> str:
@@ -129,6 +142,7 @@ class Engine:
         return "failed"
 
     def _failed(self, inp: Input, error: Exception) -> Reply:
+        metrics.TURNS_FAILED.inc()
         log.error("could not handle %s input %r", inp.kind, inp.command or "(answer)", exc_info=error)
         return Reply([View([t(FAILED)])], resolve_language(None, inp.language_code, self.default_locale))
 
@@ -136,7 +150,11 @@ class Engine:
         """Before a document is downloaded: why it would be refused (not enrolled, no request open, too big, a type
         we do not take, the request's limits), or None. Reads only: the update is not recorded, so the turn that
         follows with the bytes is its turn."""
-        return await self.offload(self._check_upload, inp)
+        started = time.perf_counter()
+        refusal = await self.offload(self._check_upload, inp)
+        if refusal is not None:  # the update ends here, without a turn: counted as answered
+            metrics.answered(inp.kind, time.perf_counter() - started)
+        return refusal
 
     def _check_upload(self, inp: Input) -> Reply | None:
         with self._connection() as connection:

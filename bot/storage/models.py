@@ -267,11 +267,18 @@ class Notification(SQLModel, table=True):
     error: str | None = Field(default=None, max_length=200)
 
 
+REMINDER_UNSENT = "sent_at IS NULL AND failed_at IS NULL"
+OUTBOX_UNSENT = "sent_at IS NULL"
+
+
 class Reminder(SQLModel, table=True):
     """A reminder claimed for one member about one subject (a draft or a request). The row is unique per (kind,
     subject, member): the process whose insert lands sends it, any other insert meets it and sends nothing."""
 
-    __table_args__ = (UniqueConstraint("kind", "subject_id", "member_id", name="ux_reminder_once"),)
+    __table_args__ = (UniqueConstraint("kind", "subject_id", "member_id", name="ux_reminder_once"),
+                      # The claims still in flight, counted at every scrape of /metrics (bot.metrics).
+                      Index("ix_reminder_unsent", "created_at", sqlite_where=text(REMINDER_UNSENT),
+                            postgresql_where=text(REMINDER_UNSENT)))
     id: int | None = Field(default=None, primary_key=True)
     kind: ReminderKind = Field(sa_type=Word(ReminderKind, 10), nullable=False)
     subject_id: int  # the draft's id (kind draft) or the request's (waiting, ending)
@@ -286,6 +293,9 @@ class OutboxMail(SQLModel, table=True):
     """An e-mail waiting to be sent; retried until the mail server takes it."""
 
     __tablename__ = "outbox_mail"
+    # The mails not sent yet, counted at every scrape of /metrics (bot.metrics) without reading the sent ones.
+    __table_args__ = (Index("ix_outbox_mail_unsent", "created_at", sqlite_where=text(OUTBOX_UNSENT),
+                            postgresql_where=text(OUTBOX_UNSENT)),)
     id: int | None = Field(default=None, primary_key=True)
     recipient: str = Field(max_length=254)
     subject: str = Field(max_length=200)

@@ -1,12 +1,14 @@
 """Serving the Mini App beside the bot: uvicorn in a thread of the bot's process, on the bot's database."""
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from urllib.parse import urlsplit
 
 from bot.webapp.server import WebOptions, create_app
 
+log = logging.getLogger(__name__)
 LOCAL_HOSTS = ("127.0.0.1", "localhost")
 
 
@@ -24,14 +26,20 @@ def url_problem(url: str) -> str | None:
 class WebServer:
     """uvicorn on its own thread and event loop; `port` is the one bound (useful when asked for port 0)."""
 
-    def __init__(self, options: WebOptions, host: str, port: int):
+    def __init__(self, options: WebOptions, host: str, port: int, mini_app: bool = True):
         import uvicorn
 
-        config = uvicorn.Config(create_app(options), host=host, port=port, log_level="warning", access_log=False,
-                                lifespan="off")
+        config = uvicorn.Config(create_app(options, mini_app), host=host, port=port, log_level="warning",
+                                access_log=False, lifespan="off")
         self.server = uvicorn.Server(config)
-        self.thread = threading.Thread(target=self.server.run, name="webapp", daemon=True)
+        self.thread = threading.Thread(target=self._run, name="webapp", daemon=True)
         self.host = host
+
+    def _run(self) -> None:
+        try:
+            self.server.run()
+        except SystemExit:  # uvicorn's way of saying it could not listen (logged): start() says it to its caller
+            pass
 
     def start(self, timeout: float = 10.0) -> WebServer:
         self.thread.start()
@@ -49,3 +57,14 @@ class WebServer:
     def stop(self) -> None:
         self.server.should_exit = True
         self.thread.join(timeout=5)
+
+
+def serve_watched(options: WebOptions, host: str, port: int) -> WebServer | None:
+    """The bot process without WEBAPP_URL serves only /healthz and /metrics; a port already taken (another process
+    of the bot on this machine) is said in the log and the bot runs on without them."""
+    try:
+        return WebServer(options, host, port, mini_app=False).start()
+    except (RuntimeError, OSError, SystemExit):
+        log.warning("/healthz and /metrics are not served: %s:%s cannot be listened on (taken?); give this process "
+                    "its own WEBAPP_PORT", host, port)
+        return None

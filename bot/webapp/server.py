@@ -14,22 +14,25 @@ import json
 import logging
 import re
 import secrets
+import time
 import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
+from sqlalchemy import text
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError
 from sqlmodel import Session
 from starlette.applications import Starlette
 from starlette.datastructures import QueryParams
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, Response
-from starlette.routing import Route
+from starlette.routing import Match, Route
 
-from bot import documents
+from bot import documents, metrics
 from bot.domain.answers import local_today
 from bot.domain.errors import Invalid
 from bot.domain.identifiers import mask_niss, parse_niss, parse_ticket
@@ -77,6 +80,7 @@ class WebOptions:
     # the links of the others; random (this process alone) without one.
     link_key: bytes | None = None
     mail_enabled: bool = False  # a mail server: the worker's e-mail may be sent again
+    metrics_token: str | None = None  # /metrics answers a request bearing this token; None: /metrics is off
 
     def __post_init__(self):
         if self.link_key is None:
@@ -548,7 +552,84 @@ def _static(name: str, mime: str):
     return endpoint
 
 
-def create_app(options: WebOptions) -> Starlette:
+# --- watched in production: /healthz, /metrics, and every other request counted ---------------------------------
+
+def _healthz(options: WebOptions):
+    def endpoint(request: Request) -> Response:
+        """The process answers and reaches its database: 200, else 503 (the reason goes to the log, not out)."""
+        try:
+            with options.db.connect() as connection:
+                connection.execute(text("SELECT 1"))
+        except Exception as error:  # noqa: BLE001 - any driver's error means the same to a health check
+            log.warning("health check: the database cannot be reached (%s)", type(error).__name__)
+            return JSONResponse({"status": "unavailable", "database": "unreachable"}, status_code=503,
+                                headers={"Cache-Control": "no-store"})
+        return JSONResponse({"status": "ok", "database": "ok"}, headers={"Cache-Control": "no-store"})
+    return endpoint
+
+
+def _metrics(options: WebOptions):
+    registry = metrics.registry_for(options.db, options.now)
+
+    def endpoint(request: Request) -> Response:
+        """Prometheus' text format, for a request bearing METRICS_TOKEN; off (404) without one."""
+        if not options.metrics_token:
+            return JSONResponse({"error": "Not Found"}, status_code=404, headers={"Cache-Control": "no-store"})
+        scheme, _, given = request.headers.get("authorization", "").partition(" ")
+        if scheme.lower() != "bearer" or not metrics.token_matches(given.strip(), options.metrics_token):
+            return JSONResponse({"error": "Unauthorized"}, status_code=401,
+                                headers={"WWW-Authenticate": "Bearer", "Cache-Control": "no-store"})
+        body, content_type = metrics.exposition(registry)
+        return Response(body, headers={"Content-Type": content_type, "Cache-Control": "no-store"})
+    return endpoint
+
+
+UNMEASURED = ("/healthz", "/metrics")
+METHODS = ("GET", "POST", "HEAD")
+
+
+class Measured:
+    """Counts every request but the health check's and Prometheus' own, by the template of the route it matched
+    (/api/requests/{ticket}, never the path: a path holds a ticket), its method and its status, and times it."""
+
+    def __init__(self, app, routes: list[Route]):
+        self.app, self.routes = app, routes
+
+    def _template(self, scope) -> str:
+        for route in self.routes:
+            match, _ = route.matches(scope)
+            if match != Match.NONE:  # PARTIAL: the path, another method (405)
+                return route.path
+        return "unmatched"
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        route = self._template(scope)
+        if route in UNMEASURED:
+            await self.app(scope, receive, send)
+            return
+        started, status = time.perf_counter(), [500]  # an exception nobody answered is the server error it becomes
+
+        async def sending(message):
+            if message["type"] == "http.response.start":
+                status[0] = message["status"]
+            await send(message)
+        try:
+            await self.app(scope, receive, sending)
+        finally:
+            method = scope.get("method") if scope.get("method") in METHODS else "other"
+            metrics.WEB_REQUESTS.labels(route, method, str(status[0])).inc()
+            metrics.WEB_SECONDS.labels(route).observe(time.perf_counter() - started)
+
+
+def create_app(options: WebOptions, mini_app: bool = True) -> Starlette:
+    """The Mini App's page and API, and /healthz and /metrics; `mini_app` False: only those two (the bot process
+    without WEBAPP_URL)."""
+    watched = [Route("/healthz", _healthz(options)), Route("/metrics", _metrics(options))]
+    if not mini_app:
+        return Starlette(routes=watched, exception_handlers={404: _not_found, 405: _not_found})
     api = [("/api/me", me, "GET"), ("/api/requests", table, "GET"), ("/api/requests/{ticket}", detail, "GET"),
            ("/api/requests/{ticket}/cancel", cancel, "POST"), ("/api/requests/{ticket}/receipt", receipt, "GET"),
            ("/api/requests/{ticket}/worker-mail", mail_worker, "POST"),
@@ -560,7 +641,9 @@ def create_app(options: WebOptions) -> Starlette:
               Route("/app.js", _static("app.js", "text/javascript; charset=utf-8")),
               Route("/app.css", _static("app.css", "text/css; charset=utf-8"))]
     routes += [Route(path, _api(options, handler), methods=[method]) for path, handler, method in api]
-    return Starlette(routes=routes, exception_handlers={404: _not_found, 405: _not_found})
+    routes += watched
+    return Starlette(routes=routes, exception_handlers={404: _not_found, 405: _not_found},
+                     middleware=[Middleware(Measured, routes=routes)])
 
 
 async def _not_found(request: Request, error) -> Response:
