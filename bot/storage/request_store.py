@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from types import SimpleNamespace
 
@@ -175,10 +175,12 @@ SORTS = {"name": (LeaveRequest.last_name, LeaveRequest.first_name), "niss": (Lea
 @dataclass(frozen=True)
 class Search:
     """What the search box asks for: a name (words, in either order), the beginning of a NISS (its digits), the
-    beginning of a ticket (formatted, dashes where tickets have them); the caller reads the typed text."""
+    beginning of a ticket (formatted, dashes where tickets have them); the caller reads the typed text. The requests
+    it finds are looked up once and kept (`found`), for the page and its counts alike."""
     name: str | None = None
     niss_prefix: str | None = None
     ticket_prefix: str | None = None
+    found: dict = field(default_factory=dict, compare=False, repr=False)  # organisation -> ids, None: too many
 
 
 def _successor(prefix: str, alphabet: str) -> str | None:
@@ -263,11 +265,13 @@ def _searched(organisation_id: int, search: Search | str | None, db: Session | C
     if not beginnings:  # typed, but nothing a name, NISS or ticket begins with
         return [literal(False)]
     found = beginnings[0] if len(beginnings) == 1 else union_all(*beginnings)
-    if db is not None:
+    if db is not None and organisation_id not in search.found:
         ids = set(db.execute(found.limit(RESOLVED + 1) if len(beginnings) == 1 else
                              sa_select(found.subquery().c.id).limit(RESOLVED + 1)).scalars())
-        if len(ids) <= RESOLVED:
-            return [LeaveRequest.id.in_(sorted(ids))] if ids else [literal(False)]
+        search.found[organisation_id] = sorted(ids) if len(ids) <= RESOLVED else None
+    ids = search.found.get(organisation_id)
+    if ids is not None:
+        return [LeaveRequest.id.in_(ids)] if ids else [literal(False)]
     return [LeaveRequest.id.in_(found)]
 
 
