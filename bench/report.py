@@ -29,7 +29,7 @@ from bench.postgres import (
     processes_on_postgres,
     statements_on_postgres,
 )
-from bench.rounds import intake_on_sqlite
+from bench.rounds import fsync_sample, intake_on_sqlite
 from bench.sizes import FULL, QUICK
 from bench.statements import KINDS, statements_on_sqlite
 from bot.storage.database import make_engine
@@ -93,17 +93,7 @@ LOADED_LIMIT_PCT = 10
 
 def fsync_ms(folder: Path, times: int = 30) -> float:
     """The disk's latency for writing 4 KiB and waiting for it (what a durable commit waits for at least)."""
-    path = folder / "fsync.probe"
-    timings = []
-    with open(path, "wb") as probe:
-        for _ in range(times):
-            probe.write(os.urandom(4096))
-            probe.flush()
-            started = time.perf_counter()
-            os.fsync(probe.fileno())
-            timings.append((time.perf_counter() - started) * 1000)
-    path.unlink()
-    return statistics.median(timings)
+    return fsync_sample(folder, times)
 
 
 def machine() -> dict:
