@@ -13,7 +13,6 @@ import json
 from dataclasses import dataclass
 from functools import lru_cache
 
-from psycopg.pq import TransactionStatus
 from sqlalchemy.engine import Connection
 
 from bot.domain.records import DraftStatus
@@ -173,17 +172,6 @@ def _execute(connection: Connection, sql: str, params: dict):
     return _driver(connection).execute(sql, params)
 
 
-def _first(connection: Connection, sql: str, params: dict):
-    """The turn's first statement. On PostgreSQL psycopg sends a transaction's BEGIN on its own and waits for it; in
-    its pipeline mode the BEGIN goes out with the statement, one round trip for both (a plain step: three, not four)."""
-    driver = _driver(connection)
-    if connection.dialect.name != "postgresql" or driver.info.transaction_status != TransactionStatus.IDLE:
-        return driver.execute(sql, params)
-    with driver.pipeline():
-        cursor = driver.execute(sql, params)
-    return cursor
-
-
 def prepare(connection: Connection, durable: bool) -> None:
     """Before the turn's transaction, SQLite's durability for its commit: FULL (synced to disk, survives a power
     loss) for a turn that files, modifies or cancels a request, NORMAL (survives a crash of the process) for the
@@ -202,13 +190,11 @@ def load(connection: Connection, channel: str, user_key: str, chat_key: str, upd
     to_db, from_db = _moments(connection.dialect)
     params = {"channel": channel, "user_key": user_key, "chat_key": chat_key, "update_id": update_id, "bot_id": bot_id,
               "now": to_db(now), "synchronous_commit": "on" if durable else "off"}
-    first = _first
     if update_id is not None and sql.deduplicate:
-        if _first(connection, sql.deduplicate, params).fetchone() is None:
+        if _execute(connection, sql.deduplicate, params).fetchone() is None:
             return Loaded(False, None, None)
-        first = _execute
-    row = first(connection, sql.load_fresh if update_id is not None and sql.load_fresh else sql.load,
-                params).fetchone()
+    row = _execute(connection, sql.load_fresh if update_id is not None and sql.load_fresh else sql.load,
+                   params).fetchone()
     if row is None:  # SQLite: no such member
         return Loaded(True, None, None)
     if not row[0]:
