@@ -330,7 +330,7 @@ function drawList() {
       state.glance ? chart() : ""),
     el("div", { class: "bar" }, el("span", { id: "found", tabindex: "-1" }, T("found", { n: data.total })),
       el("span", { class: "actions" },
-        el("button", { type: "button", class: "plain", onclick: () => { state.filters = { ...me.defaults }; state.search = ""; state.page = 0; reload(); } }, T("reset")),
+        el("button", { type: "button", class: "plain", id: "reset", onclick: () => { state.filters = { ...me.defaults }; state.search = ""; state.page = 0; reload(); } }, T("reset")),
         me.may.export ? el("button", { type: "button", id: "export", disabled: !exportable, onclick: exporting }, T("export")) : "")),
     noticeBox,
     ...(data.total ? [sorter,
@@ -340,9 +340,9 @@ function drawList() {
         el("thead", {}, el("tr", {}, head)), el("tbody", {}, rows)))]
       : [el("p", { class: "hint" }, T("none"))]),
     data.pages > 1 ? el("div", { class: "bar" },
-      el("button", { type: "button", class: "plain", disabled: data.page === 0, onclick: () => { state.page -= 1; reload(); } }, T("previous")),
+      el("button", { type: "button", class: "plain", id: "previous", disabled: data.page === 0, onclick: () => { state.page -= 1; reload(); } }, T("previous")),
       el("span", {}, T("page", { page: data.page + 1, pages: data.pages })),
-      el("button", { type: "button", class: "plain", disabled: data.page + 1 >= data.pages, onclick: () => { state.page += 1; reload(); } }, T("next"))) : "");
+      el("button", { type: "button", class: "plain", id: "next", disabled: data.page + 1 >= data.pages, onclick: () => { state.page += 1; reload(); } }, T("next"))) : "");
   noticeBox.textContent = "";
   if (state.pending) { notice(state.pending); state.pending = null; }
   tg.main(me.may.export ? T("export") : null, exporting, exportable);
