@@ -87,7 +87,7 @@ def test_anyone_but_a_member_gets_401_and_nothing_else(web, filed, headers):
                  f"/api/requests/{filed[0]['Dupont']}/receipt"):
         response = web.get(path, headers=headers)
         assert response.status_code == 401, path
-        assert set(response.json()) == {"error"} and "Dupont" not in response.text
+        assert set(response.json()) == {"error", "lang"} and "Dupont" not in response.text
     assert web.post(f"/api/requests/{filed[0]['Dupont']}/cancel", headers=headers).status_code == 401
 
 

@@ -10,6 +10,7 @@ import base64
 import datetime as dt
 import hashlib
 import hmac
+import html
 import json
 import logging
 import re
@@ -449,6 +450,8 @@ def download(options: WebOptions, request: Request, session: Session) -> Respons
     fields = _unsigned(options, request.path_params["token"])
     if fields is None:
         raise Refusal(401, t(texts.NOT_SIGNED_IN))
+    if fields["l"] in LANGUAGES:  # the refusals below are said in the language the link was made in
+        request.state.lang = fields["l"]
     if fields["u"] < options.now().timestamp():
         raise Refusal(410, t(texts.LINK_EXPIRED))
     found = organisation_store.member_of_organisation(session, fields["o"], fields["m"])
@@ -523,21 +526,39 @@ def _api(options: WebOptions, handler):
             with Session(options.db) as session:
                 response = handler(options, request, session)
         except Refusal as refusal:  # said in the member's language once known
-            lang = getattr(request.state, "lang", options.default_locale)
-            response = JSONResponse({"error": render(refusal.message, lang)}, status_code=refusal.status)
+            response = _refused(options, request, refusal.message, refusal.status)
         except OperationalError as error:
             if not _busy(error):
                 raise
-            lang = getattr(request.state, "lang", options.default_locale)  # SQLite held by another writer
-            response = JSONResponse({"error": render(t(texts.BUSY), lang)}, status_code=503)
+            response = _refused(options, request, t(texts.BUSY), 503)  # SQLite held by another writer
         except Exception:
             # The route, not the path: a path holds what the caller typed (a NISS, maybe).
             log.exception("Mini App call %s failed", handler.__name__)
-            lang = getattr(request.state, "lang", options.default_locale)
-            response = JSONResponse({"error": render(t(texts.FAILED), lang)}, status_code=500)
+            response = _refused(options, request, t(texts.FAILED), 500)
         response.headers.update(SECURITY_HEADERS | {"Cache-Control": "no-store"})
         return response
     return endpoint
+
+
+def _refused(options: WebOptions, request: Request, message: object, status: int) -> Response:
+    """A refusal in the member's language (else ours), with that language named: the page sets its own `lang` from
+    it. A link opened by the browser itself (a download link, when Telegram hands it over) gets a page instead."""
+    lang = getattr(request.state, "lang", options.default_locale)
+    said = render(message, lang)
+    if request.headers.get("sec-fetch-mode") == "navigate" or request.headers.get("accept", "").startswith("text/html"):
+        return Response(ERROR_PAGE.format(lang=lang, message=html.escape(said)), status_code=status,
+                        media_type="text/html; charset=utf-8")
+    return JSONResponse({"error": said, "lang": lang}, status_code=status)
+
+
+# The page of a refusal: in the language of what it says (a screen reader reads it in that language).
+ERROR_PAGE = """<!doctype html>
+<html lang="{lang}">
+<head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="color-scheme" content="light dark"><title>Breakbot</title></head>
+<body><main><h1>Breakbot</h1><p role="alert">{message}</p></main></body>
+</html>
+"""
 
 
 def _busy(error: OperationalError) -> bool:

@@ -52,4 +52,6 @@ UI = {
     "sort_by": N_("Sort by"), "reverse": N_("Reverse the order"),
     "date_pattern": N_("dd/mm/yyyy"), "bad_date": N_("This date is not understood: type it like {example}."),
     "glance": N_("At a glance"), "per_month": N_("Requests filed per month, last twelve months"),
+    "skip": N_("Skip to the results"),
+    "sorted_asc": N_("sorted in ascending order"), "sorted_desc": N_("sorted in descending order"),
 }

@@ -58,21 +58,63 @@ const VARS = { bg_color: "--tg-bg", text_color: "--tg-text", hint_color: "--tg-h
 function applyTheme(params) {
   if (!params) return;
   const root = document.documentElement;
+  for (const name of Object.values(VARS)) root.style.removeProperty(name);
+  let given = 0;
   for (const [key, name] of Object.entries(VARS)) {
-    if (/^#[0-9a-fA-F]{3,8}$/.test(params[key] || "")) root.style.setProperty(name, params[key]);
+    if (/^#[0-9a-fA-F]{3,8}$/.test(params[key] || "")) { root.style.setProperty(name, params[key]); given += 1; }
   }
-  root.classList.add("themed");
+  root.classList.toggle("themed", given > 0);  // an empty theme leaves the phone's scheme
+  contrast();
+}
+// Contrast (WCAG 2.1 AA: 4.5:1 for text): a theme's colour that does not reach it against the backgrounds it is
+// drawn on is replaced, for that role, by ours (app.css's palette, light or dark after the theme's background); if
+// even ours does not, by black or white, whichever reads better.
+const OURS = {
+  light: { "--text": "#1b1f23", "--hint": "#5c6470", "--link": "#1d4ed8", "--button": "#2563eb", "--danger": "#b3261e" },
+  dark: { "--text": "#f5f5f5", "--hint": "#9aa8b6", "--link": "#6ab3f3", "--button": "#2f6ea8", "--danger": "#ff7b72" },
+};
+const ROLES = ["--text", "--hint", "--link", "--button", "--button-text", "--danger", "--danger-fill"];
+function rgb(text) {
+  let hex = (text || "").trim().replace(/^#/, "");
+  if (!/^[0-9a-fA-F]{3,8}$/.test(hex)) return null;
+  if (hex.length <= 4) hex = [...hex].map((c) => c + c).join("");
+  return [0, 2, 4].map((i) => parseInt(hex.slice(i, i + 2), 16));
+}
+function luminance([r, g, b]) {
+  const [R, G, B] = [r, g, b].map((c) => { const v = c / 255; return v <= 0.04045 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; });
+  return 0.2126 * R + 0.7152 * G + 0.0722 * B;
+}
+function ratio(a, b) { const [x, y] = [luminance(a), luminance(b)].sort((p, q) => q - p); return (x + 0.05) / (y + 0.05); }
+const reads = (colour, backgrounds) => backgrounds.every((b) => ratio(rgb(colour), b) >= 4.5);
+function contrast() {
+  const root = document.documentElement;
+  for (const name of ROLES) root.style.removeProperty(name);
+  const css = getComputedStyle(root), get = (name) => css.getPropertyValue(name).trim();
+  const bg = rgb(get("--bg")), panel = rgb(get("--panel"));
+  if (!bg || !panel) return;
+  const ours = OURS[luminance(bg) < 0.2 ? "dark" : "light"];
+  const best = (backgrounds) => (Math.min(...backgrounds.map((b) => ratio([0, 0, 0], b))) >= Math.min(...backgrounds.map((b) => ratio([255, 255, 255], b))) ? "#000000" : "#ffffff");
+  const keep = (name, backgrounds) => {  // the theme's colour if it reads, else ours, else black or white
+    if (rgb(get(name)) && reads(get(name), backgrounds)) return;
+    root.style.setProperty(name, reads(ours[name], backgrounds) ? ours[name] : best(backgrounds));
+  };
+  for (const name of ["--text", "--hint", "--link", "--danger"]) keep(name, [bg, panel]);
+  if (!(rgb(get("--button")) && rgb(get("--button-text")) && reads(get("--button-text"), [rgb(get("--button"))]))) {
+    root.style.setProperty("--button", ours["--button"]); root.style.setProperty("--button-text", "#ffffff");
+  }
 }
 try { applyTheme(JSON.parse(launch.get("tgWebAppThemeParams") || "null")); } catch (e) { /* no theme given */ }
+contrast();
+window.matchMedia("(prefers-color-scheme: dark)").addEventListener("change", contrast);
 
 // --- the API -------------------------------------------------------------------------------------------------
-class Refused extends Error { constructor(status, message) { super(message); this.status = status; } }
+class Refused extends Error { constructor(status, message, lang) { super(message); this.status = status; this.lang = lang; } }
 async function call(path, options = {}) {
   const response = await fetch(path, { ...options, headers: { Authorization: state.auth, ...(options.headers || {}) } });
   if (!response.ok) {
-    let message = response.statusText;
-    try { message = (await response.json()).error || message; } catch (e) { /* not JSON */ }
-    throw new Refused(response.status, message);
+    let message = response.statusText, lang = null;
+    try { const said = await response.json(); message = said.error || message; lang = said.lang; } catch (e) { /* not JSON */ }
+    throw new Refused(response.status, message, lang);
   }
   return response;
 }
@@ -110,11 +152,39 @@ function el(tag, attributes = {}, ...children) {
   return node;
 }
 const T = (key, params = {}) => (state.me.texts[key] || key).replace(/\{(\w+)\}/g, (_, name) => params[name] ?? "");
+// The notice: the page's one live region (a screen reader says what changes in it), the same node on every screen.
+const noticeBox = el("p", { id: "notice", class: "hint", role: "status" });
 function notice(message) {  // said in the screen's line, or in the next one drawn (a request asked for at launch)
-  const box = document.getElementById("notice");
-  if (box) box.textContent = message; else state.pending = message;
+  if (noticeBox.isConnected) noticeBox.textContent = message; else state.pending = message;
 }
-function fail(message) { tg.main(null); app.replaceChildren(el("p", { class: "error", role: "alert" }, message)); }
+function fail(message, lang) {  // the page in the language of what it says
+  tg.main(null);
+  if (lang) document.documentElement.lang = lang;
+  app.replaceChildren(el("p", { class: "error", role: "alert" }, message));
+}
+// The focus stays where the member was when a screen is drawn again: the same control, found by what it is.
+function whereFocus() {
+  const at = document.activeElement;
+  if (!at || at === document.body || !app.contains(at)) return null;
+  for (const key of ["id", "name", "data-sort", "data-status", "data-ticket"]) {
+    if (at.hasAttribute(key)) return { selector: `${at.tagName.toLowerCase()}[${key}="${CSS.escape(at.getAttribute(key))}"]`,
+      caret: at.tagName === "INPUT" ? [at.selectionStart, at.selectionEnd] : null };
+  }
+  if (at.tagName === "SUMMARY") return { selector: "#filters summary" };
+  return { selector: null };
+}
+const visible = (node) => node && node.getClientRects().length > 0;
+function focusAgain(where) {
+  if (!where) return;
+  const found = where.selector && [...app.querySelectorAll(where.selector)].find(visible);
+  const target = found && !found.disabled ? found : document.getElementById("found") || app.querySelector("#back");
+  target.focus({ preventScroll: Boolean(found) });
+  if (found && where.caret && found.setSelectionRange) { try { found.setSelectionRange(...where.caret); } catch (e) { /* not a text box */ } }
+}
+function focusRow(ticketText) {  // back from a request: its row (or card) has the focus
+  const row = [...app.querySelectorAll(`[data-ticket="${CSS.escape(ticketText)}"]`)].find(visible);
+  if (row) { row.focus({ preventScroll: true }); row.scrollIntoView({ block: "nearest", inline: "nearest" }); }
+}
 // Dates as the member writes them: 14/03/2025, 14.03.2025 in German; typed in any of these forms (or ISO).
 const separator = () => (state.me.lang === "de" ? "." : "/");
 const shown = (iso) => (iso ? iso.split("-").reverse().join(separator()) : "");
@@ -145,15 +215,31 @@ async function load() {
     const response = await call(`/api/requests?${query({ sort: state.sort, dir: state.dir, page: state.page })}`);
     state.data = await response.json();
     if (state.screen === "list") drawList();
-  } catch (error) { if (error.status === 401) fail(error.message); else notice(error.message); }
+  } catch (error) { if (error.status === 401) fail(error.message, error.lang); else notice(error.message); }
 }
-function showList() { state.screen = "list"; tg.back(false); tg.haptic(); if (state.data) drawList(); load(); }
+function showList() {
+  state.screen = "list"; state.returnTo = state.opened; tg.back(false); tg.haptic();
+  if (state.data) drawList(); load();
+}
 function changed(key, value) { state.filters[key] = value; state.page = 0; tg.haptic("soft"); reload(); }
+// A list applies its choice when it is made: a tap, Enter, or leaving it; not each arrow key that goes through the
+// choices (a closed list changes its value on every arrow key).
+function chosen(node, apply) {
+  let stepping = false, waiting = false;
+  const commit = () => { if (waiting) { waiting = false; apply(node.value); } };
+  node.addEventListener("keydown", (e) => {
+    if (e.key === "Enter") { if (waiting) { e.preventDefault(); commit(); } } else if (!e.altKey && e.key !== "Tab" && e.key !== " ") { stepping = true; setTimeout(() => { stepping = false; }); }
+  });
+  node.addEventListener("change", () => { if (stepping) { stepping = false; waiting = true; } else { waiting = false; apply(node.value); } });
+  node.addEventListener("blur", commit);
+  return node;
+}
 function select(key) {
   const current = state.filters[key] || "";
-  return el("label", {}, T(key), el("select", { name: key, onchange: (e) => changed(key, e.target.value) },
+  return el("label", {}, T(key), chosen(el("select", { name: key },
     el("option", { value: "", selected: current === "" }, T("all")),
-    state.me.options[key].map((o) => el("option", { value: o.code, selected: current === o.code }, o.label))));
+    state.me.options[key].map((o) => el("option", { value: o.code, selected: current === o.code }, o.label))),
+  (value) => changed(key, value)));
 }
 function day(key) {
   return el("label", {}, T(key), el("input", { type: "text", name: key, inputmode: "numeric", autocomplete: "off",
@@ -169,8 +255,12 @@ function sortBy(column) {
   if (state.sort !== column) state.dir = ["filed", "start", "end"].includes(column) ? "desc" : "asc";
   state.sort = column; state.page = 0; tg.haptic("soft"); reload();
 }
+// A row (or card) opens with a tap, Enter or Space; focused, the table does not jump sideways to its right end.
 const opens = (row) => ({ tabindex: "0", "data-ticket": row.ticket, onclick: () => openRequest(row.ticket),
-  onkeydown: (e) => { if (e.key === "Enter") openRequest(row.ticket); } });
+  onkeydown: (e) => {
+    if (e.target === e.currentTarget && (e.key === "Enter" || e.key === " ")) { e.preventDefault(); openRequest(row.ticket); }
+  },
+  onfocus: (e) => { const box = e.currentTarget.closest(".scroll"); if (box) box.scrollLeft = state.scrollLeft || 0; } });
 const pill = (row) => el("span", { class: `status ${row.status}` }, row.status_label);
 const ticket = (text) => el("span", { class: "ticket" }, text);
 function card(row) {
@@ -196,9 +286,11 @@ function chart() {  // requests filed per month, the last twelve: a bar each, dr
 }
 function drawList() {
   const data = state.data, me = state.me;
+  const direction = state.dir === "asc" ? T("sorted_asc") : T("sorted_desc");
   const head = COLUMNS.map((column) => el("th", { scope: "col",
     "aria-sort": state.sort === column ? (state.dir === "asc" ? "ascending" : "descending") : null },
-  el("button", { type: "button", title: T("sort"), "data-sort": column, onclick: () => sortBy(column) }, T(column))));
+  el("button", { type: "button", title: T("sort"), "data-sort": column, onclick: () => sortBy(column),
+    "aria-label": state.sort === column ? `${T(column)}, ${direction}` : null }, T(column))));
   const cell = { status: pill, ticket: (row) => ticket(row.ticket) };
   const rows = data.rows.map((row) => el("tr", opens(row),
     COLUMNS.map((column) => el("td", {}, cell[column] ? cell[column](row) : row[column]))));
@@ -209,16 +301,24 @@ function drawList() {
       onclick: () => changed("status", state.filters.status === c.code ? "" : c.code) },
     T("count", { status: c.label, n: c.count })));
   const sorter = el("div", { class: "sorter narrow" }, el("label", {}, T("sort_by"),
-    el("select", { name: "sort", onchange: (e) => sortBy(e.target.value) },
-      COLUMNS.map((c) => el("option", { value: c, selected: state.sort === c }, T(c))))),
-  el("button", { type: "button", class: "plain", id: "direction", "aria-label": T("reverse"),
-    onclick: () => { state.dir = state.dir === "asc" ? "desc" : "asc"; state.page = 0; reload(); } }, state.dir === "asc" ? "▲" : "▼"));
-  const focused = document.activeElement && document.activeElement.name;
+    chosen(el("select", { name: "sort" },
+      COLUMNS.map((c) => el("option", { value: c, selected: state.sort === c }, T(c)))), sortBy)),
+  el("button", { type: "button", class: "plain", id: "direction", "aria-label": `${T("reverse")} (${direction})`,
+    onclick: () => { state.dir = state.dir === "asc" ? "desc" : "asc"; state.page = 0; reload(); } },
+  el("span", { "aria-hidden": "true" }, state.dir === "asc" ? "▲" : "▼")));
+  const where = whereFocus();
+  const scroller = app.querySelector(".scroll");
+  if (scroller) state.scrollLeft = scroller.scrollLeft;
   const active = Object.entries(state.filters).filter(([key, value]) => value && value !== state.me.defaults[key]).length;
   const exportable = me.may.export && data.total > 0;
   const exporting = () => getFile("export", query(), `/api/export?${query()}`);
+  const skip = el("a", { href: "#found", class: "skip", onclick: (e) => {
+    e.preventDefault();
+    const first = [...app.querySelectorAll("[data-ticket]")].find(visible);
+    (first || document.getElementById("found")).focus();
+  } }, T("skip"));
   app.replaceChildren(
-    el("h1", {}, T("title")), el("p", { class: "hint" }, me.organisation),
+    skip, el("h1", {}, T("title")), el("p", { class: "hint" }, me.organisation),
     el("label", { class: "wide" }, search),
     el("details", { id: "filters", open: state.filtersOpen ?? window.innerWidth >= 720,
       ontoggle: (e) => { state.filtersOpen = e.target.open; } },
@@ -228,22 +328,27 @@ function drawList() {
     el("section", { class: "glance", "aria-label": T("glance") },
       el("div", { class: "counts", role: "group", "aria-label": T("by_status") }, counts),
       state.glance ? chart() : ""),
-    el("div", { class: "bar" }, el("span", { id: "found" }, T("found", { n: data.total })),
+    el("div", { class: "bar" }, el("span", { id: "found", tabindex: "-1" }, T("found", { n: data.total })),
       el("span", { class: "actions" },
-        el("button", { type: "button", class: "plain", onclick: () => { state.filters = { ...me.defaults }; state.search = ""; state.page = 0; reload(); } }, T("reset")),
+        el("button", { type: "button", class: "plain", id: "reset", onclick: () => { state.filters = { ...me.defaults }; state.search = ""; state.page = 0; reload(); } }, T("reset")),
         me.may.export ? el("button", { type: "button", id: "export", disabled: !exportable, onclick: exporting }, T("export")) : "")),
-    el("p", { id: "notice", class: "hint", role: "status" }),
+    noticeBox,
     ...(data.total ? [sorter,
       el("ul", { class: "cards narrow", "aria-label": T("title") }, data.rows.map(card)),
-      el("div", { class: "scroll wide-screen" }, el("table", {}, el("thead", {}, el("tr", {}, head)), el("tbody", {}, rows)))]
+      el("div", { class: "scroll wide-screen" }, el("table", {},
+        el("caption", { class: "sr-only" }, T("title")),
+        el("thead", {}, el("tr", {}, head)), el("tbody", {}, rows)))]
       : [el("p", { class: "hint" }, T("none"))]),
     data.pages > 1 ? el("div", { class: "bar" },
-      el("button", { type: "button", class: "plain", disabled: data.page === 0, onclick: () => { state.page -= 1; reload(); } }, T("previous")),
+      el("button", { type: "button", class: "plain", id: "previous", disabled: data.page === 0, onclick: () => { state.page -= 1; reload(); } }, T("previous")),
       el("span", {}, T("page", { page: data.page + 1, pages: data.pages })),
-      el("button", { type: "button", class: "plain", disabled: data.page + 1 >= data.pages, onclick: () => { state.page += 1; reload(); } }, T("next"))) : "");
+      el("button", { type: "button", class: "plain", id: "next", disabled: data.page + 1 >= data.pages, onclick: () => { state.page += 1; reload(); } }, T("next"))) : "");
+  noticeBox.textContent = "";
   if (state.pending) { notice(state.pending); state.pending = null; }
   tg.main(me.may.export ? T("export") : null, exporting, exportable);
-  if (focused === "q") { const box = app.querySelector("input[name=q]"); box.focus(); box.setSelectionRange(box.value.length, box.value.length); }
+  const box = app.querySelector(".scroll");
+  if (box && state.scrollLeft) box.scrollLeft = state.scrollLeft;
+  if (state.returnTo) { focusRow(state.returnTo); state.returnTo = null; } else focusAgain(where);
 }
 
 // --- one request ------------------------------------------------------------------------------------------------
@@ -251,8 +356,8 @@ async function openRequest(ticketText) {
   tg.haptic();
   try {
     const request = await (await call(`/api/requests/${encodeURIComponent(ticketText)}`)).json();
-    state.screen = "request"; tg.back(true); drawRequest(request);
-  } catch (error) { if (error.status === 401) fail(error.message); else { tg.haptic("error"); notice(error.message); } }
+    state.screen = "request"; state.opened = request.ticket; tg.back(true); drawRequest(request);
+  } catch (error) { if (error.status === 401) fail(error.message, error.lang); else { tg.haptic("error"); notice(error.message); } }
 }
 function modify(request) {
   tg.haptic();
@@ -279,11 +384,13 @@ function drawRequest(request, message) {
     } }, T("mail_worker")));
   }
   if (request.may_cancel) {
-    actions.append(el("button", { type: "button", id: "cancel", class: "danger", onclick: () => {
+    // The confirmation: a dialog named by its question; "No" or Escape closes it and the focus goes back to Cancel.
+    const cancelButton = el("button", { type: "button", id: "cancel", class: "danger", onclick: () => {
       if (document.getElementById("cancel-yes")) return;
       tg.haptic("warning");
-      const box = el("section", { class: "confirm", role: "alertdialog", "aria-label": T("cancel") },
-        el("p", {}, T("cancel_question", { ticket: request.ticket })),
+      const close = () => { box.remove(); cancelButton.focus(); };
+      const box = el("section", { class: "confirm", role: "alertdialog", "aria-labelledby": "cancel-question", onkeydown: (e) => { if (e.key === "Escape") { e.preventDefault(); close(); } } },
+        el("p", { id: "cancel-question" }, T("cancel_question", { ticket: request.ticket })),
         el("div", { class: "actions" },
           el("button", { type: "button", id: "cancel-yes", class: "danger strong", onclick: async () => {
             try {
@@ -291,21 +398,22 @@ function drawRequest(request, message) {
               tg.haptic("success"); drawRequest(done, T("cancelled", { ticket: request.ticket }));
             } catch (error) { tg.haptic("error"); notice(error.message); }
           } }, T("cancel_yes")),
-          el("button", { type: "button", class: "plain", id: "cancel-no", onclick: () => box.remove() }, T("cancel_no"))));
+          el("button", { type: "button", class: "plain", id: "cancel-no", onclick: close }, T("cancel_no"))));
       actions.after(box); box.querySelector("#cancel-no").focus();
-    } }, T("cancel")));
+    } }, T("cancel"));
+    actions.append(cancelButton);
   }
   app.replaceChildren(
     el("div", { class: "bar" }, back),
     el("div", { class: "detail" },
-      el("h1", {}, ticket(request.ticket)), message ? el("p", { role: "status" }, message) : null,
+      el("h1", {}, ticket(request.ticket)), noticeBox,
       el("p", {}, pill(request), request.office ? ` · ${request.office}` : ""),
       actions,
       el("section", {}, request.lines.map((line) => el("p", {}, line))),
       el("section", {}, el("h2", {}, T("history")), el("ul", {}, request.history.map((line) => el("li", {}, line)))),
       el("section", {}, el("h2", {}, T("attestations")), el("ul", {}, attestations.map(documentButton)),
-        sent.length ? [el("h2", {}, T("attachments")), el("ul", {}, sent.map(documentButton))] : null),
-      el("p", { id: "notice", class: "hint", role: "status" })));
+        sent.length ? [el("h2", {}, T("attachments")), el("ul", {}, sent.map(documentButton))] : null)));
+  noticeBox.textContent = message || "";
   tg.main(modifiable ? T("modify") : null, () => modify(request));
   back.focus();
   window.scrollTo(0, 0);
@@ -329,14 +437,14 @@ async function start() {
     history.replaceState(null, "", location.pathname + location.search);  // the link works once: not kept
     try {
       const traded = await (await fetch("/api/local-session", { method: "POST", headers: { Authorization: `link ${local}` } })).json();
-      if (!traded.session) return fail(traded.error);
+      if (!traded.session) return fail(traded.error, traded.lang);
       sessionStorage.setItem("breakbot-session", traded.session);
     } catch (e) { return fail(String(e)); }
   }
   if (!state.auth && sessionStorage.getItem("breakbot-session")) state.auth = `local ${sessionStorage.getItem("breakbot-session")}`;
   try {
     state.me = await (await call("/api/me")).json();
-  } catch (error) { return fail(error.message); }
+  } catch (error) { return fail(error.message, error.lang); }
   document.documentElement.lang = state.me.lang;
   document.title = T("title");
   state.filters = { ...state.me.defaults };
