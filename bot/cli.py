@@ -40,8 +40,16 @@ def _parser() -> argparse.ArgumentParser:
     console.add_argument("--lang", choices=LANGUAGES, help="language of the terminal chat")
     run = commands.add_parser("run", help="run the Telegram bot (long polling, or webhooks with --webhook)")
     run.add_argument("--webhook", action="store_true", help="serve Telegram webhooks (WEBHOOK_* settings)")
-    db = commands.add_parser("db", help="the database schema (Alembic migrations)").add_subparsers(dest="action")
+    for command in (console, run):
+        command.add_argument("--new-database", action="store_true",
+                             help="the SQLite file is empty or damaged and no backup is to be restored: keep it aside "
+                                  "and start on a new, empty database")
+    db = commands.add_parser("db", help="the database: schema, backups").add_subparsers(dest="action")
     db.add_parser("upgrade", help="apply every migration not yet applied")
+    saved = db.add_parser("backup", help="a consistent copy of the SQLite database into a new file, while the bot runs")
+    saved.add_argument("file")
+    back = db.add_parser("restore", help="put a backup in the SQLite database's place (the bot must be stopped)")
+    back.add_argument("file")
     commands.add_parser("diagram", help="print the intake's dialog machine (every move) as Mermaid")
     commands.add_parser("health", help="exit 0 when the database opens, the bot process answers /healthz and the "
                                        "webhook's port answers when set (the Docker image's health check)")
@@ -307,10 +315,24 @@ def bot_username(settings: Settings) -> str | None:
 
 
 def console(settings: Settings, lang: str | None) -> None:
+    from bot import backups
     from bot.app import assemble  # the bot's features are loaded to run the bot, not for an admin command
     from bot.channels import console as terminal
     from bot.demo import seed_and_enrol
 
+    with backups.running(settings.bot_data_dir):
+        if settings.backup_dir:
+            backups.scheduled(settings.database, settings.backup_dir, settings.backup_keep, _now())
+        _console(settings, lang, assemble, terminal, seed_and_enrol)
+
+
+def _now():
+    import datetime as dt
+
+    return dt.datetime.now(dt.UTC)
+
+
+def _console(settings: Settings, lang, assemble, terminal, seed_and_enrol) -> None:
     bot_engine = assemble(settings)
     user = terminal.console_user()
     with session(bot_engine.db) as db:
@@ -370,6 +392,39 @@ def local_table(settings: Settings, bot_engine, user: str, lang: str | None = No
         return None
     shown = _url_host(_reachable_host(host))
     return lambda: f"http://{shown}:{server.port}/#local={links.link(Identity(CHANNEL, user, lang))}"
+
+
+def database(settings: Settings, args) -> None:
+    """`breakbot db upgrade | backup FILE | restore FILE`."""
+    from pathlib import Path
+
+    from bot import backups
+
+    try:
+        if args.action == "backup":
+            print(backups.backup(settings.database, Path(args.file)))
+        elif args.action == "restore":
+            print(backups.restore(settings.database, Path(args.file), settings.bot_data_dir))
+        else:
+            check_database(settings)
+            upgrade(make_engine(settings.database))
+            print("The database schema is up to date.")
+    except backups.Refused as refusal:
+        raise Refused(str(refusal)) from None
+
+
+def check_database(settings: Settings, new: bool = False) -> None:
+    """An existing SQLite file that is empty or damaged is a lost database: starting would make it a new, empty
+    one and greet every member as a stranger. Refused in one line, unless --new-database asks for exactly that."""
+    from bot import backups
+
+    problem = backups.database_problem(settings.database)
+    if problem is None:
+        return
+    if not new:
+        raise Refused(problem)
+    kept = backups.start_new(settings.database)
+    print(f"Starting on a new, empty database; the lost file is kept as {kept}.", file=sys.stderr)
 
 
 def check_data_dir(settings: Settings) -> None:
@@ -464,7 +519,10 @@ def run(settings: Settings, webhook: bool = False) -> None:
         if problem := url_problem(settings.webapp_url):
             raise Refused(problem)
     check_token(settings)
-    (run_webhook if webhook else run_polling)(settings, assemble(settings))
+    from bot import backups
+
+    with backups.running(settings.bot_data_dir):
+        (run_webhook if webhook else run_polling)(settings, assemble(settings))
 
 
 def check_token(settings: Settings) -> None:
@@ -503,6 +561,8 @@ def main(argv: list[str] | None = None) -> int:
         if args.command not in ("diagram", "health") and (
                 settings.database_url is None or args.command in ("run", "console", "onem", "bulk", None)):
             check_data_dir(settings)
+        if args.command in ("run", "console", "admin", "onem", "bulk", None):
+            check_database(settings, getattr(args, "new_database", False))
     except Refused as refusal:
         print(f"breakbot: {refusal}", file=sys.stderr)
         return 2
@@ -527,8 +587,7 @@ def main(argv: list[str] | None = None) -> int:
             from bot.core.router import Routes
             print(Routes(ROUTERS).forms["intake"].mermaid("Intake dialog"))
         elif args.command == "db":
-            upgrade(make_engine(settings.database))
-            print("The database schema is up to date.")
+            database(settings, args)
         elif args.command == "run" or (args.command is None and settings.telegram_bot_token):
             run(settings, webhook=getattr(args, "webhook", False))
         else:

@@ -18,6 +18,10 @@ class Settings(BaseSettings):
     # Where the SQLite file lives when DATABASE_URL is not given.
     bot_data_dir: Path = Path("data")
     database_url: str | None = None
+    # The laptop install's own copies of its SQLite database: a folder (none: no copies) and how many to keep; one a
+    # day, made by the running bot (and by the terminal chat when it starts).
+    backup_dir: Path | None = None
+    backup_keep: int = 7
     bot_default_locale: str = "fr"
     # Webhook mode (`breakbot run --webhook`): Telegram posts updates to WEBHOOK_URL/WEBHOOK_PATH, which
     # reaches this process on WEBHOOK_LISTEN:WEBHOOK_PORT (behind a TLS proxy); the secret is checked on each post.

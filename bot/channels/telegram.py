@@ -343,6 +343,19 @@ async def prune_job(context) -> None:
     log.info("processed updates pruned: %d; spreadsheets never filed forgotten: %d", removed, files)
 
 
+async def backup_job(context) -> None:
+    """Every hour: a copy of the SQLite database into BACKUP_DIR when the last is a day old, the BACKUP_KEEP newest
+    kept (SQLite's online backup, off the event loop: the chats go on meanwhile)."""
+    from bot import backups
+
+    settings = context.application.bot_data["settings"]
+    engine = context.application.bot_data["engine"]
+    made = await asyncio.to_thread(backups.scheduled, settings.database, settings.backup_dir, settings.backup_keep,
+                                   engine.clock())
+    if made is not None:
+        log.info("database copied to %s", made)
+
+
 REMINDERS_SECONDS, REMINDERS_FIRST = 300, 15  # every five minutes, the first a little after start
 
 
@@ -355,6 +368,8 @@ def schedule(application: Application, settings: Settings) -> None:
     application.job_queue.run_repeating(reminders.deliver_job, interval=REMINDERS_SECONDS, first=REMINDERS_FIRST,
                                         name="reminders")
     application.job_queue.run_repeating(prune_job, interval=24 * 3600, first=60, name="prune")
+    if settings.backup_dir:
+        application.job_queue.run_repeating(backup_job, interval=3600, first=120, name="backup")
     if settings.mail_enabled:
         from bot import mail
 
