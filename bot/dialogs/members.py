@@ -25,6 +25,7 @@ from bot.dialogs.actions import (
     STAY_LOGGED_IN,
     paged,
 )
+from bot.domain.answers import aware, local_today
 from bot.domain.records import DraftStatus
 from bot.domain.roles import ROLE_LABEL, Permission, Role
 from bot.i18n import N_, Capitalized, joined, t
@@ -135,7 +136,7 @@ def members_view(turn: Turn, notes: list | None = None, replace=False, page: int
     buttons = []
     for other in shown:
         lines.append(["• ", other.display_name or other.user_key, " · ", *_roles(other.role_set), " · ",
-                      t(N_("since {date}"), date=other.enrolled_at.date())])
+                      t(N_("since {date}"), date=local_today(aware(other.enrolled_at)))])
         if other.id != member.id and member.may(Permission.REVOKE):
             buttons.append([ASK_REVOKE.button(t(N_("Revoke {name}"), name=(other.display_name or other.user_key)[:30]),
                                               other.id)])
@@ -212,7 +213,8 @@ def invite_create(turn: Turn) -> View:
     username = turn.options.bot_username
     link = f"https://t.me/{username}?start={code}" if username else None
     lines = [t(N_("Invitation for {organisation}, roles: {roles}. Valid once, until {date}."),
-               organisation=turn.member.organisation_name, roles=_roles(chosen), date=invitation.expires_at.date())]
+               organisation=turn.member.organisation_name, roles=_roles(chosen),
+               date=local_today(aware(invitation.expires_at)))]
     lines.append(t(N_("Send this link to your colleague: {link}"), link=link) if link else
                  t(N_("Your colleague types: /start {code}"), code=code))
     return View(lines, replace=True)
@@ -229,7 +231,7 @@ def invitations_view(turn: Turn, notes: list | None = None, replace=False, page:
         lines.append([f"{number}. ", *_roles(_roles_of(invitation)), " · ",
                       t(N_("made by {name}, valid until {date}"),
                         name=(maker.display_name or maker.user_key) if maker else t(N_("the administrator")),
-                        date=invitation.expires_at.date())])
+                        date=local_today(aware(invitation.expires_at)))])
         buttons.append([CANCEL_INVITATION.button(t(N_("Cancel invitation {number}"), number=number), invitation.id)])
     return View(lines, buttons + moves, replace)
 

@@ -7,6 +7,7 @@ import json
 
 from sqlmodel import Session
 
+from bot.domain.answers import aware, local_today
 from bot.domain.leaves import Motive, Regime, Status, label
 from bot.domain.records import EventKind
 from bot.i18n import N_, SEMICOLON, Capitalized, joined, t
@@ -34,7 +35,7 @@ def _shown(field: str, value, unit: str = "hours", load: int | None = None):
 
 
 def event_line(session: Session, event: RequestEvent) -> object:
-    day = event.effective_date or event.happened_at.date()
+    day = event.effective_date or local_today(aware(event.happened_at))  # the day in Brussels, not in UTC
     person = session.get(Member, event.member_id) if event.member_id else None
     who = (person.display_name or person.user_key) if person else t(N_("ONEM"))
     if event.kind == EventKind.FILED:

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 from functools import lru_cache
-from zoneinfo import ZoneInfo
 
 from sqlalchemy.engine import Connection
 from sqlmodel import Session
 
-from bot.domain.answers import format_hours
+from bot.domain.answers import aware, format_hours, local_today
 from bot.domain.identifiers import format_bce, mask_niss, niss_of
 from bot.domain.leaves import Community, LeaveType, Motive, Regime, StaffStatus, Status, label, status_word
 from bot.i18n import N_, Capitalized, t, tn
@@ -78,7 +77,7 @@ REGIME_PHRASE = {Regime.FULL: N_("full interruption of work"), Regime.HALF: N_("
 
 
 def filed_on(request) -> dt.date:
-    return request.filed_at.astimezone(ZoneInfo("Europe/Brussels")).date()
+    return local_today(aware(request.filed_at))
 
 
 def box(ticked) -> str:

@@ -13,7 +13,7 @@ from sqlalchemy import select as sa_select
 from sqlalchemy.engine import Connection
 from sqlmodel import Session, select
 
-from bot.domain.answers import aware, visible
+from bot.domain.answers import aware, local_today, visible
 from bot.domain.identifiers import format_bce
 from bot.domain.roles import Role
 from bot.storage.models import (
@@ -210,7 +210,7 @@ def _usable(session: Session, invitation: Invitation | None, now: dt.datetime) -
     if invitation.cancelled_at is not None:
         raise Refused(Why.CANCELLED)
     if aware(invitation.expires_at) < now:
-        raise Refused(Why.EXPIRED, date=invitation.expires_at.date())
+        raise Refused(Why.EXPIRED, date=local_today(aware(invitation.expires_at)))
     maker = session.get(Member, invitation.created_by) if invitation.created_by else None
     if maker is not None and maker.revoked_at is not None:  # revoked since: what they made goes with them
         raise Refused(Why.MAKER_GONE)
