@@ -4,6 +4,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import sys
 import unicodedata
 
@@ -597,4 +598,33 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     except KeyboardInterrupt:
         return 0
+    except Exception as error:  # noqa: BLE001 - the operator gets one line; BREAKBOT_TRACEBACK=1 for the rest
+        if os.environ.get("BREAKBOT_TRACEBACK"):
+            raise
+        print(f"breakbot: {failure(error, settings)}", file=sys.stderr)
+        return 1
     return 0
+
+
+def failure(error: Exception, settings: Settings) -> str:
+    """What stopped a command, in one line with what to do: the disk full or read-only, the database server out of
+    reach, anything else named by its kind (set BREAKBOT_TRACEBACK=1 to see where)."""
+    import errno
+
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import DBAPIError
+
+    cause = getattr(error, "orig", None) or error.__cause__ or error
+    text = str(cause).strip().splitlines()[0] if str(cause).strip() else type(cause).__name__
+    if isinstance(cause, OSError) and cause.errno == errno.ENOSPC or "disk is full" in text or "No space left" in text:
+        return (f"The disk is full ({settings.bot_data_dir.resolve()} or the database's disk): free some space, "
+                f"then start again. Nothing was lost: what was not written was not answered as done.")
+    if isinstance(cause, OSError) and cause.errno == errno.EROFS or "readonly" in text.replace("-", "") \
+            or "read-only" in text:
+        return (f"The database or the data folder is read-only ({text}): make {settings.bot_data_dir.resolve()} and "
+                f"the database file writable by the user running breakbot.")
+    if isinstance(error, DBAPIError) and make_url(settings.database).get_backend_name() != "sqlite":
+        url = make_url(settings.database)
+        return (f"The database server at {url.host}:{url.port or 5432} cannot be reached ({text}): start it, or check "
+                f"DATABASE_URL. Telegram keeps the updates meanwhile.")
+    return f"stopped by {type(cause).__name__}: {text[:200]} (set BREAKBOT_TRACEBACK=1 to see where)"

@@ -136,3 +136,13 @@ def test_a_database_on_a_server_is_backed_up_with_its_own_tools(monkeypatch, tmp
     monkeypatch.chdir(tmp_path)
     assert main(["db", "backup", str(tmp_path / "b.dump")]) == 2
     assert "pg_dump --format=custom" in capsys.readouterr().err
+
+
+def test_a_database_server_out_of_reach_is_one_line_at_start(monkeypatch, tmp_path, capsys):
+    monkeypatch.setenv("DATABASE_URL", "postgresql+psycopg://bot:secret@127.0.0.1:9/breakbot?connect_timeout=2")
+    monkeypatch.delenv("BREAKBOT_TRACEBACK", raising=False)
+    monkeypatch.chdir(tmp_path)
+    assert main(["admin", "add-organisation", "--bce", "0234.567.873", "--name", "PO Y"]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "127.0.0.1:9 cannot be reached" in err and "Traceback" not in err, err
+    assert "secret" not in err
