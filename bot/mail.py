@@ -8,11 +8,11 @@ import smtplib
 import ssl
 from email.errors import MessageError
 from email.message import EmailMessage
-from email.utils import format_datetime, make_msgid, parseaddr
+from email.utils import format_datetime, parseaddr
 
 from sqlmodel import Session, select
 
-from bot.domain.answers import parse_email
+from bot.domain.answers import aware, parse_email
 from bot.domain.errors import Invalid
 from bot.i18n import N_, render, t
 from bot.receipt import TITLE, receipt_filename, receipt_lines, receipt_pdf
@@ -68,14 +68,16 @@ def enqueue_code(session: Session, recipient: str, code: str, minutes: int, lang
     return mail
 
 
-def build_message(mail: OutboxMail, sender: str, now: dt.datetime) -> EmailMessage:
+def build_message(mail: OutboxMail, sender: str) -> EmailMessage:
     message = EmailMessage()
     message["From"] = sender
     message["To"] = mail.recipient
     message["Subject"] = mail.subject
-    message["Date"] = format_datetime(now)
-    domain = parseaddr(sender)[1].rpartition("@")[2]
-    message["Message-ID"] = make_msgid(idstring=f"outbox{mail.id}", domain=domain or None)
+    # The date and the Message-ID are the e-mail's, not the attempt's: a message sent again after a server that took
+    # it but answered too late is the same message, which mail clients show once.
+    message["Date"] = format_datetime(aware(mail.created_at))
+    domain = parseaddr(sender)[1].rpartition("@")[2] or "breakbot.invalid"
+    message["Message-ID"] = f"<outbox-{mail.id}-{aware(mail.created_at):%Y%m%d%H%M%S%f}@{domain}>"
     # Quoted-printable keeps the body 7-bit, so a server without 8BITMIME still takes the accents.
     message.set_content(mail.body, charset="utf-8", cte="quoted-printable")
     if mail.attachment is not None:
@@ -140,7 +142,7 @@ def deliver_pending(session: Session, settings: Settings, now: dt.datetime | Non
     try:
         for index, mail in enumerate(due):
             try:
-                message = build_message(mail, settings.smtp_from, now)
+                message = build_message(mail, settings.smtp_from)
             except (ValueError, TypeError, MessageError) as error:  # a malformed row: it cannot be a message
                 _failed(mail, _describe(error, settings), now)
                 failed += 1

@@ -1,6 +1,7 @@
 """The e-mail outbox against a real SMTP server on 127.0.0.1 (aiosmtpd): delivered once, kept while it is down."""
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import email
 import socket
@@ -249,3 +250,35 @@ def test_defaults_leave_mail_off():
     settings = Settings(_env_file=None)
     assert (settings.smtp_host, settings.smtp_port, settings.smtp_tls, settings.mail_enabled) == (None, 25,
                                                                                                    "starttls", False)
+
+
+class SlowMailbox(Mailbox):
+    """A server that stores the message, then answers after the client has given up (once)."""
+
+    def __init__(self):
+        super().__init__()
+        self.slow = True
+
+    async def handle_DATA(self, server, smtp_session, envelope):
+        self.envelopes.append(envelope)
+        if self.slow:
+            self.slow = False
+            await asyncio.sleep(2)
+        return "250 Message accepted for delivery"
+
+
+def test_a_mail_sent_again_after_a_late_answer_is_the_same_message(organisations, smtp_server, monkeypatch):
+    """The server kept the mail but answered after the timeout: the outbox sends it again, and both copies carry
+    the same Message-ID and Date, so a mail client shows it once."""
+    import bot.mail
+
+    monkeypatch.setattr(bot.mail, "TIMEOUT", 0.5)
+    mailbox = smtp_server.start(SlowMailbox())
+    queue(organisations)
+    settings = settings_for(smtp_server.port)
+    assert deliver(organisations, settings) == (0, 1)  # timed out: not known to have gone
+    [row] = outbox(organisations)
+    assert deliver(organisations, settings, now=row.next_attempt_at + dt.timedelta(seconds=1)) == (1, 0)
+    first, second = mailbox.messages()
+    assert first["Message-ID"] == second["Message-ID"] and first["Date"] == second["Date"]
+    assert first["Message-ID"].startswith("<outbox-") and first["Message-ID"].endswith("@example.be>")
