@@ -94,8 +94,7 @@ def read(filename: str, data: bytes, headers: dict[str, str]) -> Sheet:
         raise Unreadable(t(N_("\"{name}\" is not a spreadsheet: send the template filled in, as .xlsx or .csv."),
                            name=filename[:80]))
     else:
-        rows, kind = _csv_rows(data, filename)
-        delimiter = rows.pop()
+        (rows, delimiter), kind = _csv_rows(data, filename), "csv"
     return _sheet(kind, rows, headers, delimiter)
 
 
@@ -212,8 +211,8 @@ def _text(value) -> str:
 
 
 def _csv_rows(data: bytes, filename: str):
-    """A CSV file's rows: UTF-8 (with or without its BOM) or Windows-1252, commas or semicolons (as the header row
-    has most of). The delimiter is the list's last item."""
+    """A CSV file's rows, and its delimiter: UTF-8 (with or without its BOM) or Windows-1252, commas or semicolons
+    (as the header row has most of)."""
     if data.startswith(b"\xef\xbb\xbf"):
         text = data[3:].decode("utf-8", errors="replace")
     else:
@@ -239,8 +238,7 @@ def _csv_rows(data: bytes, filename: str):
     except csv.Error:
         raise Unreadable(t(N_("\"{name}\" is not a CSV file that can be read: save it again as CSV, or as an Excel "
                               "workbook (.xlsx)."), name=filename[:80])) from None
-    rows.append(delimiter)
-    return rows, "csv"
+    return rows, delimiter
 
 
 # --- writing ------------------------------------------------------------------------------------------------------

@@ -18,8 +18,9 @@ from tests.conftest import ORG_BCE, SCHOOL_FWB, enrol
 START = dt.date(2025, 9, 1)
 
 
-def file_request(db, user_id=1001, last_name="Dupont", niss="85031412302") -> str:
-    """A filed request of the member's organisation, stored as the intake stores it; returns its ticket."""
+def file_request(db, user_id=1001, last_name="Dupont", niss="85031412302", now=None, **fields) -> str:
+    """A filed request of the member's organisation, stored as the intake stores it (`fields` changes its answers,
+    `now` the moment it is filed); returns its ticket."""
     with session(db) as s:
         member = s.exec(select(Member).where(Member.user_key == str(user_id))).one()
         draft = Draft(channel=member.channel, chat_key=member.user_key, member_id=member.id, state="summary",
@@ -30,7 +31,7 @@ def file_request(db, user_id=1001, last_name="Dupont", niss="85031412302") -> st
             capacity="po", community="fwb", school_bce=SCHOOL_FWB, niss=niss, last_name=last_name,
             first_name="Marie", staff_status="statutory", leave_type="parental", regime="full", start_date=START,
             end_date=dt.date(2025, 9, 30), hours_before=1200, fulltime_hours=1200,
-            notice_date=dt.date(2025, 6, 2), rtt=False))
+            notice_date=dt.date(2025, 6, 2), rtt=False) | fields, now=now)
         s.commit()
         return request.ticket
 

@@ -21,10 +21,10 @@ from bot.dialogs.actions import EXTEND, SHOW_REQUEST
 from bot.domain.answers import local_today
 from bot.domain.leaves import period_end
 from bot.reminders import deliver, deliver_job
-from bot.storage import request_store
 from bot.storage.database import make_engine, session
 from bot.storage.models import Draft, LeaveRequest, Member, Reminder, utcnow
 from tests.conftest import OTHER_ORG_BCE, SCHOOL_FWB, Chat, RecordingRequest, enrol, make_app
+from tests.test_onem import file_request
 
 T0 = dt.datetime.now(dt.UTC)
 TODAY = local_today(T0)
@@ -34,19 +34,8 @@ NISS = "85031412302"
 def filed(db, user_id=1001, *, start: dt.date, end: dt.date, filed_at: dt.datetime, email=None, niss=NISS,
           regime="full") -> str:
     """A parental leave filed by the member for DUBOIS Marc, at `filed_at`; returns its ticket."""
-    with session(db) as s:
-        member = s.exec(select(Member).where(Member.user_key == str(user_id))).one()
-        draft = Draft(channel=member.channel, chat_key=member.user_key, member_id=member.id, state="summary",
-                      status="filed")
-        s.add(draft)
-        s.flush()
-        request = request_store.file_request(s.connection(), member, draft.id, dict(
-            capacity="po", community="fwb", school_bce=SCHOOL_FWB, niss=niss, last_name="Dubois",
-            first_name="Marc", staff_status="statutory", email=email, leave_type="parental", regime=regime,
-            start_date=start, end_date=end, hours_before=1200, fulltime_hours=1200,
-            notice_date=start - dt.timedelta(days=70), rtt=False), now=filed_at)
-        s.commit()
-        return request.ticket
+    return file_request(db, user_id, last_name="Dubois", niss=niss, now=filed_at, first_name="Marc", email=email,
+                        regime=regime, start_date=start, end_date=end, notice_date=start - dt.timedelta(days=70))
 
 
 def members(db):

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-from types import SimpleNamespace
 
 from bot import spreadsheet
 from bot.bulk import (
@@ -41,9 +40,9 @@ def bulk(turn: Turn) -> list[View]:
     return template_views(turn)
 
 
-def _decision_view(batch, checked: Checked) -> View:
+def _decision_view(batch) -> View:
     """The legal notice, the certification and one button that files every ready row."""
-    count = len(checked.ready)
+    count = len(batch.ready_lines)
     lines = [t(LEGAL_NOTICE), t(CERTIFY, box=box(batch.certified))]
     rows = [[BULK_CERTIFY.button(t(N_("{box} I certify the data are correct"), box=box(batch.certified)), batch.id,
                                  batch.version)],
@@ -81,7 +80,7 @@ def upload(turn: Turn) -> list[View]:
     log.info("spreadsheet of %d rows checked for member %s: %d ready", len(checked.rows), turn.member.id, len(ready))
     views = [View(outcome_lines(checked), document=result_document(checked, filename, turn.lang))]
     if ready:
-        views.append(_decision_view(batch, checked))
+        views.append(_decision_view(batch))
     else:
         views.append(View([t(N_("No row is ready to be filed: correct the rows the file marks, and send it again."))]))
     return views
@@ -112,7 +111,7 @@ def certify(turn: Turn, batch_id: int, version: int) -> View:
     batch.version += 1
     turn.session.add(batch)
     count = len(batch.ready_lines)
-    view = _decision_view(batch, SimpleNamespace(ready=batch.ready_lines))
+    view = _decision_view(batch)
     view.lines.insert(0, tn("{count} request ready to be filed.", "{count} requests ready to be filed.", count,
                             count=count))
     view.replace = True
@@ -135,7 +134,7 @@ def file(turn: Turn, batch_id: int, version: int) -> list[View]:
     if refusal is not None:
         return [refusal]
     if not batch.certified:
-        view = _decision_view(batch, SimpleNamespace(ready=batch.ready_lines))
+        view = _decision_view(batch)
         view.lines.insert(0, t(N_("⚠ Tick \"I certify the data are correct\" before you file.")))
         return [view]
     outcome = file_batch(turn, batch)
@@ -143,7 +142,7 @@ def file(turn: Turn, batch_id: int, version: int) -> list[View]:
         return [View([t(N_("Since the check, some rows changed (a request filed meanwhile, a school removed): nothing "
                            "was filed. Here is the file checked again."), ), *outcome_lines(outcome)],
                      document=result_document(outcome, batch.filename, turn.lang)),
-                *([_decision_view(batch, outcome)] if outcome.ready else [])]
+                *([_decision_view(batch)] if outcome.ready else [])]
     checked, tickets = outcome
     listed = [t(N_("Line {line}: {worker}, ticket {ticket}"), line=row.line,
                 worker=f"{row.answers['last_name'].upper()} {row.answers['first_name'][:1]}.", ticket=tickets[row.line])
