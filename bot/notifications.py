@@ -2,12 +2,13 @@
 change, sent by the bot process."""
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 
 from sqlmodel import Session, select
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
-from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
+from telegram.error import BadRequest, TelegramError
 
 from bot.dialogs.actions import SCHOOLS, SHOW_REQUEST
 from bot.domain.identifiers import format_bce
@@ -148,26 +149,48 @@ def _schools_to_tell(db, channel: str, default_locale: str, user_key: str | None
     return owed
 
 
+CHATS_AT_ONCE = 16  # chats sent to at the same time: one whose sends time out holds back none of the others
+
+
 async def deliver(application, engine, limit: int = 100) -> tuple[int, int]:
-    """Send pending notifications; return (sent, given up). Network trouble leaves the rest for the next run. The
-    database work runs where the engine runs turns (a thread on a database server), not on the event loop."""
-    sent = failed = 0
-    for notification_id, chat_id, text, markup in await engine.offload(_pending, engine.db, limit,
-                                                                         engine.default_locale):
-        failure = "no longer a member of the organisation" if chat_id is None else None
-        if chat_id is not None:
-            try:
-                await application.bot.send_message(chat_id=chat_id, text=text, reply_markup=markup)
-            except (Forbidden, BadRequest) as error:
-                # The user blocked the bot or left, or "chat not found" or another refusal of this very message:
-                # retrying cannot help.
-                failure = str(error)
-            except (RetryAfter, TelegramError) as error:  # flood control or no network: try next run
-                log.warning("notifications paused: %s", error)
-                break
-        await engine.offload(_record, engine.db, notification_id, failure)
-        sent += failure is None
-        failed += failure is not None
+    """Send pending notifications; return (sent, given up). Each chat's in order, chats side by side; a send that
+    fails for the network or flood control is left for the next run, and so are that chat's later ones. The database
+    work runs where the engine runs turns (a thread on a database server), not on the event loop."""
+    from bot.channels import delivery
+    from bot.channels.delivery import NOT_STOPPING, Outcome
+
+    stopping = application.bot_data.get("stopping") or NOT_STOPPING
+    owed = await engine.offload(_pending, engine.db, limit, engine.default_locale)
+    by_chat: dict[int | None, list] = {}
+    for item in owed:
+        by_chat.setdefault(item[1], []).append(item)
+    counts = {"sent": 0, "failed": 0}
+    slots = asyncio.Semaphore(CHATS_AT_ONCE)
+
+    async def chat(items) -> None:
+        async with slots:
+            for notification_id, chat_id, text, markup in items:
+                failure, reasons = None, []
+                if chat_id is None:
+                    failure = "no longer a member of the organisation"
+                else:
+                    try:
+                        outcome = await delivery.post(
+                            application.bot, "sendMessage", {"chat_id": chat_id, "text": text,
+                                                             "reply_markup": markup.to_dict()},
+                            stopping, attempts=1, reasons=reasons)
+                    except BadRequest as error:  # "chat not found", or another refusal of this very message
+                        outcome, reasons = Outcome.FAILED, [str(error)]
+                    if outcome in (Outcome.GAVE_UP, Outcome.HELD):  # the network, flood control, a stop: next run
+                        return
+                    # A send that may have arrived (a timeout) counts as sent: it is not repeated blindly.
+                    failure = (reasons[0] if reasons else "refused by Telegram") if outcome is Outcome.FAILED \
+                        else None
+                await engine.offload(_record, engine.db, notification_id, failure)
+                counts["failed" if failure else "sent"] += 1
+
+    await asyncio.gather(*(chat(items) for items in by_chat.values()))
+    sent, failed = counts["sent"], counts["failed"]
     for user_key, text, markup in await engine.offload(_schools_to_tell, engine.db, CHANNEL, engine.default_locale):
         try:
             await application.bot.send_message(chat_id=int(user_key), text=text, reply_markup=markup)

@@ -23,6 +23,10 @@ class Settings(BaseSettings):
     backup_dir: Path | None = None
     backup_keep: int = 7
     bot_default_locale: str = "fr"
+    # Seconds a stopping bot (SIGTERM) spends finishing the updates it took and sending their replies; what is left
+    # then is held in the database and handled at the next start. Keep it a few seconds under the stop timeout of
+    # Docker (stop_grace_period, 10 s by default) or systemd (TimeoutStopSec).
+    stop_budget: float = 8.0
     # Webhook mode (`breakbot run --webhook`): Telegram posts updates to WEBHOOK_URL/WEBHOOK_PATH, which
     # reaches this process on WEBHOOK_LISTEN:WEBHOOK_PORT (behind a TLS proxy); the secret is checked on each post.
     webhook_url: str | None = None

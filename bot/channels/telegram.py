@@ -9,7 +9,6 @@ from telegram import BotCommand, InputFile, MenuButtonWebApp, Update, WebAppInfo
 from telegram.constants import ChatType, MessageLimit
 from telegram.error import BadRequest, TelegramError
 from telegram.ext import (
-    AIORateLimiter,
     Application,
     ApplicationBuilder,
     BaseUpdateProcessor,
@@ -21,11 +20,14 @@ from telegram.ext import (
 from telegram.request import BaseRequest
 from telegram.warnings import PTBUserWarning
 
+from bot.channels import delivery
+from bot.channels.delivery import NOT_STOPPING, Outcome, Stopping
 from bot.core.engine import Engine
 from bot.core.views import Input, Reply, Upload, View
 from bot.documents import MAX_ATTACHMENT_BYTES
 from bot.i18n import LANGUAGES, N_, render, resolve_language, t
 from bot.settings import Settings
+from bot.storage import held_store
 
 log = logging.getLogger(__name__)
 CHANNEL = "telegram"
@@ -35,31 +37,82 @@ warnings.filterwarnings("ignore", message=r"Please use 'Bot\.(sendMessage|editMe
                         category=PTBUserWarning)
 
 
+WAITING, RUNNING, SENDING = "waiting", "running", "sending"
+
+
+class Work:
+    """An update taken: waiting for its turn, being handled, or sending its replies."""
+
+    __slots__ = ("update", "phase", "cancelled")
+
+    def __init__(self, update):
+        self.update, self.phase, self.cancelled = update, WAITING, False
+
+
 class ChatOrder(BaseUpdateProcessor):
     """Updates of different chats are handled at the same time; one chat's updates one after the other, in the
-    order they came. Only chats with an update in progress hold a lock, so idle chats cost no memory."""
+    order they came. Only chats with an update in progress hold a lock, so idle chats cost no memory.
+
+    At a stop whose budget is spent (Stateless.stop), an update still waiting is not handled: it is held in the
+    database for the next start (`hold`), and so are the replies not sent yet (_send)."""
 
     def __init__(self, max_concurrent_updates: int = 64):
         super().__init__(max_concurrent_updates)
         self._chats: dict[int, tuple[asyncio.Lock, int]] = {}
+        self.work: dict[asyncio.Task, Work] = {}
+        self.stopping: Stopping = NOT_STOPPING
+        self.hold = None  # async (items) -> None, set by build_application
 
-    async def do_process_update(self, update, coroutine) -> None:
+    async def process_update(self, update, coroutine) -> None:
+        work = Work(update)
+        task = asyncio.current_task()
+        self.work[task] = work
+        try:
+            async with self._semaphore:
+                await self._in_chat_order(update, coroutine, work)
+        except asyncio.CancelledError:
+            if not self.stopping.expired:
+                raise
+            if work.phase == WAITING:  # cancelled before its turn began: handled at the next start
+                coroutine.close()
+                await self._hold_update(update)
+            # a turn that was sending held its own replies; python-telegram-bot counts the update as done
+        finally:
+            del self.work[task]
+
+    async def _hold_update(self, update) -> None:
+        if self.hold is not None and isinstance(update, Update):
+            await self.hold([{"kind": held_store.UPDATE, "chat_id": getattr(update.effective_chat, "id", None),
+                              "payload": update.to_dict()}])
+
+    async def _in_chat_order(self, update, coroutine, work: Work) -> None:
         chat = getattr(update, "effective_chat", None)
         if chat is None:
-            await coroutine
+            await self._run(update, coroutine, work)
             return
         lock, users = self._chats.get(chat.id, (None, 0))
         lock = lock or asyncio.Lock()
         self._chats[chat.id] = (lock, users + 1)
         try:
             async with lock:
-                await coroutine
+                await self._run(update, coroutine, work)
         finally:
             lock, users = self._chats[chat.id]
             if users == 1:
                 del self._chats[chat.id]
             else:
                 self._chats[chat.id] = (lock, users - 1)
+
+    async def _run(self, update, coroutine, work: Work) -> None:
+        if self.stopping.expired:  # its turn came after the stop's budget: not begun, held
+            coroutine.close()
+            await self._hold_update(update)
+            return
+        work.phase = RUNNING
+        await coroutine
+
+    async def do_process_update(self, update, coroutine) -> None:  # required by the base class; not used
+        await self._in_chat_order(update, coroutine, Work(update))
 
     @property
     def chats_in_progress(self) -> int:
@@ -80,6 +133,41 @@ class Stateless(Application):
     def _mark_for_persistence_update(self, *, update: object | None = None, job=None) -> None:
         if self.persistence is not None:
             super()._mark_for_persistence_update(update=update, job=job)
+
+    async def stop(self) -> None:
+        """A stop (SIGTERM): new updates are no longer taken (python-telegram-bot stopped the webhook or polling
+        before this); those taken are handled and answered within the stop budget; past it, what is left (updates
+        not begun, replies not sent) is held in the database, and the next start handles and sends it."""
+        processor = self.update_processor
+        stopping = self.bot_data.get("stopping")
+        if isinstance(processor, ChatOrder) and stopping is not None and not stopping.expired:
+            await wind_down(self, processor, stopping)
+        await super().stop()
+
+
+STOP_GRACE = 3.0  # seconds past the budget for the turns in progress to end and hold what they could not send
+
+
+async def wind_down(application: Application, processor: ChatOrder, stopping: Stopping) -> None:
+    loop = asyncio.get_running_loop()
+    started = loop.time()
+    stopping.deadline = started + stopping.budget
+    taken = len(processor.work) + application.update_queue.qsize()
+    while (processor.work or application.update_queue.qsize()) and loop.time() < stopping.deadline:
+        await asyncio.sleep(0.02)
+    left = len(processor.work) + application.update_queue.qsize()
+    if left:
+        stopping.expire()
+        # Updates waiting for their turn and replies waiting for the rate limiter are held at once; a turn in
+        # progress ends (a database turn lasts milliseconds), and its replies are held.
+        while processor.work and loop.time() < stopping.deadline + STOP_GRACE:
+            for task, work in list(processor.work.items()):
+                if work.phase in (WAITING, SENDING) and not work.cancelled and not task.done():
+                    work.cancelled = True  # once: the task then holds what it had, and must not be cut short
+                    task.cancel()
+            await asyncio.sleep(0.02)
+    log.info("stopped in %.1f s: %d updates in progress at the stop, %d held for the next start",
+             loop.time() - started, taken, left)
 
 
 def utf16_length(text: str) -> int:
@@ -146,39 +234,108 @@ def _input(update: Update, kind: str, text: str = "", command: str = "", upload:
                  upload=upload, update_id=update.update_id, bot_id=update.get_bot().id)
 
 
-async def _post(bot, method: str, **fields) -> None:
-    await bot.do_api_request(method, api_kwargs={k: v for k, v in fields.items() if v is not None},
-                             return_type=None)
+def _fields(**fields) -> dict:
+    return {k: v for k, v in fields.items() if v is not None}
 
 
-async def _send(update: Update, context: ContextTypes.DEFAULT_TYPE, reply: Reply, edit_first: bool) -> None:
-    bot, chat_id = context.bot, update.effective_chat.id
+class Post:
+    """One Bot API call of a reply: a message, an edit (sent as a new message when Telegram refuses it), or a
+    document (made when its turn comes, off the event loop)."""
+
+    __slots__ = ("method", "fields", "instead", "document")
+
+    def __init__(self, method: str, fields: dict, instead: dict | None = None, document=None):
+        self.method, self.fields, self.instead, self.document = method, fields, instead, document
+
+    def held(self) -> dict | None:
+        """What the next start sends in its place: the message itself (an edit becomes a new message); a document
+        is not kept (the member asks for it again)."""
+        if self.document is not None:
+            return None
+        if self.instead is not None:
+            return {"method": "sendMessage", "fields": self.instead}
+        return {"method": self.method, "fields": self.fields}
+
+
+def _posts(update: Update, reply: Reply, edit_first: bool) -> list[Post]:
+    chat_id, posts = update.effective_chat.id, []
     for index, view in enumerate(reply.views):
         parts = split_text("\n".join(render(line, reply.lang) for line in view.lines))
         markup = keyboard(view, reply.lang)
         if view.document is not None:
-            document = view.document
-            if document.produce is not None:  # long to make (an export): in a thread, never on the event loop
-                document.data = await asyncio.to_thread(document.produce)
             caption = parts[0] if len(parts) == 1 and utf16_length(parts[0]) <= MessageLimit.CAPTION_LENGTH else None
             if caption is None:
-                for part in parts:
-                    await _post(bot, "sendMessage", chat_id=chat_id, text=part)
-            await _post(bot, "sendDocument", chat_id=chat_id, caption=caption, reply_markup=markup,
-                        document=document.file_id or InputFile(document.data, filename=document.filename))
+                posts += [Post("sendMessage", _fields(chat_id=chat_id, text=part)) for part in parts]
+            posts.append(Post("sendDocument", _fields(chat_id=chat_id, caption=caption, reply_markup=markup),
+                              document=view.document))
             continue
         message = update.callback_query.message if edit_first and update.callback_query else None
         if index == 0 and message is not None and view.replace and len(parts) == 1:
-            try:
-                await _post(bot, "editMessageText", chat_id=chat_id, message_id=message.message_id, text=parts[0],
-                            reply_markup=markup)
-                continue
-            except BadRequest as error:  # too old to edit, or unchanged: send it instead
-                if "not modified" in str(error).lower():
-                    continue
-        for i, part in enumerate(parts):
-            await _post(bot, "sendMessage", chat_id=chat_id, text=part,
-                        reply_markup=markup if i == len(parts) - 1 else None)
+            posts.append(Post("editMessageText", _fields(chat_id=chat_id, message_id=message.message_id,
+                                                         text=parts[0], reply_markup=markup),
+                              instead=_fields(chat_id=chat_id, text=parts[0], reply_markup=markup)))
+            continue
+        posts += [Post("sendMessage", _fields(chat_id=chat_id, text=part,
+                                              reply_markup=markup if i == len(parts) - 1 else None))
+                  for i, part in enumerate(parts)]
+    return posts
+
+
+async def _one(bot, post: Post, stopping: Stopping) -> Outcome:
+    if post.document is not None:
+        document = post.document
+        if document.produce is not None:  # long to make (an export): in a thread, never on the event loop
+            document.data = await asyncio.to_thread(document.produce)
+        post.fields["document"] = document.file_id or InputFile(document.data, filename=document.filename)
+    try:
+        return await delivery.post(bot, post.method, post.fields, stopping)
+    except BadRequest as error:
+        if post.instead is not None:  # an edit: too old to edit, or unchanged
+            if "not modified" in str(error).lower():
+                return Outcome.SENT
+            return await delivery.post(bot, "sendMessage", post.instead, stopping)
+        log.warning("%s refused: %s", post.method, error)
+        return Outcome.FAILED
+
+
+async def _send(update: Update, context: ContextTypes.DEFAULT_TYPE, reply: Reply, edit_first: bool) -> None:
+    """The reply's messages, in order. If one may not have arrived, the draft's question is marked unseen (a typed
+    text is then not taken as its answer); past a stop's budget, the rest is held for the next start."""
+    application = context.application
+    processor = application.update_processor
+    work = processor.work.get(asyncio.current_task()) if isinstance(processor, ChatOrder) else None
+    if work is not None:
+        work.phase = SENDING
+    stopping = application.bot_data.get("stopping") or NOT_STOPPING
+    posts, unsure = _posts(update, reply, edit_first), False
+    for index, post in enumerate(posts):
+        try:
+            outcome = await _one(context.bot, post, stopping)
+        except asyncio.CancelledError:  # making a document when the budget was spent
+            if not stopping.expired:
+                raise
+            outcome = Outcome.HELD
+        if outcome is Outcome.HELD or (stopping.expired and index + 1 < len(posts)):
+            rest = posts[index if outcome is Outcome.HELD else index + 1:]
+            await _hold_replies(application, rest, reply.asks)
+            return
+        unsure |= outcome is not Outcome.SENT
+    if unsure and reply.asks is not None:
+        engine = _engine(context)
+        await engine.offload(held_store.mark_unseen, engine.db, *reply.asks)
+
+
+async def _hold_replies(application: Application, posts: list[Post], asks: tuple[int, int] | None) -> None:
+    engine = application.bot_data["engine"]
+    items = [{"kind": held_store.REPLY, "chat_id": post.fields.get("chat_id"), "payload": held}
+             for post in posts if (held := post.held()) is not None]
+    if items and asks is not None:  # the question is on the last of them
+        items[-1] |= {"draft_id": asks[0], "draft_version": asks[1]}
+    if len(items) < len(posts):
+        log.warning("a document was not sent before the stop: it is not kept")
+    await engine.offload(held_store.hold, engine.db, application.bot.id, items)
+    if not items and asks is not None:
+        await engine.offload(held_store.mark_unseen, engine.db, *asks)
 
 
 def _engine(context: ContextTypes.DEFAULT_TYPE) -> Engine:
@@ -264,6 +421,44 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
     log.error("update could not be handled: %s", type(context.error).__name__, exc_info=context.error)
 
 
+async def _started(application: Application) -> None:
+    await register_menu(application)
+    await replay_held(application)
+
+
+async def replay_held(application: Application) -> None:
+    """What the last stop held: its updates go first in the queue, its replies are sent, each chat's in order."""
+    engine = application.bot_data["engine"]
+    items = await engine.offload(held_store.take, engine.db, application.bot.id)
+    updates = [Update.de_json(item["payload"], application.bot) for item in items if item["kind"] == held_store.UPDATE]
+    for update in updates:
+        await application.update_queue.put(update)
+    replies = [item for item in items if item["kind"] == held_store.REPLY]
+    if items:
+        log.info("held at the last stop: %d updates queued, %d replies to send", len(updates), len(replies))
+    if replies:  # kept referenced until done (the event loop keeps only a weak reference to a task)
+        application.bot_data["replaying"] = asyncio.ensure_future(_send_held(application, replies))
+
+
+async def _send_held(application: Application, replies: list[dict]) -> None:
+    engine, stopping = application.bot_data["engine"], application.bot_data["stopping"]
+    by_chat: dict[int, list[dict]] = {}
+    for item in replies:
+        by_chat.setdefault(item["chat_id"], []).append(item)
+
+    async def chat(items: list[dict]) -> None:
+        for index, item in enumerate(items):
+            outcome = await delivery.post(application.bot, item["payload"]["method"], item["payload"]["fields"],
+                                          stopping)
+            if outcome is Outcome.HELD:  # stopped again meanwhile
+                await engine.offload(held_store.hold, engine.db, application.bot.id, items[index:])
+                return
+            if outcome is Outcome.SENT and item["draft_id"] is not None:
+                await engine.offload(held_store.mark_seen, engine.db, item["draft_id"], item["draft_version"])
+
+    await asyncio.gather(*(chat(items) for items in by_chat.values()))
+
+
 def menu(engine: Engine, lang: str) -> list[BotCommand]:
     """The command menu in one language, from the commands the routers registered."""
     return [BotCommand(c.name, render(t(c.menu), lang)) for c in engine.routes.menu()]
@@ -314,14 +509,20 @@ def build_application(settings: Settings, engine: Engine, request: BaseRequest |
                                    .token(settings.telegram_bot_token)
                                    .base_url(settings.telegram_base_url)
                                    .base_file_url(settings.telegram_base_file_url)
-                                   .post_init(register_menu).post_shutdown(_close_engine))
+                                   .post_init(_started).post_shutdown(_close_engine))
     if rate_limited:  # notifications to a whole organisation must respect Telegram's limits
-        builder = builder.rate_limiter(AIORateLimiter())
+        builder = builder.rate_limiter(delivery.Limiter(max_retries=2))
     if request is not None:
         builder = builder.request(request).get_updates_request(request)
-    application = builder.concurrent_updates(ChatOrder(concurrent_updates)).build()
+    processor = ChatOrder(concurrent_updates)
+    application = builder.concurrent_updates(processor).build()
     application.bot_data["engine"] = engine
     application.bot_data["settings"] = settings
+    application.bot_data["stopping"] = processor.stopping = Stopping(settings.stop_budget)
+
+    async def hold(items: list[dict]) -> None:
+        await engine.offload(held_store.hold, engine.db, application.bot.id, items)
+    processor.hold = hold
     application.add_handler(MessageHandler(filters.COMMAND, on_command))
     application.add_handler(MessageHandler(filters.TEXT, on_text))
     application.add_handler(CallbackQueryHandler(on_button))

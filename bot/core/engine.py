@@ -213,7 +213,8 @@ class Engine:
                 if turn is not None and turn._session is not None:
                     turn._session.close()
             # The language may have changed during the turn (enrolment, /language).
-            return Reply(views, turn.lang)
+            asks = (turn.draft.id, turn.draft.version) if turn.draft is not None else None
+            return Reply(views, turn.lang, asks)
 
     def _store(self, turn: Turn) -> None:
         """What the turn changed, written at its end: the ORM's changes, then the drafts (closed ones first, so

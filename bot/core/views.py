@@ -66,6 +66,7 @@ class View:
 class Reply:
     views: list[View]
     lang: str
+    asks: tuple[int, int] | None = None  # (draft id, version) of the open draft whose question these views show
 
 
 def as_views(result: View | list[View]) -> list[View]:

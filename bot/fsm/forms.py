@@ -337,6 +337,12 @@ def _guard(turn: Turn, version: int | None, trigger: Trigger | None = None) -> l
         return [current_view(turn, note=t(N_("That button belongs to an earlier message. Here is where you are.")))]
     if turn.now - draft.updated_at > PAUSE and trigger not in (Trigger.RESUME, Trigger.RESTART):
         return [_resume_view(turn)]
+    if version is None and draft.unseen:  # a typed text, and the question on screen is not known for sure
+        typed = " ".join(turn.inp.text.split())
+        save(turn, draft.state)  # the question shown now is the one a typed text answers next
+        return [current_view(turn, note=t(N_("Your message \"{typed}\" was not taken: my last question may not "
+                                             "have reached you. Here it is; please answer it."),
+                                          typed=typed if len(typed) <= 40 else typed[:39] + "…"))]
     return None
 
 

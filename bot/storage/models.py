@@ -112,6 +112,9 @@ class Draft(SQLModel, table=True):
     history: list = Field(default_factory=list, sa_column=Column(JSON, nullable=False))  # steps, for "Back"
     editing: bool = False  # answering a step chosen from the summary
     version: int = 0  # changes at every save: a button of an older message carries an older one
+    # The version whose question may not have reached the chat (its reply failed, timed out or was held at a stop):
+    # a typed text is not stored as that question's answer; the question is shown again.
+    unseen_version: int | None = None
     # The request a modification changes. The two tables point at each other (a request names the draft it was
     # filed from): this key is added after both tables exist, and a deleted request leaves the draft without it.
     request_id: int | None = Field(default=None, sa_column=Column(
@@ -320,6 +323,21 @@ class ProcessedUpdate(SQLModel, table=True):
     update_id: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
     # Not indexed: an index would cost every update a page write; pruning old rows once a day may read them all.
     processed_at: dt.datetime = Field(default_factory=utcnow)
+
+
+class HeldItem(SQLModel, table=True):
+    """What a stopping process could not finish within its stop budget: an update it had taken but not handled, or
+    a reply it had not sent. The next process to start takes them all (one delete) and handles or sends them."""
+
+    __tablename__ = "held_item"
+    id: int | None = Field(default=None, primary_key=True)
+    bot_id: int = Field(sa_column=Column(BigInteger, nullable=False, index=True))
+    kind: str = Field(max_length=8)  # update, reply
+    chat_id: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
+    draft_id: int | None = None  # a reply showing a draft's question: it is seen once sent
+    draft_version: int | None = None
+    payload: str  # the update as Telegram sent it, or the reply's Bot API method and fields (JSON)
+    created_at: dt.datetime = Field(default_factory=utcnow)
 
 
 class AuditEntry(SQLModel, table=True):

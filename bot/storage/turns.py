@@ -71,6 +71,10 @@ class DraftState:
     organisation_id: int | None = None  # the organisation it was started for
     loaded_version: int = -1
     new: bool = False  # inserted by this turn
+    # The question of this version may not be on the chat's screen: its reply failed or was held at a stop, or the
+    # database server restarted since the draft was written (a crash may have undone later steps): a typed text
+    # then answers an unknown question, and is not stored.
+    unseen: bool = False
 
     def __post_init__(self):
         if self.loaded_version < 0:
@@ -94,7 +98,7 @@ class Loaded:
 
 _MEMBER = ("m.id, m.organisation_id, o.name, m.roles, m.display_name, m.locale, m.email, m.email_verified_at, "
            "d.id, d.form, d.state, d.answers, d.history, d.editing, d.version, d.request_id, d.created_at, "
-           "d.updated_at, d.organisation_id")
+           "d.updated_at, d.organisation_id, d.unseen_version")
 _JOINED = ("member m JOIN organisation o ON o.id = m.organisation_id "
            "LEFT JOIN draft d ON d.channel = m.channel AND d.chat_key = :chat_key AND d.member_id = m.id "
            "AND d.status = 'open'")
@@ -122,7 +126,8 @@ def _statements(dialect: str) -> _Statements:
     if dialect == "postgresql":
         # From a one-row base, LEFT JOINed: a redelivered update is told apart from a stranger's even when no
         # member is found.
-        load = (f"SELECT 1, set_config('synchronous_commit', %(synchronous_commit)s, true), {_MEMBER} "
+        load = (f"SELECT 1, set_config('synchronous_commit', %(synchronous_commit)s, true), {_MEMBER}, "
+                "pg_postmaster_start_time() "
                 "FROM (SELECT 1) AS one LEFT JOIN member m ON m.channel = %(channel)s AND m.user_key = %(user_key)s "
                 "AND m.revoked_at IS NULL LEFT JOIN organisation o ON o.id = m.organisation_id "
                 "LEFT JOIN draft d ON d.channel = m.channel AND d.chat_key = %(chat_key)s AND d.member_id = m.id "
@@ -144,7 +149,7 @@ def _statements(dialect: str) -> _Statements:
         dialect,
         deduplicate=("INSERT INTO processed_update (bot_id, update_id, processed_at) VALUES (:bot_id, :update_id, "
                      ":now) ON CONFLICT DO NOTHING RETURNING update_id"),
-        load=(f"SELECT 1, NULL, {_MEMBER} FROM {_JOINED} WHERE m.channel = :channel "
+        load=(f"SELECT 1, NULL, {_MEMBER}, NULL FROM {_JOINED} WHERE m.channel = :channel "
               "AND m.user_key = :user_key AND m.revoked_at IS NULL"),
         load_fresh="",
         save=("UPDATE draft SET state = :state, answers = :answers, history = :history, editing = :editing, "
@@ -209,6 +214,8 @@ def load(connection: Connection, channel: str, user_key: str, chat_key: str, upd
     state = DraftState(id=row[10], form=row[11], state=row[12], answers=sql.loads(row[13]),
                        history=sql.loads(row[14]), editing=bool(row[15]), version=row[16], request_id=row[17],
                        created_at=from_db(row[18]), updated_at=from_db(row[19]), organisation_id=row[20])
+    server_start = row[22]
+    state.unseen = row[21] == state.version or (server_start is not None and state.updated_at < server_start <= now)
     return Loaded(True, actor, state)
 
 
