@@ -318,3 +318,26 @@ def test_sigterm_with_hundreds_of_replies_queued_loses_none_of_them(tmp_path):
         assert "held for the next start" in first_output
     finally:
         api.close()
+
+
+async def test_after_the_database_server_restarted_a_typed_text_is_checked_against_the_question(postgres_url,
+                                                                                                  organisations):
+    """PostgreSQL commits a step without waiting for the disk: a crash can undo the last steps while the user has
+    seen their questions. A draft last written before the server's start is treated as unseen, once."""
+    from sqlalchemy import text
+
+    recorder = RecordingRequest()
+    app = await make_app(organisations, recorder)
+    db = organisations
+    enrol(db, 1001)
+    chat = Chat(app, recorder, 1001)
+    await to_last_name(chat)
+    with db.begin() as connection:  # as if the server had started after this draft's last step
+        connection.execute(text("UPDATE draft SET updated_at = pg_postmaster_start_time() - interval '1 minute' "
+                                "WHERE status = 'open'"))
+    again = await chat.send("Marie")  # typed for the first name, which the crash undid
+    assert "« Marie » n'a pas été pris" in again and "Le nom du travailleur" in again
+    assert "last_name" not in draft(db).answers
+    await chat.send("Dupont")
+    assert draft(db).answers["last_name"] == "Dupont"
+    await app.shutdown()
