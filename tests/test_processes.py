@@ -35,6 +35,20 @@ def _free_port() -> int:
         return probe.getsockname()[1]
 
 
+def post_update(port: int, update: dict, secret: str = SECRET) -> int:
+    """An update posted to a bot's webhook, as Telegram does: the HTTP status it got (0: nobody listens)."""
+    request = urllib.request.Request(f"http://127.0.0.1:{port}/telegram", data=json.dumps(update).encode(),
+                                     headers={"Content-Type": "application/json",
+                                              "X-Telegram-Bot-Api-Secret-Token": secret})
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return response.status
+    except urllib.error.HTTPError as error:
+        return error.code
+    except (urllib.error.URLError, ConnectionError):
+        return 0
+
+
 class Bots:
     """Two `breakbot run --webhook` processes and the fake Bot API they talk to."""
 
@@ -69,16 +83,7 @@ class Bots:
         raise AssertionError(f"the bot on port {port} did not start: {output.decode(errors='replace')[-3000:]}")
 
     def post(self, port: int, update: dict, secret: str = SECRET) -> int:
-        request = urllib.request.Request(f"http://127.0.0.1:{port}/telegram", data=json.dumps(update).encode(),
-                                         headers={"Content-Type": "application/json",
-                                                  "X-Telegram-Bot-Api-Secret-Token": secret})
-        try:
-            with urllib.request.urlopen(request, timeout=10) as response:
-                return response.status
-        except urllib.error.HTTPError as error:
-            return error.code
-        except (urllib.error.URLError, ConnectionError):
-            return 0
+        return post_update(port, update, secret)
 
     def get(self, web_port: int, path: str, token: str | None = None) -> tuple[int, str]:
         headers = {"Authorization": f"Bearer {token}"} if token else {}
