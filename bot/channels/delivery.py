@@ -98,16 +98,18 @@ NOT_STOPPING = Stopping(budget=0)  # what a send is given when no stop is planne
 
 
 async def post(bot, method: str, fields: dict, stopping: Stopping | None = None, *, attempts: int = ATTEMPTS,
-               reasons: list[str] | None = None) -> Outcome:
+               reasons: list[str] | None = None, watcher=None) -> Outcome:
     """One Bot API call, retried as the module says (`attempts` in all; the notifications' job, which comes back
     every few seconds, tries once). Raises BadRequest (the caller decides). A refusal's reason is added to
-    `reasons`."""
+    `reasons`. `watcher.marker` is each attempt's Marker: a stop does not cut short a request on the wire."""
     stopping = stopping or NOT_STOPPING
     delay = BACKOFF
     for attempt in range(attempts):
         if stopping.expired:
             return Outcome.HELD
         marker = Marker()
+        if watcher is not None:
+            watcher.marker = marker
         try:
             await bot.do_api_request(method, api_kwargs=dict(fields), return_type=None,
                                      rate_limit_args=marker if bot.rate_limiter else None)

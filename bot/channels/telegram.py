@@ -43,10 +43,11 @@ WAITING, RUNNING, SENDING = "waiting", "running", "sending"
 class Work:
     """An update taken: waiting for its turn, being handled, or sending its replies."""
 
-    __slots__ = ("update", "phase", "cancelled")
+    __slots__ = ("update", "phase", "cancelled", "marker")
 
     def __init__(self, update):
         self.update, self.phase, self.cancelled = update, WAITING, False
+        self.marker: delivery.Marker | None = None  # the reply's message being sent: on the wire, or waiting
 
 
 class ChatOrder(BaseUpdateProcessor):
@@ -162,12 +163,15 @@ async def wind_down(application: Application, processor: ChatOrder, stopping: St
         # progress ends (a database turn lasts milliseconds), and its replies are held.
         while processor.work and loop.time() < stopping.deadline + STOP_GRACE:
             for task, work in list(processor.work.items()):
-                if work.phase in (WAITING, SENDING) and not work.cancelled and not task.done():
+                on_the_wire = work.marker is not None and work.marker.sending  # it ends by itself, within seconds
+                if work.phase in (WAITING, SENDING) and not on_the_wire and not work.cancelled and not task.done():
                     work.cancelled = True  # once: the task then holds what it had, and must not be cut short
                     task.cancel()
             await asyncio.sleep(0.02)
-    log.info("stopped in %.1f s: %d updates in progress at the stop, %d held for the next start",
-             loop.time() - started, taken, left)
+    if processor.work:  # still on the wire, or a turn that outlived the grace: its reply may not be sent
+        log.warning("%d updates still in progress when the stop ended", len(processor.work))
+    log.info("stopped in %.1f s: %d updates in progress at the stop, %d of them not done within the budget (held "
+             "for the next start)", loop.time() - started, taken, left)
 
 
 def utf16_length(text: str) -> int:
@@ -281,19 +285,19 @@ def _posts(update: Update, reply: Reply, edit_first: bool) -> list[Post]:
     return posts
 
 
-async def _one(bot, post: Post, stopping: Stopping) -> Outcome:
+async def _one(bot, post: Post, stopping: Stopping, work: Work | None) -> Outcome:
     if post.document is not None:
         document = post.document
         if document.produce is not None:  # long to make (an export): in a thread, never on the event loop
             document.data = await asyncio.to_thread(document.produce)
         post.fields["document"] = document.file_id or InputFile(document.data, filename=document.filename)
     try:
-        return await delivery.post(bot, post.method, post.fields, stopping)
+        return await delivery.post(bot, post.method, post.fields, stopping, watcher=work)
     except BadRequest as error:
         if post.instead is not None:  # an edit: too old to edit, or unchanged
             if "not modified" in str(error).lower():
                 return Outcome.SENT
-            return await delivery.post(bot, "sendMessage", post.instead, stopping)
+            return await delivery.post(bot, "sendMessage", post.instead, stopping, watcher=work)
         log.warning("%s refused: %s", post.method, error)
         return Outcome.FAILED
 
@@ -310,7 +314,7 @@ async def _send(update: Update, context: ContextTypes.DEFAULT_TYPE, reply: Reply
     posts, unsure = _posts(update, reply, edit_first), False
     for index, post in enumerate(posts):
         try:
-            outcome = await _one(context.bot, post, stopping)
+            outcome = await _one(context.bot, post, stopping, work)
         except asyncio.CancelledError:  # making a document when the budget was spent
             if not stopping.expired:
                 raise
