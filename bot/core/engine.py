@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
@@ -44,41 +45,55 @@ class Engine:
         self.routes = routes
         self.options = options or Options()
         self.clock = clock
-        # A turn on a database server waits for the network and for other chats' locks: it runs in a thread, so
-        # the event loop (other chats, the job queue, the webhook server) never waits for it. A turn on SQLite is
-        # a few hundred microseconds of local file work, less than a hop to a thread costs: it runs inline.
-        self._inline = db.dialect.name == "sqlite"
-        self._thread_count = threads
+        # Database work runs off the event loop, so that the loop (other chats' replies, the jobs, the webhook
+        # server) never waits for it: a turn on a database server waits for the network and for other chats'
+        # locks, and one on SQLite, though a few hundred microseconds, for the disk as long as the disk stalls.
+        # On a database server, in a pool of threads; on SQLite, which has one writer anyway, in one thread of its
+        # own, which keeps one connection for every turn.
+        self._sqlite = db.dialect.name == "sqlite"
+        self._thread_count = 1 if self._sqlite else threads
         self._threads: ThreadPoolExecutor | None = None
-        self._kept: Connection | None = None  # inline: one connection for every turn, none taken from the pool
+        self._starting = threading.Lock()
+        self._own_thread: int | None = None  # SQLite: the thread's id
+        self._kept: Connection | None = None  # SQLite: made, used and closed in its thread only
 
     async def run(self, inp: Input) -> Reply:
         """`handle` for the asynchronous channels."""
         return await self.offload(self.handle, inp)
 
     async def offload(self, work, *arguments):
-        """Database work from the event loop: inline on SQLite, in the turn threads on a database server."""
-        if self._inline:
-            return work(*arguments)
+        """Database work from the event loop, in the turn threads (SQLite's one thread), the loop free meanwhile."""
+        return await asyncio.get_running_loop().run_in_executor(self._turn_threads(), work, *arguments)
+
+    def _turn_threads(self) -> ThreadPoolExecutor:
         if self._threads is None:
-            self._threads = ThreadPoolExecutor(self._thread_count, "turn")
-        return await asyncio.get_running_loop().run_in_executor(self._threads, work, *arguments)
+            with self._starting:
+                if self._threads is None:
+                    self._threads = ThreadPoolExecutor(self._thread_count, "sqlite" if self._sqlite else "turn",
+                                                       initializer=self._started)
+        return self._threads
+
+    def _started(self) -> None:
+        self._own_thread = threading.get_ident()
 
     def close(self) -> None:
         """Let the turn threads and the kept connection go (the application is shutting down); a later turn takes
         them again."""
         if self._threads is not None:
+            if self._kept is not None:  # closed in the thread that made it
+                self._threads.submit(self._let_kept_go).result()
             self._threads.shutdown(wait=True)
             self._threads = None
-        if self._kept is not None:
-            self._kept.close()
-            self._kept = None
+
+    def _let_kept_go(self) -> None:
+        self._kept.close()
+        self._kept = None
 
     @contextmanager
     def _connection(self):
-        """The turn's connection: from the pool in a thread, or, inline, the one kept for every turn (turns there
-        run one after the other, and a checkout costs as much as a step's own SQL)."""
-        if not self._inline:
+        """The turn's connection: from the pool on a database server, or, on SQLite, the one its thread keeps for
+        every turn (turns there run one after the other, and a checkout costs as much as a step's own SQL)."""
+        if not self._sqlite:
             with self.db.connect() as connection:
                 yield connection
             return
@@ -98,7 +113,10 @@ class Engine:
         return self.options.default_locale
 
     def handle(self, inp: Input) -> Reply:
-        """One turn, whole or not at all; counted, with its time, by the kind of its input (bot.metrics)."""
+        """One turn, whole or not at all; counted, with its time, by the kind of its input (bot.metrics). Called
+        directly (the terminal chat, a test), on SQLite it runs in SQLite's thread all the same, and waits for it."""
+        if self._sqlite and threading.get_ident() != self._own_thread:
+            return self._turn_threads().submit(self.handle, inp).result()
         started = time.perf_counter()
         try:
             return self._handle(inp)
