@@ -4,6 +4,7 @@ turn ends once the disk answers, whole."""
 from __future__ import annotations
 
 import asyncio
+import threading
 import time
 
 from bot.storage import turns
@@ -49,3 +50,28 @@ async def test_a_turn_stalled_on_the_disk_leaves_the_event_loop_free_for_everyth
     assert sent - began < STALL / 2, f"another chat's message waited {sent - began:.2f} s for the stalled disk"
     gaps = [later - earlier for earlier, later in zip(ticks, ticks[1:]) if earlier < ended]
     assert len(gaps) >= STALL / 0.05 / 2 and max(gaps) < 0.5, f"the event loop stalled for {max(gaps):.2f} s"
+
+
+async def test_every_turn_on_sqlite_runs_in_its_one_thread_whoever_calls(organisations, monkeypatch):
+    """Telegram's turns (from the event loop) and the terminal chat's (engine.handle, called directly) share SQLite's
+    thread: the connection kept for every turn is never used by two threads."""
+    from bot.core.views import Input
+
+    recorder = RecordingRequest()
+    app = await make_app(organisations, recorder)
+    enrol(organisations, 1001)
+    engine = app.bot_data["engine"]
+    reading, threads = turns.load, []
+
+    def load(*arguments):
+        threads.append(threading.get_ident())
+        return reading(*arguments)
+
+    monkeypatch.setattr(turns, "load", load)
+    try:
+        await Chat(app, recorder, 1001).send("/help")
+        await asyncio.to_thread(engine.handle, Input("console", "someone", "someone", "command", command="help"))
+        engine.handle(Input("console", "someone", "someone", "command", command="help"))
+    finally:
+        await app.shutdown()
+    assert len(threads) == 3 and len(set(threads)) == 1 and threads[0] != threading.get_ident()
