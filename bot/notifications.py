@@ -150,7 +150,8 @@ def _schools_to_tell(db, channel: str, default_locale: str, user_key: str | None
 
 async def deliver(application, engine, limit: int = 100) -> tuple[int, int]:
     """Send pending notifications; return (sent, given up). Network trouble leaves the rest for the next run. The
-    database work runs where the engine runs turns (a thread on a database server), not on the event loop."""
+    database work runs where the engine runs turns (SQLite's one thread, a pool on a database server), not on the
+    event loop."""
     sent = failed = 0
     for notification_id, chat_id, text, markup in await engine.offload(_pending, engine.db, limit,
                                                                          engine.default_locale):
