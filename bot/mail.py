@@ -185,7 +185,7 @@ def _deliver(db, settings: Settings) -> tuple[int, int]:
 
 
 async def deliver_job(context) -> None:
-    """JobQueue callback: send what is due, in a thread so that SMTP waits do not block the bot."""
+    """Job of the bot process (telegram.Jobs): send what is due, in a thread so that SMTP waits do not block the bot."""
     settings = context.application.bot_data["settings"]
     if not settings.mail_enabled:
         return

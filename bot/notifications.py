@@ -155,7 +155,8 @@ CHATS_AT_ONCE = 16  # chats sent to at the same time: one whose sends time out h
 async def deliver(application, engine, limit: int = 100) -> tuple[int, int]:
     """Send pending notifications; return (sent, given up). Each chat's in order, chats side by side; a send that
     fails for the network or flood control is left for the next run, and so are that chat's later ones. The database
-    work runs where the engine runs turns (a thread on a database server), not on the event loop."""
+    work runs where the engine runs turns (SQLite's one thread, a pool on a database server), not on the event
+    loop."""
     from bot.channels import delivery
     from bot.channels.delivery import NOT_STOPPING, Outcome
 
@@ -203,5 +204,5 @@ async def deliver(application, engine, limit: int = 100) -> tuple[int, int]:
 
 
 async def deliver_job(context) -> None:
-    """JobQueue callback: deliver the pending notifications of this application's engine."""
+    """Job of the bot process (telegram.Jobs): deliver the pending notifications of this application's engine."""
     await deliver(context.application, context.application.bot_data["engine"])

@@ -182,5 +182,5 @@ async def deliver(application, engine, limit: int = 100) -> tuple[int, int]:
 
 
 async def deliver_job(context) -> None:
-    """JobQueue callback: the reminders due, from this application's engine."""
+    """Job of the bot process (telegram.Jobs): the reminders due, from this application's engine."""
     await deliver(context.application, context.application.bot_data["engine"])

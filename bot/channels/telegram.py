@@ -135,14 +135,27 @@ class Stateless(Application):
         if self.persistence is not None:
             super()._mark_for_persistence_update(update=update, job=job)
 
+    async def start(self) -> None:
+        """Also the background jobs (`schedule`): here rather than in post_init, so that run_polling, run_webhook
+        and a test's own start() all start them, once the application runs."""
+        await super().start()
+        jobs = self.bot_data.get("jobs")
+        if jobs is not None:
+            jobs.start()
+
     async def stop(self) -> None:
         """A stop (SIGTERM): new updates are no longer taken (python-telegram-bot stopped the webhook or polling
         before this); those taken are handled and answered within the stop budget; past it, what is left (updates
         not begun, replies not sent) is held in the database, and the next start handles and sends it."""
+        jobs = self.bot_data.get("jobs")
+        # No job run begins any more; one in progress goes on (past the budget its sends are left for later).
+        jobs_stopped = asyncio.ensure_future(jobs.stop()) if jobs is not None else None
         processor = self.update_processor
         stopping = self.bot_data.get("stopping")
         if isinstance(processor, ChatOrder) and stopping is not None and not stopping.expired:
             await wind_down(self, processor, stopping)
+        if jobs_stopped is not None:
+            await jobs_stopped
         await super().stop()
 
 
@@ -513,7 +526,8 @@ def build_application(settings: Settings, engine: Engine, request: BaseRequest |
                                    .token(settings.telegram_bot_token)
                                    .base_url(settings.telegram_base_url)
                                    .base_file_url(settings.telegram_base_file_url)
-                                   .post_init(_started).post_shutdown(_close_engine))
+                                   .post_init(_started).post_shutdown(_close_engine)
+                                   .job_queue(None))  # the jobs keep their own clock: Jobs, below
     if rate_limited:  # notifications to a whole organisation must respect Telegram's limits
         builder = builder.rate_limiter(delivery.Limiter(max_retries=2))
     if request is not None:
@@ -562,23 +576,76 @@ async def backup_job(context) -> None:
 
 
 REMINDERS_SECONDS, REMINDERS_FIRST = 300, 15  # every five minutes, the first a little after start
+# Each job's interval and first run, in seconds. Reminders are due by the day: a few minutes late is on time; every
+# process runs them, each is claimed once.
+EVERY = {"notifications": (10, 3), "reminders": (REMINDERS_SECONDS, REMINDERS_FIRST), "prune": (24 * 3600, 60),
+         "backup": (3600, 120), "mail": (30, 5)}
 
 
-def schedule(application: Application, settings: Settings) -> None:
-    """The background work of the bot process: status notifications, reminders and the e-mail outbox."""
+class Jobs:
+    """The background jobs, each repeated on the event loop's clock (monotonic), which the wall clock's jumps do not
+    move. PTB's JobQueue plans with APScheduler 3, which puts each run at a wall-clock time and sleeps until then:
+    after the clock went back an hour, every job waited that hour; after a jump forward, the run it then found late
+    by more than a second (its misfire grace) was skipped. Here a run that fails is logged and the next comes all the
+    same; a run that takes longer than its interval is followed by the next at once, never overlapped. A job is
+    called with this object, whose `.application` is all it uses (as it used PTB's context)."""
+
+    def __init__(self, application: Application):
+        self.application = application
+        self._planned: list[tuple] = []
+        self._tasks: list[asyncio.Task] = []
+        self._stopping: asyncio.Event | None = None
+
+    def every(self, seconds: float, job, first: float, name: str) -> None:
+        self._planned.append((job, seconds, first, name))
+
+    def start(self) -> None:
+        self._stopping = asyncio.Event()
+        self._tasks = [asyncio.create_task(self._repeat(*plan), name=f"job {plan[3]}") for plan in self._planned]
+
+    async def stop(self) -> None:
+        """No run begins any more; one in progress is waited for."""
+        if self._stopping is not None:
+            self._stopping.set()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        self._tasks = []
+
+    async def _repeat(self, job, seconds: float, first: float, name: str) -> None:
+        loop = asyncio.get_running_loop()
+        due = loop.time() + first
+        while True:
+            if due > loop.time():
+                try:
+                    await asyncio.wait_for(self._stopping.wait(), due - loop.time())
+                except TimeoutError:
+                    pass
+            if self._stopping.is_set():
+                return
+            try:
+                await job(self)
+            except Exception:  # noqa: BLE001 - the next run may well succeed (the network or the database back)
+                log.exception("the %s job failed; it runs again in %s s", name, seconds)
+            due = max(due + seconds, loop.time())
+
+
+def schedule(application: Application, settings: Settings, every: dict[str, tuple[float, float]] = EVERY) -> Jobs:
+    """The background work of the bot process: status notifications, reminders, the prune, the backups and the
+    e-mail outbox; they run while the application runs (Stateless.start and stop)."""
     from bot import notifications, reminders
 
-    application.job_queue.run_repeating(notifications.deliver_job, interval=10, first=3, name="notifications")
-    # Reminders are due by the day: a few minutes late is on time; every process runs it, each is claimed once.
-    application.job_queue.run_repeating(reminders.deliver_job, interval=REMINDERS_SECONDS, first=REMINDERS_FIRST,
-                                        name="reminders")
-    application.job_queue.run_repeating(prune_job, interval=24 * 3600, first=60, name="prune")
+    jobs = Jobs(application)
+    planned = {"notifications": notifications.deliver_job, "reminders": reminders.deliver_job, "prune": prune_job}
     if settings.backup_dir:
-        application.job_queue.run_repeating(backup_job, interval=3600, first=120, name="backup")
+        planned["backup"] = backup_job
     if settings.mail_enabled:
         from bot import mail
 
-        application.job_queue.run_repeating(mail.deliver_job, interval=30, first=5, name="mail")
+        planned["mail"] = mail.deliver_job
+    for name, job in planned.items():
+        seconds, first = every[name]
+        jobs.every(seconds, job, first, name)
+    application.bot_data["jobs"] = jobs
+    return jobs
 
 
 def run_webhook(settings: Settings, engine: Engine) -> None:
