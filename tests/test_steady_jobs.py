@@ -85,7 +85,9 @@ async def test_every_job_keeps_its_pace_when_the_wall_clock_goes_back_an_hour_th
         assert sum(back < t < forward for t in times) >= 4, f"{name} stopped when the clock went back: {times}"
         assert sum(forward < t < stopped for t in times) >= 4, f"{name} stopped when the clock went forward"
         assert not [t for t in times if t > stopped], f"{name} ran after the application stopped"
-    assert len(list((tmp_path / "backups").glob("breakbot-*.sqlite3"))) == 1  # the real backup job ran: one a day
+    # The real backup job ran: one copy a day of a SQLite file; a database server is copied with its own tools.
+    copies = 1 if organisations.dialect.name == "sqlite" else 0
+    assert len(list((tmp_path / "backups").glob("breakbot-*.sqlite3"))) == copies
     assert not [task for task in asyncio.all_tasks() if task.get_name().startswith("job ")]
 
 
