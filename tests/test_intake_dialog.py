@@ -29,15 +29,19 @@ def requests(db) -> list[LeaveRequest]:
         return list(s.exec(select(LeaveRequest)))
 
 
-async def to_leave_type(chat: Chat, school=SCHOOL_FWB, community="fwb", status="statutory"):
+async def to_leave_type(chat: Chat, school=SCHOOL_FWB, community="fwb", status="statutory",
+                        niss="85.03.14-123.02", email: str | None = None):
+    """The intake up to the leave's type; no community (None) for a member who files only for their own staff,
+    and the worker's e-mail typed or skipped."""
     await chat.send("/new")
-    await chat.tap(community)
-    await chat.tap(school)
-    await chat.send("85.03.14-123.02")
+    if community:
+        await chat.tap(community)
+        await chat.tap(school)
+    await chat.send(niss)
     await chat.send("Dupont")
     await chat.send("Marie")
     await chat.tap(status)
-    return await chat.tap("skip")
+    return await (chat.send(email) if email else chat.tap("skip"))
 
 
 # The case asked right after the leave, where the leave's rules differ by case.

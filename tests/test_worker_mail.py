@@ -15,7 +15,7 @@ from bot.storage.database import session
 from bot.storage.models import AuditEntry, LeaveRequest, OutboxMail, RequestEvent
 from bot.webapp.server import WebOptions, create_app
 from tests.conftest import ORG_BCE, SCHOOL_FWB, SCHOOL_VL, Chat, RecordingRequest, enrol, make_app
-from tests.test_intake_dialog import START, TICKET, TODAY, confirm
+from tests.test_intake_dialog import TICKET, confirm, to_summary
 from tests.test_mail import Server, deliver, free_port, outbox, settings_for
 from tests.test_webapp_api import TOKEN, as_user
 
@@ -58,23 +58,8 @@ async def file(chat: Chat, email: str | None = WORKER, community="fwb", school=S
 async def to_confirmation(chat: Chat, email: str | None = WORKER, community="fwb", school=SCHOOL_FWB,
                           niss="85.03.14-123.02") -> str:
     """The intake up to its confirmation page, which it returns."""
-    await chat.send("/new")
-    if community:
-        await chat.tap(community)
-        await chat.tap(school)
-    await chat.send(niss)
-    await chat.send("Dupont")
-    await chat.send("Marie")
-    await chat.tap("statutory" if community else "contractual")
-    await (chat.send(email) if email else chat.tap("skip"))
-    await chat.tap("parental")
-    await chat.tap("full")
-    await chat.send(START.strftime("%d/%m/%Y"))
-    await chat.tap("m1")
-    await chat.send("20h00")
-    await chat.tap("same")
-    await chat.send(TODAY.strftime("%d/%m/%Y"))
-    return await chat.tap("no")
+    return await to_summary(chat, community=community, school=school, niss=niss, email=email,
+                            status="statutory" if community else "contractual")
 
 
 def worker_mails(db) -> list[OutboxMail]:

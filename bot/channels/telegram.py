@@ -43,10 +43,10 @@ WAITING, RUNNING, SENDING = "waiting", "running", "sending"
 class Work:
     """An update taken: waiting for its turn, being handled, or sending its replies."""
 
-    __slots__ = ("update", "phase", "cancelled", "marker")
+    __slots__ = ("phase", "cancelled", "marker")
 
-    def __init__(self, update):
-        self.update, self.phase, self.cancelled = update, WAITING, False
+    def __init__(self):
+        self.phase, self.cancelled = WAITING, False
         self.marker: delivery.Marker | None = None  # the reply's message being sent: on the wire, or waiting
 
 
@@ -65,7 +65,7 @@ class ChatOrder(BaseUpdateProcessor):
         self.hold = None  # async (items) -> None, set by build_application
 
     async def process_update(self, update, coroutine) -> None:
-        work = Work(update)
+        work = Work()
         task = asyncio.current_task()
         self.work[task] = work
         try:
@@ -113,7 +113,7 @@ class ChatOrder(BaseUpdateProcessor):
         await coroutine
 
     async def do_process_update(self, update, coroutine) -> None:  # required by the base class; not used
-        await self._in_chat_order(update, coroutine, Work(update))
+        await self._in_chat_order(update, coroutine, Work())
 
     @property
     def chats_in_progress(self) -> int:

@@ -16,8 +16,7 @@ def mark_unseen(db: Database, draft_id: int, version: int) -> None:
     """The reply showing this version's question failed or may not have arrived: a typed text is not its answer
     (unless the draft has moved on meanwhile)."""
     with db.begin() as connection:
-        connection.execute(update(Draft).where(Draft.id == draft_id, Draft.version == version)
-                           .values(unseen_version=version))
+        connection.execute(_unseen(draft_id, version))
 
 
 def mark_seen(db: Database, draft_id: int, version: int) -> None:
@@ -37,9 +36,13 @@ def hold(db: Database, bot_id: int, items: list[dict], now: dt.datetime | None =
              "payload": json.dumps(item["payload"], ensure_ascii=False), "created_at": now} for item in items]
     with db.begin() as connection:
         connection.execute(insert(HeldItem), rows)
-    for item in items:  # a reply held is not on the screen yet: its question waits for it
-        if item["kind"] == REPLY and item.get("draft_id") is not None:
-            mark_unseen(db, item["draft_id"], item["draft_version"])
+        for item in items:  # a reply held is not on the screen yet: its question waits for it
+            if item["kind"] == REPLY and item.get("draft_id") is not None:
+                connection.execute(_unseen(item["draft_id"], item["draft_version"]))
+
+
+def _unseen(draft_id: int, version: int):
+    return update(Draft).where(Draft.id == draft_id, Draft.version == version).values(unseen_version=version)
 
 
 def take(db: Database, bot_id: int) -> list[dict]:
